@@ -1,0 +1,96 @@
+# Runner recovery assistant: `make run` to chat, `make test` to check everything.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PYTHONPATH := $(CURDIR)
+
+PYTHON ?= $(shell scripts/find-python310.sh)
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+STAMP := $(VENV)/.installed-stamp
+
+KB := $(wildcard bot/knowledge/*.yml)
+NLP_DIR := build/spacy_runner_en
+NLP_STAMP := $(NLP_DIR)/kb_patterns.json
+SYNONYMS := data/generated/synonyms.yml
+DATA := $(shell find data -name '*.yml')
+MODEL := models/runner.tar.gz
+
+.PHONY: help install run shell test lint unit validate train test-stories e2e generate nlp check clean
+
+help: ## Show the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+# --- set-up ---------------------------------------------------------------------
+
+$(STAMP): requirements.in constraints.txt scripts/make-venv.sh
+	@scripts/make-venv.sh "$(PYTHON)" $(VENV)
+	@touch $@
+
+install: $(STAMP) ## Create or update the Python environment
+
+$(NLP_STAMP): $(KB) bot/nlp_pipeline.py bot/knowledge_base.py | $(STAMP)
+	@echo "Building the spaCy pipeline from the knowledge base..."
+	@$(PY) -m bot build-nlp $(NLP_DIR)
+
+$(SYNONYMS): $(KB) bot/nlu_data.py | $(STAMP)
+	@$(PY) -m bot generate
+
+nlp: $(NLP_STAMP) ## Build the spaCy pipeline
+
+generate: $(STAMP) ## Regenerate NLU files from the knowledge base
+	@$(PY) -m bot generate
+
+$(MODEL): $(NLP_STAMP) $(SYNONYMS) domain.yml config.yml $(DATA) $(wildcard nlu_components/*.py)
+	@echo "Training the model (data, domain or config changed; about 3 minutes on 2 cores)..."
+	@rm -f $@
+	@$(RASA) train --fixed-model-name runner --out models
+	@test -f $@
+
+train: $(MODEL) ## Train the model if data, domain or config changed
+
+# --- use --------------------------------------------------------------------------
+
+run: $(MODEL) ## Start the assistant (action server + Rasa); Ctrl-C stops it
+	@$(PY) -m bot run
+
+shell: $(MODEL) ## Chat in the terminal (rasa shell with the action server)
+	@$(PY) -m bot shell
+
+# --- checks -----------------------------------------------------------------------
+
+lint: $(STAMP) ## ruff
+	@$(VENV)/bin/ruff check .
+
+check: $(STAMP) ## Validate the knowledge base and generated files
+	@$(PY) -m bot check
+
+unit: $(STAMP) ## pytest for bot/ and actions/ (no model needed)
+	@$(PY) -m pytest -q tests/unit
+
+validate: $(NLP_STAMP) $(SYNONYMS) ## rasa data validate
+	@$(RASA) data validate --fail-on-warnings --quiet
+
+test-stories: $(MODEL) ## rasa test on the test stories
+	@$(RASA) test core --model $(MODEL) --stories tests/test_stories.yml \
+	  --fail-on-prediction-errors --out results/stories --quiet
+
+e2e: $(MODEL) ## End-to-end tests through the real servers
+	@$(PY) -m pytest -q tests/e2e
+
+test: ## Everything, from a clean clone (CI runs this)
+	@$(MAKE) --no-print-directory install
+	@$(MAKE) --no-print-directory lint check unit
+	@$(MAKE) --no-print-directory validate
+	@$(MAKE) --no-print-directory train
+	@$(MAKE) --no-print-directory test-stories
+	@$(MAKE) --no-print-directory e2e
+	@echo "All checks passed."
+
+clean: ## Remove build outputs (keeps the venv)
+	rm -rf build models results .pytest_cache

@@ -1,0 +1,75 @@
+"""Read what `bot/` needs from a tracker, and send `bot/` replies back."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.recommender import Situation
+from bot.replies import Reply
+from bot.vocabulary import concerns_in, resolve
+
+UNKNOWN = frozenset({"unknown", "none", None})
+
+
+def latest_text(tracker: Tracker) -> str:
+    return tracker.latest_message.get("text") or ""
+
+
+def latest_intent(tracker: Tracker) -> str | None:
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def latest_entities(tracker: Tracker, entity: str) -> list[str]:
+    """Knowledge-base ids of `entity` in the latest message, in order, no repeats."""
+    values = (e.get("value") for e in tracker.latest_message.get("entities", []) if e.get("entity") == entity)
+    ids = (resolve(entity, str(v)) for v in values if v)
+    return list(dict.fromkeys(i for i in ids if i))
+
+
+def _ids(entity: str, values: Iterable[Any]) -> frozenset[str]:
+    ids = (resolve(entity, str(v)) for v in values if v not in UNKNOWN)
+    return frozenset(i for i in ids if i)
+
+
+def _slot_values(tracker: Tracker, slot: str) -> list[Any]:
+    value = tracker.get_slot(slot)
+    if value is None:
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _one(entity: str, tracker: Tracker, slot: str) -> str | None:
+    found = _ids(entity, _slot_values(tracker, slot))
+    return sorted(found)[0] if found else None
+
+
+def situation_from_tracker(tracker: Tracker) -> Situation:
+    """Slots plus the latest message: the latest body part wins ("what about my hamstrings?")."""
+    body_parts = frozenset(latest_entities(tracker, "body_part")) or _ids("body_part", _slot_values(tracker, "body_part"))
+    symptoms = _ids("symptom", _slot_values(tracker, "symptom")) | frozenset(latest_entities(tracker, "symptom"))
+    concerns = set(concerns_in(latest_text(tracker)))
+    slot_concern = tracker.get_slot("concern")
+    if slot_concern:
+        concerns.add(slot_concern)
+    if body_parts or symptoms:
+        concerns.add("pain")
+    return Situation(
+        concerns=frozenset(concerns or {"general"}),
+        body_parts=body_parts,
+        symptoms=symptoms,
+        duration=_one("duration", tracker, "duration"),
+        timing=_one("timing", tracker, "timing"),
+        first_massage=_one("experience", tracker, "experience") == "first_massage",
+    )
+
+
+def turn_number(tracker: Tracker) -> int:
+    return sum(1 for event in tracker.events if event.get("event") == "user")
+
+
+def send(dispatcher: CollectingDispatcher, reply: Reply) -> None:
+    buttons = [{"title": b.title, "payload": b.payload} for b in reply.buttons]
+    dispatcher.utter_message(text=reply.text, buttons=buttons or None)

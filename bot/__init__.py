@@ -1,0 +1,1 @@
+"""Domain core of the runners' massage-recovery assistant (no Rasa imports)."""

@@ -1,0 +1,301 @@
+"""Answers to each kind of question, composed only from knowledge-base facts."""
+
+from __future__ import annotations
+
+from bot.knowledge_base import Fact, KnowledgeBase, Technique, Topic, default_knowledge_base
+from bot.recommender import Recommendation, Situation, recommend
+from bot.replies import Button, Reply, bullets, intent_button, join_names, lower_first, pick, sentence, sources_of
+from bot.text import normalise, phrase_pattern
+from bot.triage import Triage
+
+THERAPIST_TOPIC = "licensed_therapist"
+TIMING_TOPICS = {
+    "pre_race": "before_race",
+    "race_week": "before_race",
+    "night_before": "night_before_race",
+    "post_race": "after_race",
+    "post_long_run": "after_long_run",
+    "training_block": "training_block_frequency",
+}
+URGENCY_OPENERS = {
+    "emergency": "Please stop and get help now: this needs emergency care, not a massage.",
+    "urgent": "This sounds like it needs a doctor today rather than a massage.",
+    "prompt": "Please get this checked by a doctor or physiotherapist before any massage.",
+}
+
+
+def _kb(kb: KnowledgeBase | None) -> KnowledgeBase:
+    return kb or default_knowledge_base()
+
+
+def _topic_fact(kb: KnowledgeBase, topic_id: str) -> list[Fact]:
+    topic = kb.topics.get(topic_id)
+    return [topic.facts[0]] if topic else []
+
+
+def follow_up_buttons() -> tuple[Button, ...]:
+    return (
+        intent_button("Why this one?", "ask_why"),
+        intent_button("Will it hurt?", "ask_technique"),
+        intent_button("How often?", "ask_timing"),
+        intent_button("What else could help?", "ask_recommendation"),
+    )
+
+
+def topic_buttons() -> tuple[Button, ...]:
+    return (
+        intent_button("Sore or tight muscles", "report_pain"),
+        intent_button("Sleeping badly", "ask_sleep"),
+        intent_button("Stress and race nerves", "ask_stress"),
+        intent_button("Which massage is which?", "ask_technique"),
+    )
+
+
+# --- recommendation ------------------------------------------------------------
+
+
+def _about(situation: Situation, kb: KnowledgeBase) -> str:
+    parts = [kb.name_of(p) for p in sorted(situation.body_parts)]
+    if parts:
+        return f"For your {join_names(parts)}"
+    if "sleep" in situation.concerns:
+        return "For sleeping better"
+    if "stress" in situation.concerns:
+        return "For stress"
+    return "For you"
+
+
+def describe_recommendation(rec: Recommendation, situation: Situation, variant: int = 0,
+                            kb: KnowledgeBase | None = None) -> Reply:
+    kb = _kb(kb)
+    opener = pick(("{about}, I'd suggest {name}.", "{about}, {name} looks like the best fit.",
+                   "{about}, my pick would be {name}."), variant)
+    lines = [opener.format(about=_about(situation, kb), name=rec.name)]
+    lines.append(f"Why: {sentence(lower_first(rec.technique.summary.text))}")
+    lines.append(bullets(rec.reasons))
+    if rec.method:
+        lines.append(f"How it's done: {sentence(lower_first(rec.method.how.text))}")
+    if rec.cautions:
+        lines.append(f"Good to know: {' '.join(sentence(c.text) for c in rec.cautions)}")
+    therapist = _topic_fact(kb, THERAPIST_TOPIC)
+    lines.extend(sentence(f.text) for f in therapist)
+    facts = [rec.technique.summary, *rec.reasons, *rec.cautions, *therapist]
+    if rec.method:
+        facts.append(rec.method.how)
+    return Reply("\n".join(lines), follow_up_buttons(), sources_of(facts))
+
+
+def recommendation_reply(situation: Situation, variant: int = 0, kb: KnowledgeBase | None = None) -> Reply:
+    kb = _kb(kb)
+    return describe_recommendation(recommend(situation, kb), situation, variant, kb)
+
+
+def why_reply(situation: Situation, kb: KnowledgeBase | None = None) -> Reply:
+    kb = _kb(kb)
+    rec = recommend(situation, kb)
+    facts = [*rec.reasons, *rec.technique.helps[:2]]
+    text = f"I picked {rec.name} because:\n{bullets(dict.fromkeys(facts))}"
+    return Reply(text, (), sources_of(facts))
+
+
+def alternatives_reply(situation: Situation, kb: KnowledgeBase | None = None) -> Reply:
+    kb = _kb(kb)
+    rec = recommend(situation, kb)
+    lines, facts = [], []
+    if rec.alternatives:
+        alt = rec.alternatives[0]
+        lines.append(f"{alt.name} would also suit you: {lower_first(sentence(alt.summary.text))}")
+        facts.append(alt.summary)
+    foam = kb.topics.get("foam_rolling")
+    if foam:
+        lines.append(f"Between sessions: {bullets(foam.facts[:2])}")
+        facts.extend(foam.facts[:2])
+    rest = kb.topics.get("rest_and_other_help")
+    if rest:
+        lines.append(bullets(rest.facts[:2]))
+        facts.extend(rest.facts[:2])
+    if not lines:
+        lines.append(f"{rec.name} is still my best suggestion for what you've told me.")
+    return Reply("\n".join(lines), (), sources_of(facts))
+
+
+def _merge(first: Reply, second: Reply) -> Reply:
+    return Reply(f"{first.text}\n\nAlso: {second.text}", first.buttons or second.buttons,
+                 tuple(dict.fromkeys((*first.sources, *second.sources))))
+
+
+def concerns_reply(situation: Situation, variant: int = 0, kb: KnowledgeBase | None = None) -> Reply:
+    """Answer every concern the runner raised: pain first, then sleep, then stress."""
+    kb = _kb(kb)
+    replies = []
+    if "pain" in situation.concerns or "general" in situation.concerns:
+        replies.append(recommendation_reply(situation, variant, kb))
+    if "sleep" in situation.concerns:
+        replies.append(sleep_reply(situation, kb) if not replies else sleep_mechanisms_reply(kb))
+    if "stress" in situation.concerns:
+        replies.append(stress_reply(situation, kb) if not replies else _stress_short(kb))
+    if not replies:
+        replies.append(recommendation_reply(situation, variant, kb))
+    reply = replies[0]
+    for extra in replies[1:]:
+        reply = _merge(reply, extra)
+    return reply
+
+
+def _stress_short(kb: KnowledgeBase) -> Reply:
+    facts = list(kb.benefits["stress_wellbeing"].facts[:2])
+    return Reply(f"For stress and nerves:\n{bullets(facts)}", (), sources_of(facts))
+
+
+def question_reply(text: str, kb: KnowledgeBase | None = None) -> Reply | None:
+    """A topic answer when the question matches a topic's cues, else None."""
+    topic = find_topic(text, kb)
+    return topic_reply(topic) if topic else None
+
+
+# --- safety ----------------------------------------------------------------------
+
+
+def referral_reply(triage: Triage) -> Reply:
+    """A referral to a medical professional; never a massage suggestion."""
+    if not triage.is_red_flag:
+        raise ValueError("referral_reply needs at least one red flag")
+    lines = [URGENCY_OPENERS[triage.urgency or "prompt"]]
+    lines.extend(sentence(flag.advice) for flag in triage.flags[:2])
+    if "self_harm" in triage.ids:
+        lines.append("You don't have to carry this alone. I'm only a bot, but I'm still here if you want to talk.")
+    else:
+        lines.append("I can only give general information, not a diagnosis, and massage is not the right "
+                     "first step here. Once a professional has checked you, I'm happy to talk recovery.")
+    return Reply("\n".join(lines), (), tuple(dict.fromkeys(s for f in triage.flags for s in f.sources)))
+
+
+# --- questions about techniques and topics ------------------------------------
+
+
+def find_topic(text: str, kb: KnowledgeBase | None = None, *, among: tuple[str, ...] = ()) -> Topic | None:
+    """The topic whose cues match the most (longest first); None without a cue."""
+    kb = _kb(kb)
+    clean = normalise(text)
+    best: tuple[int, Topic] | None = None
+    for topic in kb.topics.values():
+        if among and topic.id not in among:
+            continue
+        score = sum(len(cue) for cue in topic.cues if phrase_pattern(cue).search(clean))
+        if score and (best is None or score > best[0]):
+            best = (score, topic)
+    return best[1] if best else None
+
+
+def topic_reply(topic: Topic, extra: list[Fact] | None = None) -> Reply:
+    facts = [*topic.facts, *(extra or [])]
+    return Reply(f"{topic.title}:\n{bullets(facts)}", (), sources_of(facts))
+
+
+def technique_reply(technique: Technique, question: str = "", kb: KnowledgeBase | None = None) -> Reply:
+    kb = _kb(kb)
+    topic = find_topic(question, kb, among=("should_it_hurt", "swedish_strokes", "what_to_wear",
+                                            "soreness_after_massage", "running_after_massage"))
+    if topic:
+        return topic_reply(topic, list(technique.expect[:1]))
+    facts = [technique.summary, *technique.how[:2], *technique.helps[:2], *technique.ideal_for[:1]]
+    lines = [f"{technique.name}: {sentence(technique.summary.text)}",
+             f"How it's done:\n{bullets(technique.how[:2])}",
+             f"What it helps:\n{bullets(technique.helps[:2])}",
+             f"Best for: {lower_first(sentence(technique.ideal_for[0].text))}"]
+    if technique.methods:
+        names = join_names([m.name.lower() for m in technique.methods])
+        lines.append(f"Therapists use a few methods: {names}.")
+    buttons = tuple(intent_button(f"What is {m.name.lower()}?", "ask_technique", technique=m.id)
+                    for m in technique.methods)
+    return Reply("\n".join(lines), buttons, sources_of(facts))
+
+
+def method_reply(method_id: str, kb: KnowledgeBase | None = None) -> Reply:
+    kb = _kb(kb)
+    method = kb.methods()[method_id]
+    facts = [method.how, method.reason]
+    text = (f"{method.name} is one of the trigger point therapy methods. "
+            f"{sentence(method.how.text)} {sentence(method.reason.text)}")
+    return Reply(text, (), sources_of(facts))
+
+
+def techniques_overview(kb: KnowledgeBase | None = None) -> Reply:
+    kb = _kb(kb)
+    facts = [t.summary for t in kb.techniques.values()]
+    lines = [f"- {t.name}: {lower_first(sentence(t.summary.text))}" for t in kb.techniques.values()]
+    buttons = tuple(intent_button(t.name, "ask_technique", technique=t.id) for t in kb.techniques.values())
+    return Reply("Here are the main massage types for runners:\n" + "\n".join(lines), buttons, sources_of(facts))
+
+
+def compare_reply(ids: list[str], kb: KnowledgeBase | None = None) -> Reply:
+    kb = _kb(kb)
+    techniques = [kb.techniques[i] for i in dict.fromkeys(ids) if i in kb.techniques][:3]
+    if len(techniques) < 2:
+        return techniques_overview(kb)
+    facts: list[Fact] = []
+    lines = []
+    for technique in techniques:
+        pair = [technique.summary, technique.ideal_for[0]]
+        facts.extend(pair)
+        lines.append(f"{technique.name}: {sentence(pair[0].text)} Best for: "
+                     f"{lower_first(sentence(pair[1].text))}")
+    lines.append("Tell me what's bothering you and I'll say which fits you best.")
+    return Reply("\n".join(lines), (), sources_of(facts))
+
+
+def benefits_reply(question: str, kb: KnowledgeBase | None = None) -> Reply:
+    kb = _kb(kb)
+    topic = find_topic(question, kb)
+    if topic:
+        return topic_reply(topic)
+    facts = [b.facts[0] for b in kb.benefits.values()]
+    lines = [f"- {b.name}: {lower_first(sentence(b.facts[0].text))}" for b in kb.benefits.values()]
+    return Reply("Massage can help runners in several ways:\n" + "\n".join(lines), (), sources_of(facts))
+
+
+def timing_reply(timing: str | None, question: str, kb: KnowledgeBase | None = None) -> Reply:
+    kb = _kb(kb)
+    topic = find_topic(question, kb)
+    if topic is None and timing in TIMING_TOPICS:
+        topic = kb.topics.get(TIMING_TOPICS[timing])
+    topic = topic or kb.topics.get("training_block_frequency")
+    if topic is None:
+        return Reply("I don't have advice on timing yet.")
+    return topic_reply(topic)
+
+
+# --- sleep and stress ---------------------------------------------------------
+
+
+def _concern_reply(benefit_id: str, situation: Situation, intro: str, kb: KnowledgeBase) -> Reply:
+    benefit = kb.benefits[benefit_id]
+    rec = recommend(situation, kb)
+    facts: list[Fact] = [*benefit.facts[:2]]
+    lines = [intro, bullets(benefit.facts[:2])]
+    if benefit.mechanisms:
+        names = join_names([m.name.lower() for m in benefit.mechanisms])
+        lines.append(f"It works through {names}.")
+    lines.append(f"The gentlest fit is {rec.name}: {lower_first(sentence(rec.reasons[0].text))}")
+    facts.append(rec.reasons[0])
+    therapist = _topic_fact(kb, THERAPIST_TOPIC)
+    lines.extend(sentence(f.text) for f in therapist)
+    facts.extend(therapist)
+    buttons = (intent_button("How does it help sleep?", "ask_benefits"), *follow_up_buttons()[:2])
+    return Reply("\n".join(lines), buttons, sources_of(facts))
+
+
+def sleep_reply(situation: Situation, kb: KnowledgeBase | None = None) -> Reply:
+    return _concern_reply("sleep", situation, "Massage can help with sleep:", _kb(kb))
+
+
+def stress_reply(situation: Situation, kb: KnowledgeBase | None = None) -> Reply:
+    return _concern_reply("stress_wellbeing", situation, "Massage can take the edge off stress:", _kb(kb))
+
+
+def sleep_mechanisms_reply(kb: KnowledgeBase | None = None) -> Reply:
+    kb = _kb(kb)
+    sleep = kb.benefits["sleep"]
+    facts = [m.facts[0] for m in sleep.mechanisms]
+    lines = [f"- {m.name}: {lower_first(sentence(m.facts[0].text))}" for m in sleep.mechanisms]
+    return Reply("How massage helps sleep:\n" + "\n".join(lines), (), sources_of(facts))

@@ -1,0 +1,402 @@
+"""The curated massage knowledge base: typed model, loading and validation.
+
+The YAML files in `bot/knowledge/` are the single source of truth for facts,
+vocabulary and red flags; see `bot/knowledge/SCHEMA.md` for their layout.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Mapping
+
+from bot.kb_reader import KnowledgeBaseError, Node, read_yaml
+
+KNOWLEDGE_DIR = Path(__file__).parent / "knowledge"
+EDITORIAL = "editorial"
+VOCABULARY_KINDS = ("body_parts", "symptoms", "durations", "timings", "experience")
+# Entity name (as NLU uses it) for each vocabulary list.
+ENTITY_OF_KIND = {
+    "body_parts": "body_part",
+    "symptoms": "symptom",
+    "durations": "duration",
+    "timings": "timing",
+    "experience": "experience",
+}
+CONCERNS = ("pain", "sleep", "stress", "general")
+URGENCIES = ("emergency", "urgent", "prompt")
+INDICATION_FIELDS = ("concern", "symptom", "duration", "timing", "experience", "body_part")
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Fact:
+    text: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Indication:
+    when: Mapping[str, frozenset[str]]
+    weight: int
+    reason: Fact
+
+
+@dataclass(frozen=True)
+class Method:
+    id: str
+    name: str
+    sources: tuple[str, ...]
+    terms: tuple[str, ...]
+    how: Fact
+    suits: frozenset[str]
+    reason: Fact
+
+
+@dataclass(frozen=True)
+class Technique:
+    id: str
+    name: str
+    sources: tuple[str, ...]
+    terms: tuple[str, ...]
+    summary: Fact
+    how: tuple[Fact, ...]
+    helps: tuple[Fact, ...]
+    ideal_for: tuple[Fact, ...]
+    expect: tuple[Fact, ...]
+    cautions: tuple[Fact, ...]
+    indications: tuple[Indication, ...]
+    methods: tuple[Method, ...] = ()
+
+
+@dataclass(frozen=True)
+class Mechanism:
+    id: str
+    name: str
+    facts: tuple[Fact, ...]
+
+
+@dataclass(frozen=True)
+class Benefit:
+    id: str
+    name: str
+    sources: tuple[str, ...]
+    facts: tuple[Fact, ...]
+    mechanisms: tuple[Mechanism, ...] = ()
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    title: str
+    sources: tuple[str, ...]
+    facts: tuple[Fact, ...]
+    cues: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Term:
+    """A vocabulary entry: one canonical id and every way runners write it."""
+
+    id: str
+    name: str
+    sources: tuple[str, ...]
+    terms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RedFlag:
+    id: str
+    name: str
+    urgency: str
+    sources: tuple[str, ...]
+    phrases: tuple[str, ...]
+    patterns: tuple[re.Pattern[str], ...]
+    advice: str
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    sources: Mapping[str, str]
+    techniques: Mapping[str, Technique]
+    benefits: Mapping[str, Benefit]
+    topics: Mapping[str, Topic]
+    vocabulary: Mapping[str, Mapping[str, Term]]
+    red_flags: Mapping[str, RedFlag]
+    concern_cues: Mapping[str, Term] = field(default_factory=dict)
+    files: tuple[Path, ...] = field(default=())
+
+    def methods(self) -> dict[str, Method]:
+        return {m.id: m for t in self.techniques.values() for m in t.methods}
+
+    def entity_terms(self) -> dict[str, dict[str, tuple[str, ...]]]:
+        """Entity name -> canonical id -> surface terms, for NLU generation."""
+        out: dict[str, dict[str, tuple[str, ...]]] = {
+            ENTITY_OF_KIND[kind]: {e.id: e.terms for e in entries.values()}
+            for kind, entries in self.vocabulary.items()
+        }
+        technique_terms = {t.id: t.terms for t in self.techniques.values()}
+        technique_terms.update({m.id: m.terms for m in self.methods().values()})
+        out["technique"] = technique_terms
+        return out
+
+    def name_of(self, entity_id: str) -> str:
+        """Readable name of any technique, method or vocabulary id."""
+        if entity_id in self.techniques:
+            return self.techniques[entity_id].name
+        methods = self.methods()
+        if entity_id in methods:
+            return methods[entity_id].name
+        for entries in self.vocabulary.values():
+            if entity_id in entries:
+                return entries[entity_id].name
+        return entity_id.replace("_", " ")
+
+
+# --- reading entries ---------------------------------------------------------
+
+
+class _Context:
+    """Known source ids, shared by every entry reader."""
+
+    def __init__(self, sources: Iterable[str]) -> None:
+        self.sources = frozenset(sources)
+
+    def source_list(self, node: Node) -> tuple[str, ...]:
+        values = node.text_or_texts()
+        for value in values:
+            if value not in self.sources:
+                raise node.fail(f"unknown source {value!r}; expected one of {sorted(self.sources)}")
+        return values
+
+    def fact(self, node: Node, default_sources: tuple[str, ...]) -> Fact:
+        if isinstance(node.value, dict):
+            node.check_keys({"text", "source"})
+            source = self.source_list(node.get("source"))
+            return Fact(node.get("text").text(), source[0])
+        return Fact(node.text(), default_sources[0])
+
+    def facts(self, node: Node, sources: tuple[str, ...], *, allow_empty: bool = True) -> tuple[Fact, ...]:
+        return tuple(self.fact(item, sources) for item in node.items(allow_empty=allow_empty))
+
+
+def _entry_id(node: Node, seen: set[str]) -> str:
+    value = node.get("id").text()
+    if not _ID.match(value):
+        raise node.child("id", value).fail("expected a lower-case id of letters, digits and _")
+    if value in seen:
+        raise node.child("id", value).fail(f"duplicate id {value!r}")
+    seen.add(value)
+    return value
+
+
+def _terms(node: Node) -> tuple[str, ...]:
+    terms = node.texts()
+    for i, term in enumerate(terms):
+        if term != term.lower():
+            raise node.child(i, term).fail(f"expected lower case, got {term!r}")
+    return terms
+
+
+def _optional(node: Node, name: str) -> Node:
+    return node.get(name, required=False)
+
+
+def _read_technique(ctx: _Context, node: Node, seen: set[str]) -> Technique:
+    node.check_keys({"id", "name", "source", "terms", "summary", "how", "helps", "ideal_for",
+                     "expect", "cautions", "indications", "methods"})
+    tid = _entry_id(node, seen)
+    sources = ctx.source_list(node.get("source"))
+    return Technique(
+        id=tid,
+        name=node.get("name").text(),
+        sources=sources,
+        terms=_terms(node.get("terms")),
+        summary=ctx.fact(node.get("summary"), sources),
+        how=ctx.facts(node.get("how"), sources, allow_empty=False),
+        helps=ctx.facts(node.get("helps"), sources, allow_empty=False),
+        ideal_for=ctx.facts(node.get("ideal_for"), sources, allow_empty=False),
+        expect=ctx.facts(_optional(node, "expect"), sources),
+        cautions=ctx.facts(_optional(node, "cautions"), sources),
+        indications=tuple(_read_indication(ctx, n, sources) for n in node.get("indications").items()),
+        methods=tuple(_read_method(ctx, n, seen) for n in _optional(node, "methods").items(allow_empty=True)),
+    )
+
+
+def _read_indication(ctx: _Context, node: Node, sources: tuple[str, ...]) -> Indication:
+    node.check_keys({"when", "weight", "reason"})
+    when_node = node.get("when")
+    when_node.check_keys(set(INDICATION_FIELDS))
+    when = {
+        name: frozenset(when_node.get(name).text_or_texts()) for name in when_node.mapping()
+    }
+    if not when:
+        raise when_node.fail("expected at least one condition")
+    return Indication(when, node.get("weight").integer(), ctx.fact(node.get("reason"), sources))
+
+
+def _read_method(ctx: _Context, node: Node, seen: set[str]) -> Method:
+    node.check_keys({"id", "name", "source", "terms", "how", "suits", "reason"})
+    mid = _entry_id(node, seen)
+    sources = ctx.source_list(node.get("source"))
+    return Method(
+        id=mid,
+        name=node.get("name").text(),
+        sources=sources,
+        terms=_terms(node.get("terms")),
+        how=ctx.fact(node.get("how"), sources),
+        suits=frozenset(node.get("suits").texts()),
+        reason=ctx.fact(node.get("reason"), sources),
+    )
+
+
+def _read_benefit(ctx: _Context, node: Node, seen: set[str]) -> Benefit:
+    node.check_keys({"id", "name", "source", "facts", "mechanisms"})
+    bid = _entry_id(node, seen)
+    sources = ctx.source_list(node.get("source"))
+    mechanisms = tuple(
+        Mechanism(_entry_id(m, seen), m.get("name").text(), ctx.facts(m.get("facts"), sources, allow_empty=False))
+        for m in _optional(node, "mechanisms").items(allow_empty=True)
+    )
+    return Benefit(bid, node.get("name").text(), sources,
+                   ctx.facts(node.get("facts"), sources, allow_empty=False), mechanisms)
+
+
+def _read_topic(ctx: _Context, node: Node, seen: set[str]) -> Topic:
+    node.check_keys({"id", "title", "source", "cues", "facts"})
+    sources = ctx.source_list(node.get("source"))
+    cues_node = _optional(node, "cues")
+    cues = _terms(cues_node) if cues_node.value is not None else ()
+    return Topic(_entry_id(node, seen), node.get("title").text(), sources,
+                 ctx.facts(node.get("facts"), sources, allow_empty=False), cues)
+
+
+def _read_term(ctx: _Context, node: Node, seen: set[str]) -> Term:
+    node.check_keys({"id", "name", "source", "terms"})
+    return Term(_entry_id(node, seen), node.get("name").text(),
+                ctx.source_list(node.get("source")), _terms(node.get("terms")))
+
+
+def _compile(node: Node) -> re.Pattern[str]:
+    try:
+        return re.compile(node.text(), re.IGNORECASE)
+    except re.error as error:
+        raise node.fail(f"expected a valid regular expression ({error})") from error
+
+
+def _read_red_flag(ctx: _Context, node: Node, seen: set[str]) -> RedFlag:
+    node.check_keys({"id", "name", "urgency", "source", "phrases", "patterns", "advice"})
+    urgency = node.get("urgency").text()
+    if urgency not in URGENCIES:
+        raise node.child("urgency", urgency).fail(f"expected one of {list(URGENCIES)}, got {urgency!r}")
+    return RedFlag(
+        id=_entry_id(node, seen),
+        name=node.get("name").text(),
+        urgency=urgency,
+        sources=ctx.source_list(node.get("source")),
+        phrases=_terms(node.get("phrases")),
+        patterns=tuple(_compile(n) for n in _optional(node, "patterns").items(allow_empty=True)),
+        advice=node.get("advice").text(),
+    )
+
+
+# --- whole-base checks -------------------------------------------------------
+
+
+def _check_unique_terms(kb: KnowledgeBase, file: Path) -> None:
+    """A surface term must map to exactly one id, or entity values become ambiguous."""
+    owner: dict[str, str] = {}
+    for entity, ids in kb.entity_terms().items():
+        for entry_id, terms in ids.items():
+            for term in terms:
+                label = f"{entity}:{entry_id}"
+                if term in owner and owner[term] != label:
+                    raise KnowledgeBaseError(file, f"terms {term!r}", f"listed under both {owner[term]} and {label}")
+                owner[term] = label
+
+
+def _check_references(kb: KnowledgeBase, file: Path) -> None:
+    known = {
+        "concern": set(CONCERNS),
+        **{ENTITY_OF_KIND[k]: set(v) for k, v in kb.vocabulary.items()},
+    }
+    for technique in kb.techniques.values():
+        for i, indication in enumerate(technique.indications):
+            for name, values in indication.when.items():
+                unknown = sorted(values - known.get(name, set()))
+                if unknown:
+                    key = f"techniques[{technique.id}].indications[{i}].when.{name}"
+                    raise KnowledgeBaseError(file, key, f"unknown id(s) {unknown}")
+        for method in technique.methods:
+            unknown = sorted(method.suits - known["symptom"])
+            if unknown:
+                key = f"techniques[{technique.id}].methods[{method.id}].suits"
+                raise KnowledgeBaseError(file, key, f"unknown symptom id(s) {unknown}")
+
+
+# --- loading -----------------------------------------------------------------
+
+_SECTIONS = {
+    "techniques.yml": ("techniques", _read_technique),
+    "benefits.yml": ("benefits", _read_benefit),
+    "topics.yml": ("topics", _read_topic),
+    "red_flags.yml": ("red_flags", _read_red_flag),
+}
+
+
+def _read_sources(directory: Path) -> dict[str, str]:
+    root = read_yaml(directory / "sources.yml")
+    seen: set[str] = set()
+    return {_source_id(n, seen): n.get("title").text() for n in root.get("sources").items()}
+
+
+def _source_id(node: Node, seen: set[str]) -> str:
+    value = node.get("id").text()
+    if value in seen:
+        raise node.child("id", value).fail(f"duplicate source {value!r}")
+    seen.add(value)
+    return value
+
+
+def load_knowledge_base(directory: Path = KNOWLEDGE_DIR) -> KnowledgeBase:
+    """Read and validate every knowledge-base file in `directory`."""
+    directory = Path(directory)
+    sources = _read_sources(directory)
+    ctx = _Context(sources)
+    sections: dict[str, dict[str, object]] = {}
+    seen: set[str] = set()
+    for filename, (key, reader) in _SECTIONS.items():
+        root = read_yaml(directory / filename)
+        root.check_keys({key})
+        sections[key] = {e.id: e for e in (reader(ctx, n, seen) for n in root.get(key).items())}
+    vocab_root = read_yaml(directory / "vocabulary.yml")
+    vocab_root.check_keys({*VOCABULARY_KINDS, "concern_cues"})
+    vocabulary = {
+        kind: {t.id: t for t in (_read_term(ctx, n, seen) for n in vocab_root.get(kind).items())}
+        for kind in VOCABULARY_KINDS
+    }
+    cues = {t.id: t for t in (_read_term(ctx, n, set()) for n in _optional(vocab_root, "concern_cues").items(allow_empty=True))}
+    unknown = sorted(set(cues) - set(CONCERNS))
+    if unknown:
+        raise KnowledgeBaseError(directory / "vocabulary.yml", "concern_cues", f"unknown concern id(s) {unknown}; expected {list(CONCERNS)}")
+    kb = KnowledgeBase(
+        sources=sources,
+        techniques=sections["techniques"],  # type: ignore[arg-type]
+        benefits=sections["benefits"],  # type: ignore[arg-type]
+        topics=sections["topics"],  # type: ignore[arg-type]
+        vocabulary=vocabulary,
+        red_flags=sections["red_flags"],  # type: ignore[arg-type]
+        concern_cues=cues,
+        files=tuple(sorted(directory.glob("*.yml"))),
+    )
+    _check_unique_terms(kb, directory / "vocabulary.yml")
+    _check_references(kb, directory / "techniques.yml")
+    return kb
+
+
+@lru_cache(maxsize=1)
+def default_knowledge_base() -> KnowledgeBase:
+    """The project's knowledge base, loaded once per process."""
+    return load_knowledge_base(KNOWLEDGE_DIR)

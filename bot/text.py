@@ -1,0 +1,37 @@
+"""Text normalisation shared by triage and vocabulary matching."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201b": "'", "\u2032": "'", "`": "'",
+                         "\u201c": '"', "\u201d": '"'})
+_CONTRACTIONS = (
+    (re.compile(r"\bcan ?not\b|\bcan'?t\b|\bcannae\b"), "cannot"),
+    (re.compile(r"\bwon'?t\b"), "will not"),
+    (re.compile(r"\b(\w+)n't\b"), r"\1 not"),
+    (re.compile(r"\b(is|was|are|do|does|did|could|should|would|have|has)nt\b"), r"\1 not"),
+    (re.compile(r"\bi'm\b"), "i am"),
+    (re.compile(r"\bim\b"), "i am"),
+    (re.compile(r"\bive\b"), "i have"),
+)
+_SPACES = re.compile(r"\s+")
+_TAG = re.compile(r"<[^>]{0,200}>")
+
+
+def normalise(text: str) -> str:
+    """Lower-case, straighten quotes, expand contractions and collapse spaces."""
+    text = unicodedata.normalize("NFKC", text or "").translate(_QUOTES).lower()
+    text = _TAG.sub(" ", text)
+    for pattern, replacement in _CONTRACTIONS:
+        text = pattern.sub(replacement, text)
+    return _SPACES.sub(" ", text).strip()
+
+
+@lru_cache(maxsize=8192)
+def phrase_pattern(phrase: str) -> re.Pattern[str]:
+    """Whole-word, space-tolerant pattern for a normalised phrase."""
+    words = [re.escape(word) for word in phrase.split()]
+    return re.compile(r"(?<![\w-])" + r"[\s-]+".join(words) + r"(?![\w-])")

@@ -1,0 +1,1 @@
+"""Custom Rasa NLU components (the only NLU code that imports Rasa)."""

@@ -1,0 +1,52 @@
+"""The REST channel end to end: real action server, real Rasa server, trained model."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.e2e.servers import Stack, rasa_stack
+
+TECHNIQUES = ("swedish", "deep tissue", "sports massage", "myofascial release", "trigger point")
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[Stack]:
+    with rasa_stack("rest:\n") as running:
+        yield running
+
+
+def say(stack: Stack, sender: str, message: str) -> list[dict[str, Any]]:
+    body = json.dumps({"sender": sender, "message": message}).encode()
+    request = urllib.request.Request(f"{stack.rasa.url}/webhooks/rest/webhook", body,
+                                     {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
+
+
+def text_of(replies: list[dict[str, Any]]) -> str:
+    return "\n".join(r.get("text", "") for r in replies).lower()
+
+
+def test_pain_message_gets_a_technique_and_why(stack: Stack) -> None:
+    reply = text_of(say(stack, "rest-pain", "my calves are always tight after long runs"))
+    assert any(t in reply for t in TECHNIQUES), reply
+    assert "why" in reply and "therapist" in reply
+
+
+def test_red_flag_gets_a_referral_and_no_massage(stack: Stack) -> None:
+    reply = text_of(say(stack, "rest-flag", "I heard a pop in my calf and now it's swollen"))
+    assert "doctor" in reply or "medical" in reply, reply
+    assert not any(t in reply for t in TECHNIQUES), reply
+
+
+def test_thin_slice_conversation(stack: Stack) -> None:
+    sender = "rest-slice"
+    assert "recovery assistant" in text_of(say(stack, sender, "hi there"))
+    assert "fascia" in text_of(say(stack, sender, "what is myofascial release?"))
+    goodbye = text_of(say(stack, sender, "ok bye"))
+    assert "bye" in goodbye or "happy running" in goodbye, goodbye
