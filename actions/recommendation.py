@@ -24,18 +24,19 @@ def _has_new_details(tracker: Tracker) -> bool:
     return any(latest_entities(tracker, entity) for entity in ENTITIES)
 
 
+def _asks_again(tracker: Tracker) -> bool:
+    """Asked for a recommendation again, with nothing new, after getting one."""
+    return (latest_intent(tracker) == "ask_recommendation" and bool(tracker.get_slot("last_technique"))
+            and not _has_new_details(tracker))
+
+
 class ActionRecommend(AdviceAction):
     def name(self) -> str:
         return "action_recommend"
 
-    def _repeats_last(self, tracker: Tracker) -> bool:
-        """Asked again with nothing new after a recommendation: offer alternatives."""
-        return (latest_intent(tracker) == "ask_recommendation" and bool(tracker.get_slot("last_technique"))
-                and not _has_new_details(tracker))
-
     def answer(self, tracker: Tracker) -> Reply:
         situation = situation_from_tracker(tracker)
-        if self._repeats_last(tracker):
+        if _asks_again(tracker):
             return alternatives_reply(situation)
         return concerns_reply(situation, turn_number(tracker))
 
@@ -63,6 +64,8 @@ class ValidateRecommendationForm(FormValidationAction):
 
     async def required_slots(self, domain_slots: List[str], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[str]:
+        if _asks_again(tracker):
+            return []
         if tracker.get_slot("concern") in ("sleep", "stress") and not tracker.get_slot("body_part"):
             return [s for s in domain_slots if s != "body_part"]
         return domain_slots

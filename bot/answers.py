@@ -68,7 +68,7 @@ def _about(situation: Situation, kb: KnowledgeBase) -> str:
 def describe_recommendation(rec: Recommendation, situation: Situation, variant: int = 0,
                             kb: KnowledgeBase | None = None) -> Reply:
     kb = _kb(kb)
-    opener = pick(("{about}, I'd suggest {name}.", "{about}, {name} looks like the best fit.",
+    opener = pick(("{about}, I'd suggest {name}.", "{about}, the best fit looks like {name}.",
                    "{about}, my pick would be {name}."), variant)
     lines = [opener.format(about=_about(situation, kb), name=rec.name)]
     lines.append(f"Why: {sentence(lower_first(rec.technique.summary.text))}")
