@@ -21,7 +21,9 @@ SYNONYMS := data/generated/synonyms.yml
 DATA := $(shell find data -name '*.yml')
 MODEL := models/runner.tar.gz
 
-.PHONY: help install run shell test lint unit validate train test-stories e2e generate nlp check clean
+-include mk/*.mk
+
+.PHONY: help install system-deps run shell test lint unit validate train test-stories e2e generate nlp check clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -32,7 +34,17 @@ $(STAMP): requirements.in constraints.txt scripts/make-venv.sh
 	@scripts/make-venv.sh "$(PYTHON)" $(VENV)
 	@touch $@
 
-install: $(STAMP) ## Create or update the Python environment
+WEB_STAMP := web/node_modules/.package-lock.json
+
+$(WEB_STAMP): web/package.json web/package-lock.json
+	@echo "Installing the web page's npm packages (rasa-webchat, playwright-core)..."
+	@npm ci --prefix web --no-audit --no-fund --loglevel=error
+	@touch $@
+
+system-deps: ## Debian packages (Chromium, PostgreSQL, Redis, nginx) when root
+	@scripts/install-system-deps.sh
+
+install: $(STAMP) $(WEB_STAMP) ## Create or update the Python and npm environments
 
 $(NLP_STAMP): $(KB) bot/nlp_pipeline.py bot/knowledge_base.py | $(STAMP)
 	@echo "Building the spaCy pipeline from the knowledge base..."
@@ -56,7 +68,7 @@ train: $(MODEL) ## Train the model if data, domain or config changed
 
 # --- use --------------------------------------------------------------------------
 
-run: $(MODEL) ## Start the assistant (action server + Rasa); Ctrl-C stops it
+run: $(MODEL) $(WEB_STAMP) ## Start the assistant (action server + Rasa); Ctrl-C stops it
 	@$(PY) -m bot run
 
 shell: $(MODEL) ## Chat in the terminal (rasa shell with the action server)
@@ -84,7 +96,7 @@ e2e: $(MODEL) ## End-to-end tests through the real servers
 	@$(PY) -m pytest -q tests/e2e
 
 test: ## Everything, from a clean clone (CI runs this)
-	@$(MAKE) --no-print-directory install
+	@$(MAKE) --no-print-directory system-deps install
 	@$(MAKE) --no-print-directory lint check unit
 	@$(MAKE) --no-print-directory validate
 	@$(MAKE) --no-print-directory train

@@ -20,15 +20,23 @@ from actions.recommendation import ActionExplainWhy, ActionRecommend, ValidateRe
 from actions.safety import ActionReferMedical
 
 TECHNIQUE_NAMES = ("swedish", "deep tissue", "sports massage", "myofascial release", "trigger point")
-DOMAIN: dict[str, Any] = {"slots": {}, "forms": {"recommendation_form": {"required_slots": ["body_part", "duration", "timing"]}}}
+DOMAIN: dict[str, Any] = {
+    "slots": {},
+    "forms": {"recommendation_form": {"required_slots": ["body_part", "duration", "timing"]}},
+}
 
 
 def entity(name: str, value: str, text: str, start: int = 0) -> dict[str, Any]:
     return {"entity": name, "value": value, "start": start, "end": start + len(text), "extractor": "test"}
 
 
-def make_tracker(text: str, intent: str, entities: list[dict[str, Any]] | None = None,
-                 slots: dict[str, Any] | None = None, active_loop: str | None = None) -> Tracker:
+def make_tracker(
+    text: str,
+    intent: str,
+    entities: list[dict[str, Any]] | None = None,
+    slots: dict[str, Any] | None = None,
+    active_loop: str | None = None,
+) -> Tracker:
     latest = {"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": entities or []}
     events = [{"event": "user", "text": text, "parse_data": latest}]
     loop = {"name": active_loop} if active_loop else {}
@@ -47,10 +55,18 @@ def names_technique(text: str) -> bool:
 
 @pytest.mark.asyncio
 async def test_recommend_from_slots_names_technique_reason_and_therapist() -> None:
-    tracker = make_tracker("my calves are always tight after long runs", "report_pain",
-                           [entity("body_part", "calf", "calves")],
-                           {"concern": "pain", "body_part": "calf", "duration": "chronic",
-                            "timing": "post_long_run", "symptom": ["tightness"]})
+    tracker = make_tracker(
+        "my calves are always tight after long runs",
+        "report_pain",
+        [entity("body_part", "calf", "calves")],
+        {
+            "concern": "pain",
+            "body_part": "calf",
+            "duration": "chronic",
+            "timing": "post_long_run",
+            "symptom": ["tightness"],
+        },
+    )
     messages, events = await run(ActionRecommend(), tracker)
     assert len(messages) == 1
     text = messages[0]["text"]
@@ -61,8 +77,12 @@ async def test_recommend_from_slots_names_technique_reason_and_therapist() -> No
 
 @pytest.mark.asyncio
 async def test_recommend_refers_instead_when_message_has_a_red_flag() -> None:
-    tracker = make_tracker("I heard a pop in my calf and now it's swollen", "report_pain",
-                           [entity("body_part", "calf", "calf")], {"concern": "pain", "body_part": "calf"})
+    tracker = make_tracker(
+        "I heard a pop in my calf and now it's swollen",
+        "report_pain",
+        [entity("body_part", "calf", "calf")],
+        {"concern": "pain", "body_part": "calf"},
+    )
     messages, _ = await run(ActionRecommend(), tracker)
     text = messages[0]["text"]
     assert "doctor" in text.lower() and not names_technique(text)
@@ -70,9 +90,12 @@ async def test_recommend_refers_instead_when_message_has_a_red_flag() -> None:
 
 @pytest.mark.asyncio
 async def test_follow_up_body_part_replaces_the_old_one() -> None:
-    tracker = make_tracker("what about my hamstrings?", "inform",
-                           [entity("body_part", "hamstrings", "hamstrings", 15)],
-                           {"concern": "pain", "body_part": "calf", "duration": "chronic", "last_technique": "deep_tissue"})
+    tracker = make_tracker(
+        "what about my hamstrings?",
+        "inform",
+        [entity("body_part", "hamstrings", "hamstrings", 15)],
+        {"concern": "pain", "body_part": "calf", "duration": "chronic", "last_technique": "deep_tissue"},
+    )
     messages, events = await run(ActionRecommend(), tracker)
     assert "hamstring" in messages[0]["text"].lower()
     assert any(e.get("name") == "body_part" and e.get("value") == "hamstring" for e in events)
@@ -80,16 +103,24 @@ async def test_follow_up_body_part_replaces_the_old_one() -> None:
 
 @pytest.mark.asyncio
 async def test_asking_again_offers_alternatives() -> None:
-    tracker = make_tracker("what else could help?", "ask_recommendation", [],
-                           {"concern": "pain", "body_part": "calf", "duration": "chronic", "last_technique": "deep_tissue"})
+    tracker = make_tracker(
+        "what else could help?",
+        "ask_recommendation",
+        [],
+        {"concern": "pain", "body_part": "calf", "duration": "chronic", "last_technique": "deep_tissue"},
+    )
     messages, _ = await run(ActionRecommend(), tracker)
     assert "also" in messages[0]["text"].lower() or "between sessions" in messages[0]["text"].lower()
 
 
 @pytest.mark.asyncio
 async def test_two_concerns_get_two_answers() -> None:
-    tracker = make_tracker("my calf aches and it wakes me up at night", "report_pain",
-                           [entity("body_part", "calf", "calf")], {"concern": "pain", "body_part": "calf"})
+    tracker = make_tracker(
+        "my calf aches and it wakes me up at night",
+        "report_pain",
+        [entity("body_part", "calf", "calf")],
+        {"concern": "pain", "body_part": "calf"},
+    )
     messages, _ = await run(ActionRecommend(), tracker)
     text = messages[0]["text"].lower()
     assert names_technique(text) and "sleep" in text
@@ -97,7 +128,7 @@ async def test_two_concerns_get_two_answers() -> None:
 
 @pytest.mark.asyncio
 async def test_refer_medical_never_offers_a_technique() -> None:
-    messages, events = await run(ActionReferMedical(), make_tracker("chest pain when running", "red_flag"))
+    messages, _events = await run(ActionReferMedical(), make_tracker("chest pain when running", "red_flag"))
     assert "emergency" in messages[0]["text"].lower() and not names_technique(messages[0]["text"])
     messages, _ = await run(ActionReferMedical(), make_tracker("something feels really wrong", "red_flag"))
     assert "doctor" in messages[0]["text"].lower()
@@ -105,20 +136,27 @@ async def test_refer_medical_never_offers_a_technique() -> None:
 
 @pytest.mark.asyncio
 async def test_explain_named_technique_and_method() -> None:
-    tracker = make_tracker("what is myofascial release?", "ask_technique",
-                           [entity("technique", "myofascial_release", "myofascial release", 8)])
+    tracker = make_tracker(
+        "what is myofascial release?",
+        "ask_technique",
+        [entity("technique", "myofascial_release", "myofascial release", 8)],
+    )
     messages, events = await run(ActionExplainTechnique(), tracker)
     assert "fascia" in messages[0]["text"].lower()
     assert events and events[0]["value"] == "myofascial_release"
-    tracker = make_tracker("what's pin and stretch", "ask_technique", [entity("technique", "pin and stretch", "pin and stretch")])
+    tracker = make_tracker(
+        "what's pin and stretch", "ask_technique", [entity("technique", "pin and stretch", "pin and stretch")]
+    )
     messages, _ = await run(ActionExplainTechnique(), tracker)
     assert "stretch" in messages[0]["text"].lower()
 
 
 @pytest.mark.asyncio
 async def test_explain_without_a_technique_uses_the_last_one_or_lists_all() -> None:
-    messages, _ = await run(ActionExplainTechnique(), make_tracker("will it hurt?", "ask_technique",
-                                                                   slots={"last_technique": "deep_tissue"}))
+    messages, _ = await run(
+        ActionExplainTechnique(),
+        make_tracker("will it hurt?", "ask_technique", slots={"last_technique": "deep_tissue"}),
+    )
     assert messages[0]["text"]
     messages, _ = await run(ActionExplainTechnique(), make_tracker("what types are there", "ask_technique"))
     assert sum(name in messages[0]["text"].lower() for name in TECHNIQUE_NAMES) >= 4
@@ -126,8 +164,11 @@ async def test_explain_without_a_technique_uses_the_last_one_or_lists_all() -> N
 
 @pytest.mark.asyncio
 async def test_compare_two_techniques() -> None:
-    tracker = make_tracker("deep tissue or sports massage?", "compare_techniques",
-                           [entity("technique", "deep_tissue", "deep tissue"), entity("technique", "sports", "sports massage", 15)])
+    tracker = make_tracker(
+        "deep tissue or sports massage?",
+        "compare_techniques",
+        [entity("technique", "deep_tissue", "deep tissue"), entity("technique", "sports", "sports massage", 15)],
+    )
     messages, _ = await run(ActionCompareTechniques(), tracker)
     text = messages[0]["text"].lower()
     assert "deep tissue" in text and "sports massage" in text
@@ -137,8 +178,14 @@ async def test_compare_two_techniques() -> None:
 async def test_benefits_timing_sleep_and_stress_answer_from_the_knowledge_base() -> None:
     cases = [
         (ActionAnswerBenefits(), make_tracker("does massage actually help runners?", "ask_benefits")),
-        (ActionAnswerTiming(), make_tracker("how long before a race should I book?", "ask_timing",
-                                            [entity("timing", "before a race", "before a race")])),
+        (
+            ActionAnswerTiming(),
+            make_tracker(
+                "how long before a race should I book?",
+                "ask_timing",
+                [entity("timing", "before a race", "before a race")],
+            ),
+        ),
         (ActionAnswerSleep(), make_tracker("can't sleep after hard sessions", "ask_sleep")),
         (ActionAnswerStress(), make_tracker("race nerves are killing me", "ask_stress")),
     ]
@@ -151,8 +198,12 @@ async def test_benefits_timing_sleep_and_stress_answer_from_the_knowledge_base()
 
 @pytest.mark.asyncio
 async def test_why_explains_the_reasons() -> None:
-    tracker = make_tracker("why that one?", "ask_why", [],
-                           {"concern": "pain", "body_part": "calf", "duration": "chronic", "last_technique": "deep_tissue"})
+    tracker = make_tracker(
+        "why that one?",
+        "ask_why",
+        [],
+        {"concern": "pain", "body_part": "calf", "duration": "chronic", "last_technique": "deep_tissue"},
+    )
     messages, _ = await run(ActionExplainWhy(), tracker)
     assert "because" in messages[0]["text"].lower()
 

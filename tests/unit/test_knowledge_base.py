@@ -12,11 +12,33 @@ from bot.knowledge_base import EDITORIAL, KnowledgeBase, KnowledgeBaseError, loa
 
 SEED_TECHNIQUES = {"swedish", "deep_tissue", "sports", "myofascial_release", "trigger_point"}
 SEED_METHODS = {"static_pressure", "stripping", "pin_and_stretch", "active_release"}
-SEED_BENEFITS = {"circulation", "tension_soreness", "flexibility_rom", "inflammation", "sleep",
-                 "stress_wellbeing", "performance"}
+SEED_BENEFITS = {
+    "circulation",
+    "tension_soreness",
+    "flexibility_rom",
+    "inflammation",
+    "sleep",
+    "stress_wellbeing",
+    "performance",
+}
 SLEEP_MECHANISMS = {"relaxation_stress", "parasympathetic", "pain_tension", "serotonin", "circadian_rhythm"}
-RUNNER_BODY_PARTS = {"calf", "hamstring", "it_band", "shin", "plantar_fascia", "achilles", "quad", "glute",
-                     "hip_flexor", "hip", "lower_back", "knee", "foot", "neck", "shoulder"}
+RUNNER_BODY_PARTS = {
+    "calf",
+    "hamstring",
+    "it_band",
+    "shin",
+    "plantar_fascia",
+    "achilles",
+    "quad",
+    "glute",
+    "hip_flexor",
+    "hip",
+    "lower_back",
+    "knee",
+    "foot",
+    "neck",
+    "shoulder",
+}
 
 
 def test_holds_every_seed_technique_method_and_benefit(kb: KnowledgeBase) -> None:
@@ -55,26 +77,42 @@ def test_vocabulary_covers_what_runners_name(kb: KnowledgeBase) -> None:
 BROKEN: list[tuple[str, Callable[[Any], None], str]] = [
     ("techniques.yml", lambda d: d["techniques"][0].pop("summary"), r"techniques\[0\]\.summary: is required"),
     ("techniques.yml", lambda d: d["techniques"][1].update(source="wikipedia"), r"unknown source 'wikipedia'"),
-    ("techniques.yml", lambda d: d["techniques"][0].update(how="not a list"), r"techniques\[0\]\.how: expected a non-empty list"),
+    (
+        "techniques.yml",
+        lambda d: d["techniques"][0].update(how="not a list"),
+        r"techniques\[0\]\.how: expected a non-empty list",
+    ),
     ("techniques.yml", lambda d: d["techniques"][0].update(colour="blue"), r"unknown key\(s\) \['colour'\]"),
-    ("techniques.yml", lambda d: d["techniques"][0]["indications"][0].update(weight="high"),
-     r"indications\[0\]\.weight: expected an integer"),
-    ("techniques.yml", lambda d: d["techniques"][0]["indications"][0]["when"].update(symptom="hiccups"),
-     r"unknown id\(s\) \['hiccups'\]"),
+    (
+        "techniques.yml",
+        lambda d: d["techniques"][0]["indications"][0].update(weight="high"),
+        r"indications\[0\]\.weight: expected an integer",
+    ),
+    (
+        "techniques.yml",
+        lambda d: d["techniques"][0]["indications"][0]["when"].update(symptom="hiccups"),
+        r"unknown id\(s\) \['hiccups'\]",
+    ),
     ("techniques.yml", lambda d: d["techniques"][1].update(id=d["techniques"][0]["id"]), r"duplicate id"),
     ("benefits.yml", lambda d: d.update(benefits=[]), r"benefits: expected a non-empty list"),
     ("red_flags.yml", lambda d: d["red_flags"][0].update(urgency="whenever"), r"urgency: expected one of"),
     ("red_flags.yml", lambda d: d["red_flags"][0].update(patterns=["(unclosed"]), r"valid regular expression"),
     ("vocabulary.yml", lambda d: d["body_parts"][0]["terms"].append("Calves"), r"expected lower case"),
-    ("vocabulary.yml", lambda d: d["symptoms"][0]["terms"].append(d["body_parts"][0]["terms"][0]),
-     r"listed under both"),
+    (
+        "vocabulary.yml",
+        lambda d: d["symptoms"][0]["terms"].append(d["body_parts"][0]["terms"][0]),
+        r"listed under both",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("name", "change", "message"), BROKEN)
 def test_broken_file_names_file_key_and_expectation(
-    edit_yaml: Callable[[str, Callable[[Any], None]], Path], kb_copy: Path, name: str,
-    change: Callable[[Any], None], message: str,
+    edit_yaml: Callable[[str, Callable[[Any], None]], Path],
+    kb_copy: Path,
+    name: str,
+    change: Callable[[Any], None],
+    message: str,
 ) -> None:
     edit_yaml(name, change)
     with pytest.raises(KnowledgeBaseError) as error:

@@ -1,0 +1,227 @@
+"""End-to-end: the web page and rasa-webchat widget in headless chromium.
+
+Starts the action server, Rasa with our socket.io channel (session persistence
+on) and web/serve.py, then drives chromium through webchat.spec.mjs
+(playwright-core from web/node_modules, Debian's /usr/bin/chromium).
+Skipped only when chromium is not installed (`apt-get install chromium`).
+"""
+
+import asyncio
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import socketio
+from aiohttp import web
+
+from tests.e2e.servers import ARTIFACTS, ROOT, Server, free_port, rasa_stack, start, wait_until_up
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+SPEC = Path(__file__).with_name("webchat.spec.mjs")
+PLAYWRIGHT = ROOT / "web" / "node_modules" / "playwright-core"
+QUESTION = "my calves are always tight after long runs"
+TECHNIQUE = r"swedish|deep tissue|sports massage|myofascial release|trigger point"
+CREDENTIALS = """\
+channels.socketio.SocketIOInput:
+  user_message_evt: user_uttered
+  bot_message_evt: bot_uttered
+  session_persistence: true
+  metadata_key: customData
+"""
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+EVIL = [
+    '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script> <b>bold</b>',
+    "**safe markdown** and [a link](javascript:void(document.title='xss'))",
+]
+
+needs_chromium = pytest.mark.skipif(
+    not os.access(CHROMIUM, os.X_OK),
+    reason=f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium)",
+)
+
+
+def start_web(web_port: int, rasa_url: str) -> Server:
+    """web/serve.py on 127.0.0.1:web_port pointing the widget at rasa_url."""
+    env = dict(os.environ, WEB_HOST="127.0.0.1", WEB_PORT=str(web_port), RASA_URL=rasa_url)
+    cmd = [sys.executable, str(ROOT / "web" / "serve.py")]
+    server = start("web", cmd, ROOT, env, f"http://127.0.0.1:{web_port}")
+    wait_until_up(server, "/healthz", timeout=20)
+    return server
+
+
+def run_spec(**config: Any) -> dict[str, Any]:
+    """Runs webchat.spec.mjs with ``config``; returns its JSON result."""
+    assert shutil.which("node"), "node is missing (apt-get install nodejs)"
+    assert PLAYWRIGHT.is_dir(), "playwright-core missing: run `npm ci --prefix web`"
+    ARTIFACTS.mkdir(exist_ok=True)
+    config = {"artifacts": str(ARTIFACTS), "timeoutMs": 90000, **config}
+    node = subprocess.Popen(
+        ["node", str(SPEC), json.dumps(config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # so a hung run's chromium goes down with it
+    )
+    try:
+        stdout, stderr = node.communicate(timeout=400)
+    finally:
+        if node.poll() is None:
+            os.killpg(node.pid, signal.SIGKILL)
+            node.wait()
+    assert node.returncode == 0, f"browser run failed:\n{stderr[-3000:]}"
+    return json.loads(stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def page_url() -> Iterator[str]:
+    """Rasa stack plus the web server; yields the page URL."""
+    web_port = free_port()
+    origin = f"http://127.0.0.1:{web_port}"
+    with rasa_stack(CREDENTIALS, cors=origin) as stack:
+        web_server = start_web(web_port, stack.rasa.url)
+        try:
+            yield origin + "/"
+        finally:
+            web_server.stop()
+
+
+def assert_clean(result: dict[str, Any]) -> None:
+    assert result["external"] == [], "the page fetched something outside this machine"
+    assert result["consoleErrors"] == []
+
+
+@needs_chromium
+def test_desktop_conversation_survives_reload(page_url: str) -> None:
+    result = run_spec(
+        scenario="conversation",
+        url=page_url,
+        name="desktop",
+        viewport=DESKTOP,
+        question=QUESTION,
+        technique=TECHNIQUE,
+        full=True,
+    )
+    assert result["greeting"], "no greeting for initPayload /greet"
+    assert re.search(TECHNIQUE, " ".join(result["answer"]), re.IGNORECASE)
+    assert result["quickReplies"], "no quick replies shown"
+    assert result["afterClick"], "no answer after clicking a quick reply"
+    before, after = result["beforeReload"], result["afterReload"]
+    assert QUESTION in after["user"] and result["clicked"] in after["user"]
+    assert after["bot"][: len(before["bot"])] == before["bot"]
+    assert_clean(result)
+    shutil.copyfile(result["screenshot"], ROOT / "docs" / "webchat.png")
+
+
+@needs_chromium
+def test_phone_layout(page_url: str) -> None:
+    result = run_spec(
+        scenario="conversation",
+        url=page_url,
+        name="phone",
+        viewport=PHONE,
+        mobile=True,
+        question=QUESTION,
+        technique=TECHNIQUE,
+        full=False,
+    )
+    assert result["greetingReplies"], "quick replies not visible on a phone"
+    layout = result["layout"]
+    assert layout["pageScrollWidth"] <= layout["viewportWidth"], "page scrolls sideways"
+    widget = layout["widget"]
+    assert widget["left"] >= 0 and widget["right"] <= layout["viewportWidth"]
+    assert widget["bottom"] <= layout["viewportHeight"]
+    assert_clean(result)
+
+
+class SocketStub:
+    """A socket.io server that answers every message with hostile markup."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.sio = socketio.AsyncServer(async_mode="aiohttp", cors_allowed_origins="*")
+        self.sio.on("session_request", self.session_request)
+        self.sio.on("user_uttered", self.user_uttered)
+        self.loop = asyncio.new_event_loop()
+        self.runner: web.AppRunner | None = None
+
+    async def session_request(self, sid: str, data: Any = None) -> None:
+        session_id = (data or {}).get("session_id") or uuid.uuid4().hex
+        await self.sio.emit("session_confirm", session_id, to=sid)
+
+    async def user_uttered(self, sid: str, data: Any) -> None:
+        await self.sio.emit("bot_uttered", {"text": EVIL[0]}, to=sid)
+        replies = [{"content_type": "text", "title": "<i>ok</i>", "payload": "/ok"}]
+        await self.sio.emit("bot_uttered", {"text": EVIL[1], "quick_replies": replies}, to=sid)
+
+    async def start(self) -> None:
+        app = web.Application()
+        self.sio.attach(app)
+        self.runner = web.AppRunner(app)
+        await self.runner.setup()
+        await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
+
+    async def stop(self) -> None:
+        await self.sio.shutdown()
+        if self.runner is not None:
+            await self.runner.cleanup()
+        for task in asyncio.all_tasks():  # engine.io ping tasks
+            if task is not asyncio.current_task():
+                task.cancel()
+
+    def __enter__(self) -> "SocketStub":
+        threading.Thread(target=self.loop.run_forever, daemon=True).start()
+        asyncio.run_coroutine_threadsafe(self.start(), self.loop).result(10)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        asyncio.run_coroutine_threadsafe(self.stop(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+
+
+@needs_chromium
+def test_widget_does_not_render_html_from_messages() -> None:
+    with SocketStub() as stub:
+        web_server = start_web(free_port(), f"http://127.0.0.1:{stub.port}")
+        try:
+            result = run_spec(scenario="escape", url=web_server.url + "/", name="escape", viewport=DESKTOP)
+        finally:
+            web_server.stop()
+    assert result["injected"] == [], "HTML from a message became elements"
+    answer = " ".join(result["answer"])
+    assert "<img src=x" in answer and "<b>bold</b>" in answer, "markup should show as text"
+    assert "a link" in answer and result["hrefs"], "the markdown link should still render"
+    assert "<b>bold</b>" in " ".join(result["userTexts"])
+    assert not [href for href in result["hrefs"] if href and not href.startswith("http")]
+    assert result["xss"] is None
+    assert_clean(result)
+
+
+def test_page_intro_config_and_headers() -> None:
+    rasa_url = "http://127.0.0.1:5005"
+    web_server = start_web(free_port(), rasa_url)
+    try:
+        with urllib.request.urlopen(web_server.url + "/") as reply:
+            html, csp = reply.read().decode(), reply.headers["Content-Security-Policy"]
+        with urllib.request.urlopen(web_server.url + "/config.json") as reply:
+            config = json.loads(reply.read())
+        with urllib.request.urlopen(web_server.url + "/webchat/index.js") as reply:
+            bundle = reply.read()
+    finally:
+        web_server.stop()
+    assert '<meta name="viewport"' in html and "<title>" in html
+    assert "not a diagnosis" in html
+    assert config == {"socketUrl": rasa_url, "socketPath": "/socket.io/"}
+    assert b"WebChat" in bundle and b"fonts.googleapis.com/css" not in bundle
+    assert "script-src 'self'" in csp and "connect-src 'self' http://127.0.0.1:5005" in csp

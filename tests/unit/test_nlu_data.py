@@ -1,0 +1,120 @@
+"""The NLU data: enough varied examples, a held-out test set that really is held out,
+and entity annotations the knowledge-base vocabulary knows."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.knowledge_base import KnowledgeBase
+from bot.triage import assess
+from bot.vocabulary import resolve
+
+ROOT = Path(__file__).resolve().parents[2]
+CORE_INTENTS = ("report_pain", "ask_sleep", "ask_stress", "ask_technique", "ask_benefits", "ask_timing")
+ALL_INTENTS = (
+    *CORE_INTENTS,
+    "compare_techniques",
+    "ask_recommendation",
+    "inform",
+    "greet",
+    "goodbye",
+    "thank",
+    "affirm",
+    "deny",
+    "bot_challenge",
+    "out_of_scope",
+    "red_flag",
+)
+_MARKUP = re.compile(r"\[([^\]]+)\](?:\(([^)]+)\)|\{[^}]*\"entity\":\s*\"([^\"]+)\"[^}]*\})")
+_WORD = re.compile(r"[a-z0-9']+")
+SHARED_RUN = 6
+
+
+def _examples(path: Path) -> list[tuple[str, str]]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    out = []
+    for block in data.get("nlu", []):
+        if "intent" in block:
+            lines = [line[2:].strip() for line in block["examples"].splitlines() if line.startswith("- ")]
+            out.extend((block["intent"], line) for line in lines)
+    return out
+
+
+def _plain(text: str) -> str:
+    return _MARKUP.sub(lambda m: m.group(1), text)
+
+
+def _runs(text: str) -> set[tuple[str, ...]]:
+    words = _WORD.findall(_plain(text).lower())
+    return {tuple(words[i : i + SHARED_RUN]) for i in range(len(words) - SHARED_RUN + 1)}
+
+
+@pytest.fixture(scope="module")
+def training() -> list[tuple[str, str]]:
+    return [e for path in sorted((ROOT / "data" / "nlu").glob("*.yml")) for e in _examples(path)]
+
+
+@pytest.fixture(scope="module")
+def test_set() -> list[tuple[str, str]]:
+    return _examples(ROOT / "tests" / "nlu" / "test_nlu.yml")
+
+
+def test_enough_training_examples(training: list[tuple[str, str]]) -> None:
+    counts = Counter(intent for intent, _ in training)
+    for intent in CORE_INTENTS:
+        assert counts[intent] >= 60, (intent, counts[intent])
+    assert set(ALL_INTENTS) <= set(counts)
+
+
+def test_held_out_set_covers_every_intent(test_set: list[tuple[str, str]]) -> None:
+    assert len(test_set) >= 150
+    assert set(ALL_INTENTS) <= {intent for intent, _ in test_set}
+
+
+def test_held_out_set_shares_no_sentence_with_training(
+    training: list[tuple[str, str]], test_set: list[tuple[str, str]]
+) -> None:
+    seen = {_plain(text).lower().strip() for _, text in training}
+    train_runs = set().union(*(_runs(text) for _, text in training))
+    for intent, text in test_set:
+        if intent == "start":  # a command has only one spelling
+            continue
+        assert _plain(text).lower().strip() not in seen, text
+        shared = _runs(text) & train_runs
+        assert not shared, f"{text!r} shares {' '.join(next(iter(shared)))!r} with the training data"
+
+
+def test_annotated_entities_are_in_the_vocabulary(
+    kb: KnowledgeBase, training: list[tuple[str, str]], test_set: list[tuple[str, str]]
+) -> None:
+    unknown = set()
+    for _, text in training + test_set:
+        for match in _MARKUP.finditer(text):
+            entity = match.group(2) or match.group(3)
+            entity = entity.split(":")[0]
+            if resolve(entity, match.group(1), kb) is None:
+                unknown.add((entity, match.group(1)))
+    assert not unknown, sorted(unknown)
+
+
+def _messages(name: str) -> list[dict[str, str] | str]:
+    return yaml.safe_load((ROOT / "tests" / "nlu" / name).read_text(encoding="utf-8"))["messages"]
+
+
+def test_every_red_flag_message_is_referred(kb: KnowledgeBase) -> None:
+    messages = _messages("red_flag_messages.yml")
+    assert len(messages) >= 30
+    missed = [m["text"] for m in messages if not assess(m["text"], kb).is_red_flag]  # type: ignore[index]
+    assert not missed, missed
+
+
+def test_ordinary_pain_rarely_raises_a_false_alarm(kb: KnowledgeBase) -> None:
+    messages = [m if isinstance(m, str) else m["text"] for m in _messages("false_alarm_pain.yml")]
+    assert len(messages) >= 60
+    alarms = [m for m in messages if assess(m, kb).is_red_flag]
+    assert len(alarms) / len(messages) < 0.05, alarms
