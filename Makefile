@@ -23,7 +23,7 @@ MODEL := models/runner.tar.gz
 
 -include mk/*.mk
 
-.PHONY: help install system-deps run shell test lint unit validate train test-stories e2e generate nlp check clean
+.PHONY: help install system-deps run shell test lint unit validate train test-stories e2e generate nlp check bench-nlu clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -103,6 +103,9 @@ test: ## Everything, from a clean clone (CI runs this)
 	@$(MAKE) --no-print-directory test-stories
 	@$(MAKE) --no-print-directory e2e
 	@echo "All checks passed."
+
+bench-nlu: $(MODEL) ## NLU accuracy on the held-out set vs a baseline and without the entity ruler
+	@$(PY) -m bench.nlu_benchmark
 
 clean: ## Remove build outputs (keeps the venv)
 	rm -rf build models results .pytest_cache

@@ -57,19 +57,19 @@ def topic_buttons() -> tuple[Button, ...]:
 def _about(situation: Situation, kb: KnowledgeBase) -> str:
     parts = [kb.name_of(p) for p in sorted(situation.body_parts)]
     if parts:
-        return f"For your {join_names(parts)}"
+        return f"your {join_names(parts)}"
     if "sleep" in situation.concerns:
-        return "For sleeping better"
+        return "sleeping better"
     if "stress" in situation.concerns:
-        return "For stress"
-    return "For you"
+        return "stress"
+    return "you"
 
 
 def describe_recommendation(rec: Recommendation, situation: Situation, variant: int = 0,
                             kb: KnowledgeBase | None = None) -> Reply:
     kb = _kb(kb)
-    opener = pick(("{about}, I'd suggest {name}.", "{about}, the best fit looks like {name}.",
-                   "{about}, my pick would be {name}."), variant)
+    opener = pick(("{name} is what I'd suggest for {about}.", "{name} looks like the best fit for {about}.",
+                   "My pick for {about}: {name}."), variant)
     lines = [opener.format(about=_about(situation, kb), name=rec.name)]
     lines.append(f"Why: {sentence(lower_first(rec.technique.summary.text))}")
     lines.append(bullets(rec.reasons))

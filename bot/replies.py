@@ -20,6 +20,9 @@ class Reply:
     buttons: tuple[Button, ...] = ()
     sources: tuple[str, ...] = field(default=())
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", self.text.strip())
+
 
 def sentence(text: str) -> str:
     text = text.strip()
@@ -31,7 +34,9 @@ def lower_first(text: str) -> str:
 
 
 def bullets(facts: Iterable[Fact]) -> str:
-    return "\n".join(f"- {sentence(f.text)}" for f in facts)
+    """A list, then a blank line: without it, chat widgets that render markdown fold
+    the next line into the last item."""
+    return "\n".join(f"- {sentence(f.text)}" for f in facts) + "\n"
 
 
 def join_names(names: Sequence[str]) -> str:
