@@ -48,7 +48,9 @@ def _one(entity: str, tracker: Tracker, slot: str) -> str | None:
 
 def situation_from_tracker(tracker: Tracker) -> Situation:
     """Slots plus the latest message: the latest body part wins ("what about my hamstrings?")."""
-    body_parts = frozenset(latest_entities(tracker, "body_part")) or _ids("body_part", _slot_values(tracker, "body_part"))
+    body_parts = frozenset(latest_entities(tracker, "body_part")) or _ids(
+        "body_part", _slot_values(tracker, "body_part")
+    )
     symptoms = _ids("symptom", _slot_values(tracker, "symptom")) | frozenset(latest_entities(tracker, "symptom"))
     concerns = set(concerns_in(latest_text(tracker)))
     slot_concern = tracker.get_slot("concern")
