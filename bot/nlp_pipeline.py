@@ -15,19 +15,22 @@ import spacy
 from spacy.language import Language
 
 from bot.knowledge_base import KnowledgeBase
+from bot.spans import ruler_patterns
 
 PIPELINE_DIR = Path(__file__).resolve().parent.parent / "build" / "spacy_runner_en"
 PATTERNS_META = "kb_patterns.json"
 
 
 def entity_patterns(kb: KnowledgeBase) -> list[dict[str, Any]]:
-    """One phrase pattern per surface term, labelled with the entity and the term's id."""
-    return [
+    """One phrase pattern per surface term, labelled with the entity and the term's id,
+    then the numeric time-span patterns."""
+    phrases = [
         {"label": entity, "pattern": term, "id": entry_id}
         for entity, ids in sorted(kb.entity_terms().items())
         for entry_id, terms in sorted(ids.items())
         for term in terms
     ]
+    return phrases + ruler_patterns()
 
 
 def build_pipeline(kb: KnowledgeBase) -> Language:
