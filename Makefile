@@ -26,7 +26,7 @@ MODEL := models/runner.tar.gz
 .PHONY: help install system-deps run shell test lint unit validate train test-stories e2e generate nlp check bench-nlu clean
 
 help: ## Show the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 # --- set-up ---------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ vocabulary and red flags; see `bot/knowledge/SCHEMA.md` for their layout.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -377,10 +378,12 @@ def load_knowledge_base(directory: Path = KNOWLEDGE_DIR) -> KnowledgeBase:
         kind: {t.id: t for t in (_read_term(ctx, n, seen) for n in vocab_root.get(kind).items())}
         for kind in VOCABULARY_KINDS
     }
-    cues = {t.id: t for t in (_read_term(ctx, n, set()) for n in _optional(vocab_root, "concern_cues").items(allow_empty=True))}
+    cue_nodes = _optional(vocab_root, "concern_cues").items(allow_empty=True)
+    cues = {t.id: t for t in (_read_term(ctx, n, set()) for n in cue_nodes)}
     unknown = sorted(set(cues) - set(CONCERNS))
     if unknown:
-        raise KnowledgeBaseError(directory / "vocabulary.yml", "concern_cues", f"unknown concern id(s) {unknown}; expected {list(CONCERNS)}")
+        expected = f"unknown concern id(s) {unknown}; expected {list(CONCERNS)}"
+        raise KnowledgeBaseError(directory / "vocabulary.yml", "concern_cues", expected)
     kb = KnowledgeBase(
         sources=sources,
         techniques=sections["techniques"],  # type: ignore[arg-type]
@@ -398,5 +401,6 @@ def load_knowledge_base(directory: Path = KNOWLEDGE_DIR) -> KnowledgeBase:
 
 @lru_cache(maxsize=1)
 def default_knowledge_base() -> KnowledgeBase:
-    """The project's knowledge base, loaded once per process."""
-    return load_knowledge_base(KNOWLEDGE_DIR)
+    """The project's knowledge base, loaded once per process: from $RUNNER_KB_DIR
+    if set (e.g. a reviewed copy, or a broken one in tests), else `bot/knowledge/`."""
+    return load_knowledge_base(Path(os.environ.get("RUNNER_KB_DIR") or KNOWLEDGE_DIR))

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Iterable, Sequence
 
+import yaml
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 QUIET_ENV = {
@@ -112,23 +114,52 @@ def action_server(port: int, log_path: Path | None = None, env: dict[str, str] |
     return Service("action server", argv, f"http://127.0.0.1:{port}/health", env or {}, log_path)
 
 
-def endpoints_file(action_port: int, directory: Path | None = None, extra: str = "") -> Path:
-    """An endpoints.yml pointing Rasa at an action server on `action_port`."""
+def endpoints_file(action_port: int, directory: Path | None = None, extra: str = "",
+                   base: Path | None = None) -> Path:
+    """An endpoints.yml pointing Rasa at an action server on `action_port`.
+
+    With `base`, every other setting of that file (tracker store, action timeout...)
+    is kept and only the action server's URL is replaced.
+    """
     directory = directory or Path(tempfile.mkdtemp(prefix="runner-endpoints-"))
     path = directory / "endpoints.yml"
-    path.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n{extra}', encoding="utf-8")
+    config = (yaml.safe_load(base.read_text(encoding="utf-8")) or {}) if base else {}
+    action = dict(config.get("action_endpoint") or {})
+    action["url"] = f"http://127.0.0.1:{action_port}/webhook"
+    config["action_endpoint"] = action
+    path.write_text(yaml.safe_dump(config, sort_keys=False) + extra, encoding="utf-8")
     return path
+
+
+def rasa_command(*args: str) -> list[str]:
+    """`rasa <args>` through our launcher, which installs the Rasa extensions in
+    runner_rasa/ (apology on action failures, API and body-size policy)."""
+    return [sys.executable, "-m", "runner_rasa", *args]
 
 
 def rasa_server(port: int, *, model: Path, endpoints: Path, credentials: Path,
                 cors: Sequence[str] = (), extra_args: Sequence[str] = (),
-                log_path: Path | None = None, env: dict[str, str] | None = None) -> Service:
-    argv = [str(VENV_BIN / "rasa"), "run", "--model", str(model), "--port", str(port),
-            "--interface", "127.0.0.1", "--endpoints", str(endpoints), "--credentials", str(credentials)]
+                log_path: Path | None = None, env: dict[str, str] | None = None,
+                api_token: str | None = None, jwt_secret: str | None = None) -> Service:
+    """`rasa run` on 127.0.0.1:port. The HTTP API is on only with `api_token` or
+    `jwt_secret` (or RASA_API_TOKEN / RASA_JWT_SECRET already in the environment);
+    secrets go to the child through its environment, never its command line."""
+    argv = rasa_command("run", "--model", str(model), "--port", str(port), "--interface", "127.0.0.1",
+                        "--endpoints", str(endpoints), "--credentials", str(credentials))
     if cors:
         argv += ["--cors", *cors]
     argv += list(extra_args)
-    return Service("rasa server", argv, f"http://127.0.0.1:{port}/", env or {}, log_path)
+    secrets = {name: value for name, value in (("RASA_API_TOKEN", api_token), ("RASA_JWT_SECRET", jwt_secret))
+               if value}
+    return Service("rasa server", argv, f"http://127.0.0.1:{port}/", {**(env or {}), **secrets}, log_path)
+
+
+def web_server(port: int, rasa_url: str, log_path: Path | None = None) -> Service:
+    """web/serve.py: the chat page and the widget, pointing at `rasa_url`."""
+    host = os.environ.get("WEB_HOST", "127.0.0.1")
+    env = {"WEB_HOST": host, "WEB_PORT": str(port), "RASA_URL": rasa_url}
+    argv = [sys.executable, str(PROJECT_DIR / "web" / "serve.py")]
+    return Service("web page", argv, f"http://127.0.0.1:{port}/healthz", env, log_path)
 
 
 def stop_all(services: Iterable[Service]) -> None:

@@ -125,7 +125,7 @@ def start_rasa(
     cors: str | None = None,
     env: dict[str, str] | None = None,
     name: str = "rasa",
-    launcher: bool = False,
+    launcher: bool = True,
 ) -> Server:
     """``rasa run -m models`` on 127.0.0.1:port with the given files.
 
@@ -162,7 +162,7 @@ def rasa_stack(
     action_endpoint_yaml: str = "",
     endpoints_yaml: str = "",
     actions_env: dict[str, str] | None = None,
-    launcher: bool = False,
+    launcher: bool = True,
 ) -> Iterator[Stack]:
     """Action server + Rasa server with ``credentials_yaml``; stops both.
 

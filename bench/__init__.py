@@ -1,0 +1,1 @@
+"""Load, benchmark and scaling tools (`make load`, `make bench`; see README "Operations")."""

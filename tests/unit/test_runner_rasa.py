@@ -1,0 +1,146 @@
+"""Unit tests for the Rasa-side extensions: launcher policy, action-failure apology,
+and the REST channel's request checks (no servers, no model)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.events import BotUttered, UserUttered
+from rasa.shared.exceptions import RasaException
+from rasa.utils.endpoints import EndpointConfig
+
+from channels.rest import MAX_MESSAGE_CHARS, BadInputError, clean_text, parse_request
+from runner_rasa import resilience
+from runner_rasa.launcher import LaunchError, api_arguments, prepare, sqlite_tracker_folder
+
+# --- launcher -------------------------------------------------------------------------
+
+
+def test_api_stays_off_without_a_secret() -> None:
+    assert api_arguments(["run"], {}) == []
+    with pytest.raises(LaunchError, match="RASA_API_TOKEN"):
+        api_arguments(["run", "--enable-api"], {})
+
+
+def test_api_is_enabled_by_a_token_or_secret_from_the_environment() -> None:
+    assert api_arguments(["run"], {"RASA_API_TOKEN": "t"}) == ["--enable-api", "--auth-token", "t"]
+    assert api_arguments(["run", "--enable-api"], {"RASA_JWT_SECRET": "s"}) == ["--jwt-secret", "s",
+                                                                                 "--jwt-method", "HS256"]
+
+
+@pytest.mark.parametrize("flag", ["--auth-token", "--jwt-secret"])
+def test_secrets_on_the_command_line_are_refused(flag: str) -> None:
+    with pytest.raises(LaunchError, match="process list"):
+        api_arguments(["run", flag, "x"], {})
+    with pytest.raises(LaunchError):
+        api_arguments(["run", f"{flag}=x"], {"RASA_API_TOKEN": "t"})
+
+
+def test_prepare_creates_the_sqlite_folder_and_limits_bodies(tmp_path: Path) -> None:
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text(f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {tmp_path}/a/b/c.db\n")
+    env: dict[str, str] = {}
+    assert prepare(["run", "--endpoints", str(endpoints)], env) == ["run", "--endpoints", str(endpoints)]
+    assert (tmp_path / "a" / "b").is_dir()
+    assert env["SANIC_REQUEST_MAX_SIZE"] == "10000000" and env["SANIC_FALLBACK_ERROR_FORMAT"] == "json"
+
+
+def test_prepare_leaves_other_commands_alone() -> None:
+    env: dict[str, str] = {}
+    assert prepare(["train", "--enable-api"], env) == ["train", "--enable-api"] and env == {}
+
+
+def test_sqlite_folder_only_for_sqlite_stores(tmp_path: Path) -> None:
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text("tracker_store:\n  type: SQL\n  dialect: postgresql\n  db: rasa\n")
+    assert sqlite_tracker_folder(endpoints) is None
+    assert sqlite_tracker_folder(tmp_path / "missing.yml") is None
+
+
+# --- resilience ---------------------------------------------------------------------------
+
+
+def test_action_timeout_comes_from_the_endpoint() -> None:
+    assert resilience.action_timeout(EndpointConfig("http://x", timeout=3)) == 3.0
+    assert resilience.action_timeout(EndpointConfig("http://x")) == resilience.DEFAULT_TIMEOUT_SECONDS
+    assert resilience.action_timeout(EndpointConfig("http://x", timeout="soon")) == resilience.DEFAULT_TIMEOUT_SECONDS
+    assert resilience.action_timeout(None) == resilience.DEFAULT_TIMEOUT_SECONDS
+
+
+class FakeNlg:
+    async def generate(self, name: str, tracker: Any, channel: str, **kwargs: Any) -> dict[str, Any]:
+        return {"text": f"<{name}>"}
+
+
+def run_action(failure: BaseException | None, events: list[Any], delay: float = 0.0) -> list[Any]:
+    async def original(self: Any, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> list[Any]:
+        await asyncio.sleep(delay)
+        if failure:
+            raise failure
+        return ["ran"]
+
+    wrapped = resilience.resilient(original)
+    action = RemoteAction("action_x", EndpointConfig("http://127.0.0.1:9/webhook", timeout=0.2))
+    channel = SimpleNamespace(name=lambda: "rest")
+    return asyncio.run(wrapped(action, channel, FakeNlg(), SimpleNamespace(events=events), None))
+
+
+def test_a_failed_action_becomes_one_apology_per_turn() -> None:
+    (apology,) = run_action(RasaException("down"), [UserUttered("hi")])
+    assert isinstance(apology, BotUttered) and apology.text == "<utter_action_unavailable>"
+    assert run_action(RasaException("down"), [UserUttered("hi"), apology]) == []
+    assert run_action(None, [UserUttered("hi")]) == ["ran"]
+
+
+def test_a_slow_action_is_cut_off_at_the_timeout() -> None:
+    (apology,) = run_action(None, [UserUttered("hi")], delay=5)
+    assert apology.text == "<utter_action_unavailable>"
+
+
+def test_install_is_idempotent() -> None:
+    resilience.install()
+    patched = RemoteAction.run
+    resilience.install()
+    assert RemoteAction.run is patched and resilience.installed()
+
+
+# --- REST channel checks --------------------------------------------------------------------
+
+
+def body(**fields: Any) -> bytes:
+    return json.dumps(fields).encode()
+
+
+def test_a_good_request_is_parsed() -> None:
+    message = parse_request("application/json", body(sender=" u1 ", message="hi", metadata={"a": 1}))
+    assert (message.sender, message.text, message.metadata) == ("u1", "hi", {"a": 1})
+
+
+@pytest.mark.parametrize(("content_type", "raw", "status", "error"), [
+    ("application/json", b"{", 400, "malformed_json"),
+    ("text/plain", b"hello", 415, "unsupported_media_type"),
+    ("application/json", b"[]", 400, "invalid_body"),
+    ("application/json", body(message="hi"), 400, "missing_sender"),
+    ("application/json", body(sender=True, message="hi"), 400, "missing_sender"),
+    ("application/json", body(sender="u"), 400, "missing_message"),
+    ("application/json", body(sender="u", message=["hi"]), 400, "invalid_message"),
+    ("application/json", body(sender="u", message="x" * (MAX_MESSAGE_CHARS + 1)), 413, "message_too_long"),
+    ("application/json", body(sender="u\x00", message="hi"), 400, "invalid_sender"),
+    ("application/json", body(sender="u", message="hi", metadata="x"), 400, "invalid_metadata"),
+])
+def test_bad_requests_are_refused_with_a_reason(content_type: str, raw: bytes, status: int, error: str) -> None:
+    with pytest.raises(BadInputError) as refused:
+        parse_request(content_type, raw)
+    assert (refused.value.status, refused.value.error) == (status, error) and refused.value.reason
+
+
+def test_clean_text_drops_control_characters_and_lone_surrogates() -> None:
+    assert clean_text("a\x00b\x07c\n\td") == "abc\n\td"
+    assert clean_text("x\ud83dy") == "x?y"
+    assert clean_text("🏃 émoji") == "🏃 émoji"
