@@ -12,7 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.advice_action import AdviceAction
 from actions.tracker_adapter import latest_entities, latest_intent, situation_from_tracker, turn_number
-from bot.answers import alternatives_reply, concerns_reply, why_reply
+from bot.answers import alternatives_reply, concerns_reply, need_more_reply, why_reply
 from bot.recommender import recommend
 from bot.replies import Reply
 from bot.vocabulary import resolve
@@ -38,6 +38,8 @@ class ActionRecommend(AdviceAction):
         situation = situation_from_tracker(tracker)
         if _asks_again(tracker):
             return alternatives_reply(situation)
+        if situation.is_empty and latest_intent(tracker) == "inform":
+            return need_more_reply()
         return concerns_reply(situation, turn_number(tracker))
 
     def events(self, tracker: Tracker) -> List[Dict[str, Any]]:

@@ -42,6 +42,11 @@ def follow_up_buttons() -> tuple[Button, ...]:
     )
 
 
+def need_more_reply() -> Reply:
+    return Reply("Tell me a bit more so I can help: where do you feel it, how long has it been going on, "
+                 "or is it more about sleep or stress?", topic_buttons())
+
+
 def topic_buttons() -> tuple[Button, ...]:
     return (
         intent_button("Sore or tight muscles", "report_pain"),

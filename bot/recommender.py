@@ -28,6 +28,11 @@ class Situation:
     timing: str | None = None
     first_massage: bool = False
 
+    @property
+    def is_empty(self) -> bool:
+        """Nothing known beyond a general wish for advice."""
+        return self == Situation()
+
     def with_concern(self, concern: str) -> Situation:
         return replace(self, concerns=(self.concerns - {"general"}) | {concern})
 

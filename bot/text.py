@@ -19,12 +19,14 @@ _CONTRACTIONS = (
 )
 _SPACES = re.compile(r"\s+")
 _TAG = re.compile(r"<[^>]{0,200}>")
+_SCRIPT = re.compile(r"<(script|style)\b.*?(</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
+_WORD = re.compile(r"[^\W\d_]{2,}")
 
 
 def normalise(text: str) -> str:
     """Lower-case, straighten quotes, expand contractions and collapse spaces."""
     text = unicodedata.normalize("NFKC", text or "").translate(_QUOTES).lower()
-    text = _TAG.sub(" ", text)
+    text = _TAG.sub(" ", _SCRIPT.sub(" ", text))
     for pattern, replacement in _CONTRACTIONS:
         text = pattern.sub(replacement, text)
     return _SPACES.sub(" ", text).strip()
@@ -35,3 +37,8 @@ def phrase_pattern(phrase: str) -> re.Pattern[str]:
     """Whole-word, space-tolerant pattern for a normalised phrase."""
     words = [re.escape(word) for word in phrase.split()]
     return re.compile(r"(?<![\w-])" + r"[\s-]+".join(words) + r"(?![\w-])")
+
+
+def has_words(text: str) -> bool:
+    """False for messages with nothing to understand: empty, emoji, digits, markup only."""
+    return bool(_WORD.search(normalise(text)))

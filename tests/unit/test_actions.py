@@ -221,3 +221,9 @@ async def test_form_validation_normalises_and_skips() -> None:
     sleep = make_tracker("can't sleep", "ask_sleep", slots={"concern": "sleep"})
     slots = await form.required_slots(["body_part", "duration", "timing"], dispatcher, sleep, DOMAIN)
     assert slots == ["duration", "timing"]
+
+
+@pytest.mark.asyncio
+async def test_inform_with_nothing_known_asks_for_more() -> None:
+    messages, _ = await run(ActionRecommend(), make_tracker("hmm ok so", "inform"))
+    assert "tell me a bit more" in messages[0]["text"].lower() and messages[0]["buttons"]

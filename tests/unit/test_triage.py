@@ -54,3 +54,13 @@ def test_most_urgent_flag_comes_first(kb: KnowledgeBase) -> None:
 
 def test_curly_apostrophes_and_case_are_normalised(kb: KnowledgeBase) -> None:
     assert assess("I CAN\u2019T PUT WEIGHT ON IT", kb).is_red_flag
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("", False), ("  ", False), ("🏃‍♂️🔥", False), ("<script>alert(1)</script>", False), ("12345", False),
+    ("<img src=x onerror=alert(1)>", False), ("ok", True), ("<b>tight calves</b>", True), ("Wade tut weh", True),
+])
+def test_has_words(text: str, expected: bool) -> None:
+    from bot.text import has_words
+
+    assert has_words(text) is expected
