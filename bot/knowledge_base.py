@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -131,6 +131,17 @@ class KnowledgeBase:
 
     def methods(self) -> dict[str, Method]:
         return {m.id: m for t in self.techniques.values() for m in t.methods}
+
+    @cached_property
+    def term_index(self) -> dict[str, dict[str, str]]:
+        """Entity name -> surface term (or id) -> canonical id, for fast lookups."""
+        index: dict[str, dict[str, str]] = {}
+        for entity, ids in self.entity_terms().items():
+            lookup = index.setdefault(entity, {})
+            for entry_id, terms in ids.items():
+                lookup.update({term: entry_id for term in terms})
+                lookup[entry_id] = entry_id
+        return index
 
     def entity_terms(self) -> dict[str, dict[str, tuple[str, ...]]]:
         """Entity name -> canonical id -> surface terms, for NLU generation."""

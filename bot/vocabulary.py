@@ -10,13 +10,10 @@ from bot.text import normalise, phrase_pattern
 def resolve(entity: str, text: str, kb: KnowledgeBase | None = None) -> str | None:
     """The id whose terms include `text`, or the text itself if it already is an id."""
     kb = kb or default_knowledge_base()
-    ids = kb.entity_terms().get(entity, {})
     clean = normalise(text)
-    if clean in ids:
-        return clean
-    for entry_id, terms in ids.items():
-        if clean in terms:
-            return entry_id
+    found = kb.term_index.get(entity, {}).get(clean)
+    if found:
+        return found
     if entity == "duration":
         return duration_from_span(clean)
     if entity == "timing":

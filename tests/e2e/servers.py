@@ -6,7 +6,6 @@ Each server runs in its own process group on a free loopback port, logs to
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -18,16 +17,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot import stack as bot_stack
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 VENV_BIN = Path(sys.executable).parent
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that is free right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+free_port = bot_stack.free_port
 
 
 def project_dir() -> Path:
@@ -109,8 +106,7 @@ def wait_until_up(server: Server, path: str = "/", timeout: float = 180.0) -> No
 def start_action_server(project: Path, port: int, env: dict[str, str] | None = None,
                         wait: bool = True) -> Server:
     """``python -m rasa_sdk --actions actions`` on 127.0.0.1:port."""
-    cmd = [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions"]
-    cmd += ["--port", str(port)]
+    cmd = bot_stack.action_server(port).argv
     server = start("action_server", cmd, project, rasa_env(project, env), f"http://127.0.0.1:{port}")
     if wait:
         wait_until_up(server, "/health")
@@ -131,7 +127,7 @@ def start_rasa(
 
     With ``launcher``, through ``python -m runner_rasa`` (our Rasa extensions, as
     ``make run`` starts it)."""
-    rasa = [str(VENV_BIN / "python"), "-m", "runner_rasa"] if launcher else [str(VENV_BIN / "rasa")]
+    rasa = bot_stack.rasa_command() if launcher else [str(VENV_BIN / "rasa")]
     cmd = [*rasa, "run", "-m", "models", "-i", "127.0.0.1"]
     cmd += ["--port", str(port), "--credentials", str(credentials)]
     cmd += ["--endpoints", str(endpoints)]
