@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from aiogram.types import CallbackQuery, Message
 
+from bot.run import TELEGRAM_CREDENTIALS
 from channels.telegram import TelegramInput, callback_data_for, payload_for_callback, text_of
 from tests.e2e.servers import Stack, free_port, rasa_stack
 from tests.e2e.telegram_stub import Call, TelegramStub
@@ -28,14 +29,8 @@ SECRET = "e2e_secret-0123456789"
 WEBHOOK = "/webhooks/telegram/webhook"
 TECHNIQUE = re.compile(r"swedish|deep tissue|sports massage|myofascial|trigger point", re.IGNORECASE)
 GREETING = re.compile(r"\b(hi|hello|hey|welcome)\b", re.IGNORECASE)
-CREDENTIALS = """\
-channels.telegram.TelegramInput:
-  access_token: ${TELEGRAM_TOKEN}
-  verify: ${TELEGRAM_BOT_USERNAME}
-  webhook_url: ${TELEGRAM_WEBHOOK_URL}
-  api_base_url: ${TELEGRAM_API_BASE_URL}
-  secret_token: ${TELEGRAM_SECRET_TOKEN}
-"""
+# The same Telegram section `make run` adds when TELEGRAM_TOKEN is set.
+CREDENTIALS = TELEGRAM_CREDENTIALS
 
 _ids = itertools.count(int(time.time()) % 100000 * 1000)
 
