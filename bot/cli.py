@@ -43,7 +43,12 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _build_nlp(args: argparse.Namespace) -> int:
-    print(f"built spaCy pipeline in {save_pipeline(load_knowledge_base(args.knowledge), Path(args.out))}")
+    kb, out = load_knowledge_base(args.knowledge), Path(args.out)
+    if pipeline_is_current(kb, out) and not args.force:
+        # Left untouched, so make does not retrain a model for a code-only change.
+        print(f"spaCy pipeline in {out} is up to date")
+        return 0
+    print(f"built spaCy pipeline in {save_pipeline(kb, out)}")
     return 0
 
 
@@ -91,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("generate", help="write generated NLU files").set_defaults(run=_generate)
     build = sub.add_parser("build-nlp", help="build the spaCy pipeline")
     build.add_argument("out", nargs="?", default=str(PIPELINE_DIR))
+    build.add_argument("--force", action="store_true", help="rebuild even if the patterns are unchanged")
     build.set_defaults(run=_build_nlp)
     triage = sub.add_parser("triage", help="show red flags in a message")
     triage.add_argument("text")
