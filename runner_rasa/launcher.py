@@ -2,7 +2,8 @@
 
 Before handing the arguments to `rasa`, for `run` (and `shell`):
 
-- installs `runner_rasa.resilience` (apology when the action server is down or slow);
+- installs `runner_rasa.resilience` (apology when the action server is down or slow)
+  and `runner_rasa.action_schema` (action answers checked against a schema compiled once);
 - HTTP API: enabled only when RASA_API_TOKEN or RASA_JWT_SECRET is set in the
   environment (then `--enable-api` with that token/secret is added here, in-process,
   so the secret never shows in the process list). `--enable-api` without one is
@@ -110,9 +111,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LaunchError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    from runner_rasa import resilience
+    from runner_rasa import action_schema, resilience
 
     resilience.install()
+    action_schema.install()
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", *args]

@@ -1,5 +1,5 @@
 """Unit tests for the Rasa-side extensions: launcher policy, action-failure apology,
-and the REST channel's request checks (no servers, no model)."""
+the cached action answer schema, and the REST channel's request checks (no servers, no model)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,14 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.exceptions import RasaException
 from rasa.utils.endpoints import EndpointConfig
 
 from channels.rest import MAX_MESSAGE_CHARS, BadInputError, clean_text, parse_request
-from runner_rasa import resilience
+from runner_rasa import action_schema, resilience
 from runner_rasa.launcher import LaunchError, api_arguments, prepare, sqlite_tracker_folder
 
 # --- launcher -------------------------------------------------------------------------
@@ -108,6 +109,45 @@ def test_install_is_idempotent() -> None:
     patched = RemoteAction.run
     resilience.install()
     assert RemoteAction.run is patched and resilience.installed()
+
+
+# --- action answer schema ----------------------------------------------------------------
+
+VALID_ANSWERS = [
+    {"events": [], "responses": []},
+    {"events": [{"event": "slot", "name": "body_part", "value": "calf"}], "responses": [{"text": "hi"}]},
+    {},
+]
+INVALID_ANSWERS = [
+    {"events": [{"name": "body_part"}]},  # an event without its type
+    {"events": "not a list"},
+    {"responses": {"text": "not a list"}},
+]
+
+
+@pytest.mark.parametrize("answer", VALID_ANSWERS)
+def test_the_cached_schema_accepts_what_rasa_accepts(answer: dict[str, Any]) -> None:
+    action = RemoteAction("action_x", None)
+    assert action_schema.ORIGINAL(action, answer) is True
+    assert action_schema.validate_action_result(action, answer) is True
+
+
+@pytest.mark.parametrize("answer", INVALID_ANSWERS)
+def test_the_cached_schema_rejects_what_rasa_rejects_with_its_message(answer: dict[str, Any]) -> None:
+    action = RemoteAction("action_x", None)
+    with pytest.raises(ValidationError) as rasa_error:
+        action_schema.ORIGINAL(action, answer)
+    with pytest.raises(ValidationError) as our_error:
+        action_schema.validate_action_result(action, answer)
+    assert our_error.value.message == rasa_error.value.message
+    assert "Failed to validate Action server response" in our_error.value.message
+
+
+def test_the_schema_patch_is_installed_by_the_launcher_and_idempotent() -> None:
+    action_schema.install()
+    action_schema.install()
+    assert action_schema.installed()
+    assert RemoteAction._validate_action_result is action_schema.validate_action_result
 
 
 # --- REST channel checks --------------------------------------------------------------------
