@@ -33,6 +33,7 @@ MAX_BODY_ENV = "RUNNER_MAX_BODY_BYTES"
 DEFAULT_MAX_BODY_BYTES = 10_000_000  # above it Sanic answers 413 and closes at once; below, channels explain
 SECRET_FLAGS = ("--auth-token", "--jwt-secret", "--jwt-private-key")
 SERVER_COMMANDS = ("run", "shell")
+SQLITE_STORE = "runner_rasa.tracker_store.SQLiteTrackerStore"
 
 
 class LaunchError(Exception):
@@ -77,9 +78,11 @@ def sqlite_tracker_folder(endpoints: Path) -> Path | None:
     except (OSError, yaml.YAMLError):
         return None  # Rasa reports unreadable endpoint files itself
     store = config.get("tracker_store") if isinstance(config, dict) else None
-    if not isinstance(store, dict) or str(store.get("type", "")).lower() != "sql":
+    if not isinstance(store, dict):
         return None
-    if str(store.get("dialect", "sqlite")).lower() != "sqlite" or store.get("host"):
+    kind = str(store.get("type", ""))
+    rasa_sqlite = kind.lower() == "sql" and str(store.get("dialect", "sqlite")).lower() == "sqlite"
+    if kind != SQLITE_STORE and (not rasa_sqlite or store.get("host")):
         return None
     return Path(str(store.get("db", "rasa.db"))).parent
 

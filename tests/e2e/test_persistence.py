@@ -32,7 +32,9 @@ DURATION_NEW, NO_RACE = '/inform{"duration": "new"}', "/deny"
 def stored(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, Path]]:
     # A folder that does not exist yet: the launcher must create it.
     database = tmp_path_factory.mktemp("persistence") / "state" / "conversations.db"
-    store = f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {database}\n"
+    # The project's own store, on a scratch file.
+    config = yaml.safe_load((ROOT / "endpoints.yml").read_text())["tracker_store"]
+    store = yaml.safe_dump({"tracker_store": {**config, "db": str(database)}})
     with rasa_stack(CREDENTIALS, launcher=True, endpoints_yaml=store, env={"RASA_API_TOKEN": TOKEN}) as running:
         yield running, database
 
@@ -92,7 +94,7 @@ def test_http_api_needs_the_token(stored: tuple[Stack, Path]) -> None:
 def test_project_endpoints_store_conversations_in_sqlite_relative_to_the_project() -> None:
     config = yaml.safe_load((ROOT / "endpoints.yml").read_text())
     store = config["tracker_store"]
-    assert store["type"] == "SQL" and store["dialect"] == "sqlite"
+    assert store["type"] == "runner_rasa.tracker_store.SQLiteTrackerStore"
     assert not Path(store["db"]).is_absolute(), "make run and plain `rasa run` both start in the project root"
     # `make run` (bot/run.py) keeps the store and replaces only the action server's URL.
     generated = yaml.safe_load(bot_stack.endpoints_file(5999, base=ROOT / "endpoints.yml").read_text())

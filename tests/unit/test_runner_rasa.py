@@ -18,7 +18,7 @@ from rasa.utils.endpoints import EndpointConfig
 
 from channels.rest import MAX_MESSAGE_CHARS, BadInputError, clean_text, parse_request
 from runner_rasa import action_schema, resilience
-from runner_rasa.launcher import LaunchError, api_arguments, prepare, sqlite_tracker_folder
+from runner_rasa.launcher import SQLITE_STORE, LaunchError, api_arguments, prepare, sqlite_tracker_folder
 
 # --- launcher -------------------------------------------------------------------------
 
@@ -61,6 +61,8 @@ def test_sqlite_folder_only_for_sqlite_stores(tmp_path: Path) -> None:
     endpoints = tmp_path / "endpoints.yml"
     endpoints.write_text("tracker_store:\n  type: SQL\n  dialect: postgresql\n  db: rasa\n")
     assert sqlite_tracker_folder(endpoints) is None
+    endpoints.write_text(f"tracker_store:\n  type: {SQLITE_STORE}\n  db: {tmp_path}/s/c.db\n")
+    assert sqlite_tracker_folder(endpoints) == tmp_path / "s"
     assert sqlite_tracker_folder(tmp_path / "missing.yml") is None
 
 
