@@ -1,7 +1,7 @@
 """`make bench`: the same load, in the same run, against a bare `rasa init` assistant
 and against ours, with our latency and throughput as ratios of the bare one's.
 
-    python -m bench.compare [--conversations 10] [--turns 6] [--channel rest|socketio|both]
+    python -m bench.compare [--conversations 10] [--turns 6] [--rounds 5] [--channel rest|socketio|both]
     python -m bench.compare --only ours        # `make load`: just our assistant
 
 The bare assistant (Rasa's moodbot: responses only, no custom actions, in-memory
@@ -9,8 +9,10 @@ tracker store) is created with `rasa init --no-prompt` in a temporary folder and
 trained once; it is cached in build/bench/moodbot-<rasa version>/ for later runs.
 Ours runs as `make run` runs it: action server, our launcher and channels, and the
 SQLite tracker store (on a temporary file). Both servers start together and wait
-idle while the other is measured; each gets a short warm-up first. Target: our
-p50 at most 1.2 times the bare p50, custom action round trips included.
+idle while the other is measured. Each gets one full-size warm-up round, then
+they take turns for `--rounds` rounds of new conversations, and each one's turns
+are pooled: one round of 60 turns is too few for a stable median on 2 cores.
+Target: our p50 at most 1.2 times the bare p50, custom action round trips included.
 """
 
 from __future__ import annotations
@@ -23,13 +25,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any, Sequence
 
 import yaml
 
-from bench.load import print_report, run_load, status_kb
+from bench.load import pooled, print_report, run_load, status_kb
 from bot import stack
 
 CACHE = stack.PROJECT_DIR / "build" / "bench"
@@ -104,13 +107,47 @@ def our_servers(work: Path, tracker_store: str = "sqlite") -> tuple[stack.Servic
     return actions, rasa
 
 
-def measure(name: str, url: str, pid: int, profile: str, args: argparse.Namespace) -> dict[str, Any]:
-    print(f"\n--- {name}: warm-up, then {args.conversations} conversations x {args.turns} turns", flush=True)
-    run_load(url, conversations=2, turns=6, channels=("rest",), profile=profile, pids=[pid])
-    result = run_load(url, conversations=args.conversations, turns=args.turns, channels=args.channels,
-                      profile=profile, timeout=args.timeout, max_seconds=args.max_seconds, pids=[pid])
-    print_report(result)
+@dataclass
+class System:
+    name: str
+    service: stack.Service
+    profile: str
+
+
+def one_run(system: System, args: argparse.Namespace, channels: Sequence[str]) -> dict[str, Any]:
+    return run_load(system.service.health_url, conversations=args.conversations, turns=args.turns, channels=channels,
+                    profile=system.profile, timeout=args.timeout, max_seconds=args.max_seconds,
+                    pids=[pid_of(system.service)])
+
+
+def combined(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Several rounds against one server as one report: turns pooled, memory at its highest."""
+    result = dict(runs[-1])
+    result["rounds"] = len(runs)
+    result["channels"] = {channel: pooled([run["channels"][channel] for run in runs]) for channel in result["channels"]}
+    memory = [run["server_memory"] for run in runs]
+    result["server_memory"] = {"pids": memory[-1]["pids"],
+                               "rss_peak_mb": max(m["rss_peak_mb"] for m in memory),
+                               "rss_hwm_mb": max(m["rss_hwm_mb"] for m in memory)}
     return result
+
+
+def measure(systems: list[System], args: argparse.Namespace) -> dict[str, dict[str, Any]]:
+    """A full-size warm-up round for each, then `args.rounds` rounds taking turns (the order swaps every
+    round, so both see the same machine), pooled per system."""
+    for system in systems:
+        print(f"--- {system.name}: warm-up round ({args.conversations} conversations x {args.turns} turns)", flush=True)
+        one_run(system, args, ("rest",))  # TensorFlow traces its functions on first use of each input shape
+    runs: dict[str, list[dict[str, Any]]] = {system.name: [] for system in systems}
+    for number in range(args.rounds):
+        for system in systems if number % 2 == 0 else systems[::-1]:
+            runs[system.name].append(one_run(system, args, args.channels))
+    results = {}
+    for system in systems:
+        results[system.name] = combined(runs[system.name])
+        print(f"\n--- {system.name}: {args.rounds} rounds pooled")
+        print_report(results[system.name])
+    return results
 
 
 def ratio(ours: float | None, bare: float | None) -> float | None:
@@ -163,6 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--conversations", type=int, default=10)
     parser.add_argument("--turns", type=int, default=6)
+    parser.add_argument("--rounds", type=int, default=5, help="measured rounds per assistant, pooled")
     parser.add_argument("--channel", choices=["rest", "socketio", "both"], default="rest")
     parser.add_argument("--only", choices=["ours"], help="measure only our assistant (make load)")
     parser.add_argument("--tracker-store", choices=["sqlite", "memory"], default="sqlite",
@@ -206,11 +244,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     actions, ours = our_servers(work, args.tracker_store)
     bare = bare_server(bare_project, work) if bare_project else None
 
+    systems = [System("ours", ours, "runner"), *([System("bare rasa init", bare, "moodbot")] if bare else [])]
+
     def measurements() -> tuple[dict[str, Any], float, dict[str, Any] | None]:
-        ours_result = measure("ours", ours.health_url, pid_of(ours), "runner", args)
+        results = measure(systems, args)
         action_hwm = round(status_kb(pid_of(actions), "VmHWM") / 1024, 1)
-        bare_result = measure("bare rasa init", bare.health_url, pid_of(bare), "moodbot", args) if bare else None
-        return ours_result, action_hwm, bare_result
+        return results["ours"], action_hwm, results.get("bare rasa init")
 
     ours_result, action_hwm, bare_result = run_servers([actions, ours, *([bare] if bare else [])], measurements)
     if bare_result is None:
@@ -219,7 +258,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     table = comparison(bare_result, ours_result, action_hwm)
     print_comparison(table)
-    settings = {"tracker_store": args.tracker_store, "conversations": args.conversations, "turns": args.turns}
+    settings = {"tracker_store": args.tracker_store, "conversations": args.conversations, "turns": args.turns,
+                "rounds": args.rounds}
     result = {'settings': settings, 'bare': bare_result, 'ours': ours_result, 'comparison': table}
     print(f"wrote {write(result, 'compare')}")
     return 0

@@ -117,6 +117,7 @@ class ChannelReport:
     replies_per_s: float = 0.0
     turns_per_s: float = 0.0
     error_samples: list[str] = field(default_factory=list)
+    latencies_ms: list[float] = field(default_factory=list)  # every answered turn, sorted
 
 
 def conversations_for(profile: Profile, count: int, turns: int, channel: str, run_id: str) -> list[Conversation]:
@@ -149,23 +150,43 @@ def turns_span(results: Sequence[Turn]) -> float:
     return max(t.finished for t in timed) - min(t.started for t in timed) if timed else 0.0
 
 
+def with_rates(report: ChannelReport) -> ChannelReport:
+    """Fills in the percentiles and rates from the latencies, counts and wall time."""
+    latencies = report.latencies_ms
+    if latencies:
+        report.p50_ms, report.p95_ms, report.p99_ms = (round(percentile(latencies, f), 1) for f in (0.5, 0.95, 0.99))
+        report.mean_ms, report.max_ms = round(statistics.fmean(latencies), 1), round(latencies[-1], 1)
+    if report.wall_s > 0:
+        report.replies_per_s = round(report.replies / report.wall_s, 2)
+        report.turns_per_s = round((report.turns - report.errors) / report.wall_s, 2)
+    return report
+
+
 def summarise(channel: str, conversations: int, turns_each: int, results: list[Turn]) -> ChannelReport:
-    wall = turns_span(results)
-    report = ChannelReport(channel, conversations, turns_each, turns=len(results), wall_s=round(wall, 3))
-    latencies = sorted(t.latency * 1000 for t in results if t.latency is not None and t.error is None)
+    report = ChannelReport(channel, conversations, turns_each, turns=len(results), wall_s=round(turns_span(results), 3))
+    report.latencies_ms = sorted(
+        round(t.latency * 1000, 1) for t in results if t.latency is not None and t.error is None
+    )
     report.replies = sum(t.replies for t in results)
     report.errors = sum(1 for t in results if t.error)
     report.lost = sum(1 for t in results if t.lost)
     report.misattributed = sum(1 for t in results if t.misattributed)
     report.retried = sum(t.retries for t in results)
     report.error_samples = sorted({t.error for t in results if t.error})[:5]  # type: ignore[type-var]
-    if latencies:
-        report.p50_ms, report.p95_ms, report.p99_ms = (round(percentile(latencies, f), 1) for f in (0.5, 0.95, 0.99))
-        report.mean_ms, report.max_ms = round(statistics.fmean(latencies), 1), round(latencies[-1], 1)
-    if wall > 0:
-        report.replies_per_s = round(report.replies / wall, 2)
-        report.turns_per_s = round((report.turns - report.errors) / wall, 2)
-    return report
+    return with_rates(report)
+
+
+def pooled(reports: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """One channel's reports of several runs (rounds) as one: turns pooled, rates over the summed wall time."""
+    first = reports[0]
+    total = ChannelReport(first["channel"], first["conversations"], first["turns_per_conversation"])
+    for report in reports:
+        for name in ("turns", "replies", "errors", "lost", "misattributed", "retried", "wall_s"):
+            setattr(total, name, getattr(total, name) + report[name])
+        total.error_samples = sorted({*total.error_samples, *report["error_samples"]})[:5]
+        total.latencies_ms = sorted([*total.latencies_ms, *report["latencies_ms"]])
+    total.wall_s = round(total.wall_s, 3)
+    return asdict(with_rates(total))
 
 
 # --- REST ---------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 
 BENCH_CONVERSATIONS ?= 10
 BENCH_TURNS ?= 6
+BENCH_ROUNDS ?= 5
 SCALING_CONVERSATIONS ?= 20
 # `make load LOAD_URL=http://127.0.0.1:5005` loads an assistant that is already
 # running; without LOAD_URL, `make load` starts its own and stops it afterwards.
@@ -20,11 +21,12 @@ ifneq ($(strip $(LOAD_URL)),)
 	@$(PY) -m bench.load --url $(LOAD_URL) --conversations $(BENCH_CONVERSATIONS) --turns $(BENCH_TURNS) \
 	  --channel both --out bench/results/load-latest.json
 else
-	@$(PY) -m bench.compare --only ours --channel both --conversations $(BENCH_CONVERSATIONS) --turns $(BENCH_TURNS)
+	@$(PY) -m bench.compare --only ours --channel both --conversations $(BENCH_CONVERSATIONS) --turns $(BENCH_TURNS) \
+	  --rounds $(BENCH_ROUNDS)
 endif
 
-bench: $(MODEL) ## Same load against a bare `rasa init` assistant and ours; prints ratios (bench/results/)
-	@$(PY) -m bench.compare --conversations $(BENCH_CONVERSATIONS) --turns $(BENCH_TURNS)
+bench: $(MODEL) ## Same load against a bare `rasa init` assistant and ours, BENCH_ROUNDS rounds each; prints ratios
+	@$(PY) -m bench.compare --conversations $(BENCH_CONVERSATIONS) --turns $(BENCH_TURNS) --rounds $(BENCH_ROUNDS)
 
 scaling: $(MODEL) system-deps ## Replies per second with 1, 2 and 4 Rasa instances behind nginx
 	@$(PY) -m bench.scaling --conversations $(SCALING_CONVERSATIONS) --turns $(BENCH_TURNS)

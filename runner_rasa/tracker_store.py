@@ -8,7 +8,10 @@ Rasa's tables, queries and behaviour and changes only the connection:
 - one pooled connection, reused (every use is on the event loop's thread);
 - write-ahead log with `synchronous=NORMAL`: a commit survives the process
   being killed; only a power cut or OS crash can lose the latest turns, never
-  corrupt the file.
+  corrupt the file;
+- events read back are rebuilt with one lookup table of event classes, where
+  Rasa walks the whole tree of event classes once per event; new events are
+  written with one multi-row insert instead of one ORM object each.
 
 Measured with this project's domain (a tracker retrieved and saved, 10 senders):
 13.5 ms per turn with Rasa's store, 9 ms with this one. Several Rasa processes must
@@ -17,10 +20,16 @@ share PostgreSQL instead (deploy/), as SQLite is one machine's file.
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+import json
+from typing import Any, Dict, List, Type
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import Event
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+from rasa.shared.utils.common import all_subclasses
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
 
@@ -32,6 +41,39 @@ def set_pragmas(connection: Any, _record: Any) -> None:
     for pragma in PRAGMAS:
         cursor.execute(pragma)
     cursor.close()
+
+
+@functools.cache
+def event_classes() -> Dict[str, Type[Event]]:
+    """Event classes by type name, the first one found winning as in `Event.resolve_by_type`."""
+    classes: Dict[str, Type[Event]] = {}
+    for cls in all_subclasses(Event):
+        classes.setdefault(cls.type_name, cls)
+    return classes
+
+
+def deserialise(serialised: List[Dict[str, Any]]) -> List[Event]:
+    """`rasa.shared.core.events.deserialise_events` with the class lookup done once, not per event."""
+    events = []
+    for parameters in serialised:
+        cls = event_classes().get(parameters.get("event", ""))
+        event = cls._from_parameters(parameters) if cls else Event.from_parameters(parameters)
+        if event:
+            events.append(event)
+    return events
+
+
+def event_row(sender_id: str, event: Event) -> Dict[str, Any]:
+    """The `events` table row Rasa's `SQLTrackerStore.save` writes for `event`."""
+    data = event.as_dict()
+    return {
+        "sender_id": sender_id,
+        "type_name": event.type_name,
+        "timestamp": data.get("timestamp"),
+        "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+        "action_name": data.get("name"),
+        "data": json.dumps(data),
+    }
 
 
 class SQLiteTrackerStore(SQLTrackerStore):
@@ -48,3 +90,20 @@ class SQLiteTrackerStore(SQLTrackerStore):
         )
         sa.event.listen(self.engine, "connect", set_pragmas)
         self.sessionmaker = sessionmaker(bind=self.engine)
+
+    async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
+        with self.session_scope() as session:
+            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions).all()
+            serialised = [json.loads(row.data) for row in rows]
+        if not self.domain or not serialised:
+            return None
+        return DialogueStateTracker.from_events(sender_id, deserialise(serialised), self.domain.slots)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Rasa's save (only events not yet stored), as one multi-row insert."""
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            rows = [event_row(tracker.sender_id, event) for event in self._additional_events(session, tracker)]
+            if rows:
+                session.execute(self.SQLEvent.__table__.insert(), rows)
+            session.commit()

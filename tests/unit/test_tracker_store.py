@@ -5,16 +5,26 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
-from rasa.core.tracker_store import TrackerStore
+from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActiveLoop,
+    BotUttered,
+    Event,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from runner_rasa.launcher import SQLITE_STORE
-from runner_rasa.tracker_store import SQLiteTrackerStore
+from runner_rasa.tracker_store import SQLiteTrackerStore, deserialise
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -70,3 +80,64 @@ def test_one_connection_is_reused(domain: Domain, tmp_path: Path) -> None:
     with store.session_scope() as session:
         connections.append(id(session.connection().connection.dbapi_connection))
     assert connections[0] == connections[1]
+
+
+def a_conversation() -> list[Event]:
+    parse = {"intent": {"name": "report_pain", "confidence": 0.9}, "entities": [], "text": "tight calves"}
+    return [
+        ActionExecuted("action_session_start"),
+        SessionStarted(),
+        ActionExecuted("action_listen"),
+        UserUttered("tight calves", parse),
+        SlotSet("body_part", "calf"),
+        ActiveLoop("recommendation_form"),
+        BotUttered("How long has it been going on?", metadata={"utter_action": "utter_ask_duration"}),
+        ActionExecuted("action_listen"),
+    ]
+
+
+def rows(database: Path) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(database) as connection:
+        query = "SELECT sender_id, type_name, timestamp, intent_name, action_name, data FROM events ORDER BY id"
+        return connection.execute(query).fetchall()
+
+
+def test_it_writes_and_reads_exactly_what_rasas_own_store_does(domain: Domain, tmp_path: Path) -> None:
+    tracker = DialogueStateTracker.from_events("u1", a_conversation(), domain.slots)
+    ours, rasas = tmp_path / "ours.db", tmp_path / "rasas.db"
+    asyncio.run(SQLiteTrackerStore(domain, db=str(ours)).save(tracker))
+    asyncio.run(SQLTrackerStore(domain, db=str(rasas)).save(tracker))
+    assert rows(ours) == rows(rasas) and len(rows(ours)) == len(a_conversation())
+
+    # Each store reads the other's file back to the same conversation state.
+    read_by_rasa = asyncio.run(SQLTrackerStore(domain, db=str(ours)).retrieve("u1"))
+    read_by_us = asyncio.run(SQLiteTrackerStore(domain, db=str(rasas)).retrieve("u1"))
+    assert read_by_rasa is not None and read_by_us is not None
+    # (Both leave out the `action_session_start` logged just before the session started.)
+    assert list(read_by_us.events) == list(read_by_rasa.events) == list(tracker.events)[1:]
+    assert read_by_us.current_state() == read_by_rasa.current_state()
+    assert read_by_us.active_loop_name == "recommendation_form"
+
+
+def test_a_new_session_is_stored_and_read_back_as_rasas_store_does(domain: Domain, tmp_path: Path) -> None:
+    def two_sessions(store: SQLTrackerStore) -> tuple[list[str], list[str]]:
+        tracker = DialogueStateTracker.from_events("u1", a_conversation(), domain.slots)
+        asyncio.run(store.save(tracker))
+        later = tracker.events[-1].timestamp + 10
+        tracker.update(ActionExecuted("action_session_start", timestamp=later))
+        tracker.update(SessionStarted(timestamp=later))
+        tracker.update(ActionExecuted("action_listen", timestamp=later))
+        asyncio.run(store.save(tracker))
+        latest, full = asyncio.run(store.retrieve("u1")), asyncio.run(store.retrieve_full_tracker("u1"))
+        assert latest is not None and full is not None
+        return [e.type_name for e in latest.events], [e.type_name for e in full.events]
+
+    ours = two_sessions(SQLiteTrackerStore(domain, db=str(tmp_path / "ours.db")))
+    assert ours == two_sessions(SQLTrackerStore(domain, db=str(tmp_path / "rasas.db")))
+    assert ours[0][:2] == ["action", "session_started"]
+
+
+def test_unknown_event_types_fall_back_to_rasas_lookup() -> None:
+    with pytest.raises(ValueError, match="Unknown event name"):
+        deserialise([{"event": "no_such_event"}])
+    assert deserialise([{"event": "slot", "name": "x", "value": 1}]) == [SlotSet("x", 1)]
