@@ -88,7 +88,7 @@ def no_ruler_config() -> Path:
     config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
     pipeline = []
     for component in config["pipeline"]:
-        if component["name"] == "SpacyEntityExtractor":
+        if component["name"] in ("SpacyEntityExtractor", "nlu_components.entity_source.EntitySource"):
             continue
         if component["name"] == "SpacyNLP":
             component = {**component, "model": str(nlp_dir)}
