@@ -6,6 +6,10 @@ deployment do) so that the extensions below are installed before Rasa starts:
 
 - `resilience`: a custom action that fails or times out yields a short apology
   instead of silence (Rasa 3.6 only logs the error).
+- `action_schema`: action server answers are checked against a schema compiled
+  once (Rasa recompiles it on every call).
 - `launcher`: the HTTP API is on only with a token or JWT secret from the
   environment; request bodies are size-limited; the SQLite folder exists.
+- `tracker_store`: the SQLite tracker store of `make run`, named in endpoints.yml
+  (Rasa loads it by its module path; no patching).
 """
