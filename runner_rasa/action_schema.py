@@ -17,7 +17,6 @@ from typing import Any, Dict
 from jsonschema import validators
 from rasa.core.actions.action import RemoteAction
 
-_MARKER = "_runner_cached_schema"
 ORIGINAL = RemoteAction._validate_action_result
 
 
@@ -36,13 +35,10 @@ def validate_action_result(self: RemoteAction, result: Dict[str, Any]) -> bool:
     return ORIGINAL(self, result)  # an invalid answer: Rasa's own check raises its own error
 
 
-setattr(validate_action_result, _MARKER, True)
-
-
 def install() -> None:
     """Patches `RemoteAction._validate_action_result` (idempotent)."""
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
 
 
 def installed() -> bool:
-    return bool(getattr(RemoteAction._validate_action_result, _MARKER, False))
+    return RemoteAction._validate_action_result is validate_action_result

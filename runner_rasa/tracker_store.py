@@ -3,7 +3,7 @@
 Rasa's `SQLTrackerStore` on SQLite opens a new connection for every read and
 write (SQLAlchemy 1.4's default for database files) and commits in rollback-
 journal mode with a full sync, all on the server's event loop. This store keeps
-Rasa's tables, queries and behaviour and changes only the connection:
+Rasa's tables, queries and behaviour; what changes:
 
 - one pooled connection, reused (every use is on the event loop's thread);
 - write-ahead log with `synchronous=NORMAL`: a commit survives the process
@@ -13,8 +13,8 @@ Rasa's tables, queries and behaviour and changes only the connection:
   Rasa walks the whole tree of event classes once per event; new events are
   written with one multi-row insert instead of one ORM object each.
 
-Measured with this project's domain (a tracker retrieved and saved, 10 senders):
-13.5 ms per turn with Rasa's store, 9 ms with this one. Several Rasa processes must
+Measured with real conversation events (a tracker retrieved and saved per turn):
+4.1 ms per turn with Rasa's store, 2.3 ms with this one, 0.9 ms in memory. Several Rasa processes must
 share PostgreSQL instead (deploy/), as SQLite is one machine's file.
 """
 
@@ -33,7 +33,7 @@ from rasa.shared.utils.common import all_subclasses
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
 
-PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON")
+PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL")
 
 
 def set_pragmas(connection: Any, _record: Any) -> None:

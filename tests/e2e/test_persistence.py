@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from bot import stack as bot_stack
+from runner_rasa.launcher import SQLITE_STORE
 from tests.e2e.servers import ROOT, Stack, rasa_stack
 
 CREDENTIALS = "channels.rest.RestInput:\n"
@@ -94,7 +95,7 @@ def test_http_api_needs_the_token(stored: tuple[Stack, Path]) -> None:
 def test_project_endpoints_store_conversations_in_sqlite_relative_to_the_project() -> None:
     config = yaml.safe_load((ROOT / "endpoints.yml").read_text())
     store = config["tracker_store"]
-    assert store["type"] == "runner_rasa.tracker_store.SQLiteTrackerStore"
+    assert store["type"] == SQLITE_STORE
     assert not Path(store["db"]).is_absolute(), "make run and plain `rasa run` both start in the project root"
     # `make run` (bot/run.py) keeps the store and replaces only the action server's URL.
     generated = yaml.safe_load(bot_stack.endpoints_file(5999, base=ROOT / "endpoints.yml").read_text())
