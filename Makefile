@@ -23,7 +23,7 @@ MODEL := models/runner.tar.gz
 
 -include mk/*.mk
 
-.PHONY: help install system-deps run shell test lint unit validate train test-stories e2e generate nlp check bench-nlu clean
+.PHONY: help install system-deps run shell test lint unit validate train test-stories e2e generate nlp check bench-nlu nlu-cv clean
 
 help: ## Show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -106,6 +106,9 @@ test: ## Everything, from a clean clone (CI runs this)
 
 bench-nlu: $(MODEL) ## NLU accuracy on the held-out set vs a baseline and without the entity ruler
 	@$(PY) -m bench.nlu_benchmark
+
+nlu-cv: $(NLP_STAMP) $(SYNONYMS) ## Choose NLU settings by 5-fold cross-validation on the training data (~15 min)
+	@$(PY) -m bench.nlu_cv
 
 clean: ## Remove build outputs (keeps the venv)
 	rm -rf build models results .pytest_cache

@@ -54,8 +54,8 @@ def load_examples(path: Path) -> list[Example]:
     ]
 
 
-def train(config: Path, name: str) -> Path:
-    model = WORK / f"{name}.tar.gz"
+def train(config: Path, name: str, nlu: Path = ROOT / "data", out: Path = WORK) -> Path:
+    model = out / f"{name}.tar.gz"
     print(f"training {name} (NLU only)...", flush=True)
     subprocess.run(
         [
@@ -65,9 +65,9 @@ def train(config: Path, name: str) -> Path:
             "--config",
             str(config),
             "--nlu",
-            str(ROOT / "data"),
+            str(nlu),
             "--out",
-            str(WORK),
+            str(out),
             "--fixed-model-name",
             name,
             "--quiet",
@@ -88,7 +88,7 @@ def no_ruler_config() -> Path:
     config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
     pipeline = []
     for component in config["pipeline"]:
-        if component["name"] in ("SpacyEntityExtractor", "nlu_components.entity_source.EntitySource"):
+        if component["name"] == "SpacyEntityExtractor":
             continue
         if component["name"] == "SpacyNLP":
             component = {**component, "model": str(nlp_dir)}
@@ -100,7 +100,7 @@ def no_ruler_config() -> Path:
     return path
 
 
-async def _parse_all(model: Path, texts: list[str]) -> list[dict[str, Any]]:
+async def parse_all(model: Path, texts: list[str]) -> list[dict[str, Any]]:
     from rasa.core.agent import Agent
     from rasa.utils.common import configure_logging_and_warnings
     from rasa.utils.log_utils import configure_structlog
@@ -113,7 +113,7 @@ async def _parse_all(model: Path, texts: list[str]) -> list[dict[str, Any]]:
 
 
 def predict(model: Path, examples: list[Example]) -> tuple[list[str], list[frozenset[tuple[int, int, str]]]]:
-    parsed = asyncio.run(_parse_all(model, [e.text for e in examples]))
+    parsed = asyncio.run(parse_all(model, [e.text for e in examples]))
     intents = [p["intent"]["name"] for p in parsed]
     entities = [frozenset((e["start"], e["end"], e["entity"]) for e in p.get("entities") or []) for p in parsed]
     return intents, entities
@@ -127,7 +127,7 @@ def red_flag_rates(model: Path) -> dict[str, float]:
         return [item if isinstance(item, str) else item["text"] for item in items]
 
     flags, ordinary = texts("red_flag_messages.yml"), texts("false_alarm_pain.yml")
-    parsed = asyncio.run(_parse_all(model, flags + ordinary))
+    parsed = asyncio.run(parse_all(model, flags + ordinary))
     hit = [p["intent"]["name"] == "red_flag" for p in parsed]
     return {
         "recall": sum(hit[: len(flags)]) / len(flags),
@@ -138,16 +138,9 @@ def red_flag_rates(model: Path) -> dict[str, float]:
 
 
 def baseline(train_set: list[Example], test_set: list[Example]) -> list[str]:
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline, make_union
+    from nlu_components.ngram_model import ngram_intent_model
 
-    features = make_union(
-        TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
-        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
-    )
-    model = make_pipeline(features, LogisticRegression(max_iter=2000, C=10))
-    model.fit([e.text for e in train_set], [e.intent for e in train_set])
+    model = ngram_intent_model().fit([e.text for e in train_set], [e.intent for e in train_set])
     return list(model.predict([e.text for e in test_set]))
 
 

@@ -15,6 +15,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.knowledge_base import default_knowledge_base
 from bot.triage import assess
 from nlu_components.intent_override import override_intent
 
@@ -28,6 +29,7 @@ class RedFlagOverride(GraphComponent):
     @classmethod
     def create(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext) -> RedFlagOverride:
+        default_knowledge_base()  # read and validated now, not on the first user's message
         return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:

@@ -1,0 +1,94 @@
+"""IntentEnsemble: the blend, training, persisting in a real model storage and loading back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from nlu_components.intent_ensemble import IntentEnsemble, blend
+
+EXAMPLES = {
+    "report_pain": ["my calves are tight", "sore hamstrings after the long run", "knots in my calf",
+                    "tight calfs since parkrun", "shins ache after runs"],
+    "ask_sleep": ["I can't sleep after evening runs", "insomnia before races", "post-run insomnia",
+                  "waking up at 3am", "sleeping badly in taper"],
+    "greet": ["hi", "hello there", "hey", "good morning", "hiya"],
+}
+
+
+def ranking(**confidences: float) -> list[dict[str, object]]:
+    ranked = sorted(confidences.items(), key=lambda item: -item[1])
+    return [{"name": name, "confidence": value} for name, value in ranked]
+
+
+def message(text: str, **confidences: float) -> Message:
+    diet = ranking(**confidences)
+    return Message(data={TEXT: text, INTENT: diet[0], INTENT_RANKING_KEY: diet})
+
+
+@pytest.fixture
+def storage(tmp_path: Path) -> LocalModelStorage:
+    (tmp_path / "storage").mkdir()
+    return LocalModelStorage(tmp_path / "storage")
+
+
+def context() -> ExecutionContext:
+    return ExecutionContext(GraphSchema({}), "test")
+
+
+def trained(storage: LocalModelStorage, weight: float = 0.5) -> IntentEnsemble:
+    resource = Resource("ensemble")
+    config = {**IntentEnsemble.get_default_config(), "weight": weight}
+    component = IntentEnsemble.create(config, storage, resource, context())
+    data = TrainingData([Message(data={TEXT: t, INTENT: i}) for i, texts in EXAMPLES.items() for t in texts])
+    component.train(data)
+    return IntentEnsemble.load(config, storage, resource, context())
+
+
+def test_blend_weights_the_two_models_and_ranks_best_first() -> None:
+    mixed = blend({"a": 0.8, "b": 0.2}, {"a": 0.2, "b": 0.6, "c": 0.2}, weight=0.5)
+    assert [r["name"] for r in mixed] == ["a", "b", "c"]
+    assert [r["confidence"] for r in mixed] == pytest.approx([0.5, 0.4, 0.1])
+    assert blend({"a": 0.8, "b": 0.2}, {"b": 1.0}, weight=0.0)[0]["name"] == "a"
+    assert blend({"a": 0.8, "b": 0.2}, {"b": 1.0}, weight=1.0)[0]["name"] == "b"
+
+
+def test_a_loaded_model_corrects_an_unsure_diet(storage: LocalModelStorage) -> None:
+    component = trained(storage)
+    (out,) = component.process([message("tight calfs after my long run", greet=0.4, report_pain=0.35, ask_sleep=0.25)])
+    assert out.get(INTENT)["name"] == "report_pain"
+    confidences = [r["confidence"] for r in out.get(INTENT_RANKING_KEY)]
+    assert confidences == sorted(confidences, reverse=True) and sum(confidences) == pytest.approx(1.0)
+
+
+def test_a_confident_diet_keeps_its_intent(storage: LocalModelStorage) -> None:
+    (out,) = trained(storage).process([message("hello", greet=0.97, report_pain=0.02, ask_sleep=0.01)])
+    assert out.get(INTENT)["name"] == "greet"
+
+
+def test_empty_text_and_missing_ranking_are_left_alone(storage: LocalModelStorage) -> None:
+    component = trained(storage)
+    empty = message("   ", greet=0.6, ask_sleep=0.4)
+    bare = Message(data={TEXT: "my calves"})
+    component.process([empty, bare])
+    assert empty.get(INTENT)["name"] == "greet" and empty.get(INTENT)["confidence"] == 0.6
+    assert bare.get(INTENT) is None
+
+
+def test_without_a_persisted_model_diet_is_used_alone(storage: LocalModelStorage) -> None:
+    config = IntentEnsemble.get_default_config()
+    component = IntentEnsemble.load(config, storage, Resource("never-trained"), context())
+    (out,) = component.process([message("my calves", greet=0.6, report_pain=0.4)])
+    assert out.get(INTENT)["name"] == "greet"
+
+
+def test_the_weight_must_be_a_share() -> None:
+    with pytest.raises(ValueError, match="weight must be between 0 and 1"):
+        IntentEnsemble({"weight": 1.5, "C": 10.0}, None, None)  # type: ignore[arg-type]
