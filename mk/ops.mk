@@ -14,7 +14,7 @@ PIP_AUDIT := pip-audit==2.10.1
 AUDIT_VENV := build/tools/audit-venv
 AUDIT_STAMP := $(AUDIT_VENV)/.installed-$(PIP_AUDIT)
 
-.PHONY: load bench scaling run-scaled audit
+.PHONY: load bench bench-store scaling run-scaled audit
 
 load: $(MODEL) ## Load run: N conversations x M turns, REST + socket.io (BENCH_CONVERSATIONS, BENCH_TURNS)
 ifneq ($(strip $(LOAD_URL)),)
@@ -27,6 +27,9 @@ endif
 
 bench: $(MODEL) ## Same load against a bare `rasa init` assistant and ours, BENCH_ROUNDS rounds each; prints ratios
 	@$(PY) -m bench.compare --conversations $(BENCH_CONVERSATIONS) --turns $(BENCH_TURNS) --rounds $(BENCH_ROUNDS)
+
+bench-store: $(STAMP) ## Milliseconds per turn to keep a conversation: Rasa's SQL store, ours, in memory
+	@$(PY) -m bench.tracker_store
 
 scaling: $(MODEL) system-deps ## Replies per second with 1, 2 and 4 Rasa instances behind nginx
 	@$(PY) -m bench.scaling --conversations $(SCALING_CONVERSATIONS) --turns $(BENCH_TURNS)
