@@ -26,7 +26,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.pipeline import Pipeline
 
-from nlu_components.ngram_model import DEFAULT_C, ngram_intent_model
+from nlu_components.ngram_model import DEFAULT_C, NgramScorer, ngram_intent_model
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +56,7 @@ class IntentEnsemble(GraphComponent):
         self._model_storage = model_storage
         self._resource = resource
         self.model = model
+        self._scorer = NgramScorer(model) if model is not None and NgramScorer.supports(model) else None
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
@@ -73,6 +74,7 @@ class IntentEnsemble(GraphComponent):
             logger.warning("IntentEnsemble: fewer than two intents to learn; DIET's ranking is used alone.")
             return self._resource
         self.model = ngram_intent_model(self.c).fit([m.get(TEXT) for m in examples], [m.get(INTENT) for m in examples])
+        self._scorer = NgramScorer(self.model) if NgramScorer.supports(self.model) else None
         self.persist()
         return self._resource
 
@@ -98,15 +100,20 @@ class IntentEnsemble(GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         if self.model is None or self.weight == 0.0:
             return messages
-        texts = [message.get(TEXT) or "" for message in messages]
-        probabilities = self.model.predict_proba(texts)
-        classes = [str(name) for name in self.model.classes_]
-        for message, text, row in zip(messages, texts, probabilities, strict=True):
+        for message in messages:
+            text = message.get(TEXT) or ""
             ranking = message.get(INTENT_RANKING_KEY)
             if not text.strip() or not ranking:
                 continue
             diet = {item[INTENT_NAME_KEY]: float(item[PREDICTED_CONFIDENCE_KEY]) for item in ranking}
-            blended = blend(diet, dict(zip(classes, map(float, row), strict=True)), self.weight)
+            blended = blend(diet, self._ngram_probabilities(text), self.weight)
             message.set(INTENT, blended[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, blended[:RANKING_LENGTH], add_to_output=True)
         return messages
+
+    def _ngram_probabilities(self, text: str) -> Dict[str, float]:
+        if self._scorer is not None:
+            return self._scorer.probabilities(text)
+        assert self.model is not None
+        (row,) = self.model.predict_proba([text])
+        return {str(name): float(p) for name, p in zip(self.model.classes_, row, strict=True)}

@@ -7,6 +7,10 @@ robust to the typos runners write ("recovry", "myofacial").
 
 from __future__ import annotations
 
+import math
+from collections import Counter
+
+import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline, make_union
@@ -21,3 +25,48 @@ def ngram_intent_model(c: float = DEFAULT_C) -> Pipeline:
         TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
     )
     return make_pipeline(features, LogisticRegression(max_iter=2000, C=c))
+
+
+class NgramScorer:
+    """The fitted model's `predict_proba` for one text, without scikit-learn's per-call overhead.
+
+    scikit-learn re-validates its inputs, rebuilds the IDF vector and assembles sparse
+    matrices on every call: about 2 ms for one short message, 8% of the Rasa server's
+    CPU under load. This computes the same TF-IDF features (sublinear term frequency,
+    L2-normalised per vectorizer) and the multinomial softmax directly with NumPy.
+    """
+
+    def __init__(self, model: Pipeline) -> None:
+        union, classifier = model.steps[0][1], model.steps[-1][1]
+        self.classes = [str(name) for name in classifier.classes_]
+        self._vectorizers = []
+        offset = 0
+        for _, vectorizer in union.transformer_list:
+            self._vectorizers.append((vectorizer.build_analyzer(), vectorizer.vocabulary_, vectorizer.idf_, offset))
+            offset += len(vectorizer.vocabulary_)
+        self._coef = np.ascontiguousarray(classifier.coef_.T)  # features x classes
+        self._intercept = classifier.intercept_
+
+    @staticmethod
+    def supports(model: Pipeline) -> bool:
+        """Multinomial logistic regression over TF-IDF features, as `ngram_intent_model` builds."""
+        union, classifier = model.steps[0][1], model.steps[-1][1]
+        vectorizers = [v for _, v in union.transformer_list]
+        multinomial = classifier.coef_.shape[0] > 1 and classifier.multi_class in ("auto", "multinomial")
+        return multinomial and classifier.solver != "liblinear" and all(
+            v.sublinear_tf and v.use_idf and v.norm == "l2" for v in vectorizers
+        )
+
+    def probabilities(self, text: str) -> dict[str, float]:
+        logits = self._intercept.copy()
+        for analyze, vocabulary, idf, offset in self._vectorizers:
+            counts = Counter(analyze(text))
+            columns = [vocabulary[gram] for gram in counts if gram in vocabulary]
+            if not columns:
+                continue
+            weights = np.array([1.0 + math.log(counts[gram]) for gram in counts if gram in vocabulary])
+            weights *= idf[columns]
+            weights /= np.linalg.norm(weights)
+            logits += weights @ self._coef[np.asarray(columns) + offset]
+        exp = np.exp(logits - logits.max())
+        return dict(zip(self.classes, (exp / exp.sum()).tolist(), strict=True))

@@ -92,3 +92,12 @@ def test_without_a_persisted_model_diet_is_used_alone(storage: LocalModelStorage
 def test_the_weight_must_be_a_share() -> None:
     with pytest.raises(ValueError, match="weight must be between 0 and 1"):
         IntentEnsemble({"weight": 1.5, "C": 10.0}, None, None)  # type: ignore[arg-type]
+
+
+def test_a_two_intent_model_blends_through_scikit_learn(storage: LocalModelStorage) -> None:
+    resource, config = Resource("two"), IntentEnsemble.get_default_config()
+    component = IntentEnsemble.create(config, storage, resource, context())
+    component.train(TrainingData([Message(data={TEXT: t, INTENT: i}) for i in ("report_pain", "greet")
+                                  for t in EXAMPLES[i]]))
+    (out,) = component.process([message("tight calfs after my run", greet=0.55, report_pain=0.45)])
+    assert out.get(INTENT)["name"] == "report_pain"
