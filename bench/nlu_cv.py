@@ -21,7 +21,7 @@ import yaml
 
 from bench.nlu_benchmark import OUT, ROOT, WORK, intent_scores, parse_all, train
 from nlu_components.intent_ensemble import blend
-from nlu_components.ngram_model import ngram_intent_model
+from nlu_components.ngram_model import ngram_intent_model, ngram_probabilities
 
 CV_WORK = WORK / "cv"
 Ranking = dict[str, float]
@@ -85,8 +85,7 @@ def run_fold(config: Path, data: Any, held_out: list[int], index: int) -> tuple[
     train_texts = [examples[i].get("text") for i in sorted(train_ids)]
     train_intents = [examples[i].get("intent") for i in sorted(train_ids)]
     ngram = ngram_intent_model().fit(train_texts, train_intents)
-    linear = [dict(zip(map(str, ngram.classes_), map(float, row), strict=True)) for row in ngram.predict_proba(texts)]
-    return diet, linear
+    return diet, ngram_probabilities(ngram, texts)
 
 
 def score_weights(gold: list[str], diet: list[Ranking], linear: list[Ranking], weights: list[float]) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.pipeline import Pipeline
 
-from nlu_components.ngram_model import DEFAULT_C, NgramScorer, ngram_intent_model
+from nlu_components.ngram_model import DEFAULT_C, ngram_intent_model, ngram_probabilities, scorer_for
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ class IntentEnsemble(GraphComponent):
         self._model_storage = model_storage
         self._resource = resource
         self.model = model
-        self._scorer = NgramScorer(model) if model is not None and NgramScorer.supports(model) else None
+        self._scorer = scorer_for(model) if model is not None else None
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
@@ -74,7 +74,7 @@ class IntentEnsemble(GraphComponent):
             logger.warning("IntentEnsemble: fewer than two intents to learn; DIET's ranking is used alone.")
             return self._resource
         self.model = ngram_intent_model(self.c).fit([m.get(TEXT) for m in examples], [m.get(INTENT) for m in examples])
-        self._scorer = NgramScorer(self.model) if NgramScorer.supports(self.model) else None
+        self._scorer = scorer_for(self.model)
         self.persist()
         return self._resource
 
@@ -115,5 +115,4 @@ class IntentEnsemble(GraphComponent):
         if self._scorer is not None:
             return self._scorer.probabilities(text)
         assert self.model is not None
-        (row,) = self.model.predict_proba([text])
-        return {str(name): float(p) for name, p in zip(self.model.classes_, row, strict=True)}
+        return ngram_probabilities(self.model, [text])[0]

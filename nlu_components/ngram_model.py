@@ -61,12 +61,23 @@ class NgramScorer:
         logits = self._intercept.copy()
         for analyze, vocabulary, idf, offset in self._vectorizers:
             counts = Counter(analyze(text))
-            columns = [vocabulary[gram] for gram in counts if gram in vocabulary]
-            if not columns:
+            known = [gram for gram in counts if gram in vocabulary]
+            if not known:
                 continue
-            weights = np.array([1.0 + math.log(counts[gram]) for gram in counts if gram in vocabulary])
-            weights *= idf[columns]
+            columns = np.array([vocabulary[gram] for gram in known])
+            weights = np.array([1.0 + math.log(counts[gram]) for gram in known]) * idf[columns]
             weights /= np.linalg.norm(weights)
-            logits += weights @ self._coef[np.asarray(columns) + offset]
+            logits += weights @ self._coef[columns + offset]
         exp = np.exp(logits - logits.max())
         return dict(zip(self.classes, (exp / exp.sum()).tolist(), strict=True))
+
+
+def scorer_for(model: Pipeline) -> NgramScorer | None:
+    """A fast scorer when the model is one `ngram_intent_model` builds, else None."""
+    return NgramScorer(model) if NgramScorer.supports(model) else None
+
+
+def ngram_probabilities(model: Pipeline, texts: list[str]) -> list[dict[str, float]]:
+    """scikit-learn's probabilities per text, by intent name."""
+    classes = [str(name) for name in model.classes_]
+    return [dict(zip(classes, map(float, row), strict=True)) for row in model.predict_proba(texts)]

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy
 import yaml
 from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
@@ -173,8 +174,7 @@ def test_remembered_conversations_match_rasas_store_turn_by_turn(domain: Domain,
 def test_a_turn_neither_reads_back_nor_counts_remembered_events(domain: Domain, tmp_path: Path) -> None:
     store = SQLiteTrackerStore(domain, db=str(tmp_path / "c.db"))
     statements: list[str] = []
-    sa_event = __import__("sqlalchemy").event
-    sa_event.listen(store.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    sqlalchemy.event.listen(store.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
     turns(store, domain)
     statements.clear()
     tracker = asyncio.run(store.retrieve("u1"))
