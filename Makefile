@@ -68,11 +68,11 @@ train: $(MODEL) ## Train the model if data, domain or config changed
 
 # --- use --------------------------------------------------------------------------
 
-run: $(MODEL) $(WEB_STAMP) ## Start the assistant (action server + Rasa); Ctrl-C stops it
-	@$(PY) -m bot run
+run: $(MODEL) $(WEB_STAMP) ## Start the assistant (action server, Rasa, web page), restarting what crashes; Ctrl-C stops it
+	@$(PY) -m launch run
 
 shell: $(MODEL) ## Chat in the terminal (rasa shell with the action server)
-	@$(PY) -m bot shell
+	@$(PY) -m launch shell
 
 # --- checks -----------------------------------------------------------------------
 

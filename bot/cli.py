@@ -5,8 +5,8 @@
   python -m bot build-nlp [DIR]    build the spaCy pipeline from the knowledge base
   python -m bot triage TEXT        show the red flags found in TEXT
   python -m bot recommend [opts]   show a recommendation for a situation
-  python -m bot run                start the action server and Rasa (make run)
-  python -m bot shell              rasa shell with the action server (make shell)
+
+`make run` and `make shell` start processes: see launch/ (`python -m launch run`).
 """
 
 from __future__ import annotations
@@ -73,18 +73,6 @@ def _recommend(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run(args: argparse.Namespace) -> int:
-    from bot.run import run
-
-    return run()
-
-
-def _shell(args: argparse.Namespace) -> int:
-    from bot.run import shell
-
-    return shell()
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -109,8 +97,6 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--timing")
     rec.add_argument("--first-massage", action="store_true")
     rec.set_defaults(run=_recommend)
-    sub.add_parser("run", help="start the assistant's servers").set_defaults(run=_run)
-    sub.add_parser("shell", help="chat in the terminal").set_defaults(run=_shell)
     return parser
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot import stack as bot_stack
+from launch import services as launch_services
 from runner_rasa.launcher import SQLITE_STORE
 from tests.e2e.servers import ROOT, Stack, rasa_stack
 
@@ -97,7 +97,7 @@ def test_project_endpoints_store_conversations_in_sqlite_relative_to_the_project
     store = config["tracker_store"]
     assert store["type"] == SQLITE_STORE
     assert not Path(store["db"]).is_absolute(), "make run and plain `rasa run` both start in the project root"
-    # `make run` (bot/run.py) keeps the store and replaces only the action server's URL.
-    generated = yaml.safe_load(bot_stack.endpoints_file(5999, base=ROOT / "endpoints.yml").read_text())
+    # `make run` (launch/run.py) keeps the store and replaces only the action server's URL.
+    generated = yaml.safe_load(launch_services.endpoints_file(5999, base=ROOT / "endpoints.yml").read_text())
     assert generated["tracker_store"] == store
     assert generated["action_endpoint"]["url"] == "http://127.0.0.1:5999/webhook"

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from aiogram.types import CallbackQuery, Message
 
-from bot.run import TELEGRAM_CREDENTIALS
 from channels.telegram import TelegramInput, callback_data_for, payload_for_callback, text_of
+from launch.run import TELEGRAM_CREDENTIALS
 from tests.e2e.servers import Stack, free_port, rasa_stack
 from tests.e2e.telegram_stub import Call, TelegramStub
 
