@@ -33,11 +33,12 @@ from typing import Any, Sequence
 import yaml
 
 from bench.load import pooled, print_report, run_load, status_kb
-from bot import stack
+from launch import services
+from launch.supervisor import Service, Supervisor, free_port
 
-CACHE = stack.PROJECT_DIR / "build" / "bench"
-RESULTS = stack.PROJECT_DIR / "bench" / "results"
-OUR_MODEL = stack.PROJECT_DIR / "models" / "runner.tar.gz"
+CACHE = services.PROJECT_DIR / "build" / "bench"
+RESULTS = services.PROJECT_DIR / "bench" / "results"
+OUR_MODEL = services.MODEL
 TARGET_P50_RATIO = 1.2
 OUR_CREDENTIALS = """\
 channels.rest.RestInput:
@@ -66,8 +67,8 @@ def bare_assistant(cache: Path = CACHE) -> Path:
     building = Path(tempfile.mkdtemp(prefix="moodbot-building-", dir=cache))
     print(f"Creating and training a bare `rasa init` assistant (once, about a minute) in {building}...", flush=True)
     try:
-        subprocess.run([str(stack.VENV_BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(building)],
-                       cwd=building, env={**os.environ, **stack.QUIET_ENV}, check=True,
+        subprocess.run([str(services.VENV_BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(building)],
+                       cwd=building, env={**os.environ, **services.QUIET_ENV}, check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
         shutil.rmtree(folder, ignore_errors=True)
         building.rename(folder)  # only a complete, trained project lands in the cache
@@ -76,23 +77,20 @@ def bare_assistant(cache: Path = CACHE) -> Path:
     return folder
 
 
-def bare_server(project: Path, work: Path) -> stack.Service:
+def bare_server(project: Path, work: Path) -> Service:
     credentials = work / "bare-credentials.yml"
     credentials.write_text(BARE_CREDENTIALS, encoding="utf-8")
     endpoints = work / "bare-endpoints.yml"
     endpoints.write_text("{}\n", encoding="utf-8")
-    port = stack.free_port()
-    argv = [str(stack.VENV_BIN / "rasa"), "run", "--model", str(project / "models"), "--port", str(port),
-            "--interface", "127.0.0.1", "--credentials", str(credentials), "--endpoints", str(endpoints)]
-    service = stack.Service("bare rasa init", argv, f"http://127.0.0.1:{port}/", log_path=work / "bare-rasa.log")
-    service.env = {"PYTHONPATH": str(project)}
-    return service
+    return services.rasa_server(free_port(), model=project / "models", endpoints=endpoints, credentials=credentials,
+                                log_path=work / "bare-rasa.log", env={"PYTHONPATH": str(project)},
+                                name="bare rasa init", launcher=False, cwd=project)
 
 
-def our_servers(work: Path, tracker_store: str = "sqlite") -> tuple[stack.Service, stack.Service]:
-    action_port, rasa_port = stack.free_port(), stack.free_port()
-    actions = stack.action_server(action_port, work / "actions.log")
-    endpoints = stack.endpoints_file(action_port, work, base=stack.PROJECT_DIR / "endpoints.yml")
+def our_servers(work: Path, tracker_store: str = "sqlite") -> tuple[Service, Service]:
+    action_port, rasa_port = free_port(), free_port()
+    actions = services.action_server(action_port, work / "actions.log")
+    endpoints = services.endpoints_file(action_port, work, base=services.PROJECT_DIR / "endpoints.yml")
     config = yaml.safe_load(endpoints.read_text(encoding="utf-8"))
     if tracker_store == "memory":
         config.pop("tracker_store", None)
@@ -101,16 +99,15 @@ def our_servers(work: Path, tracker_store: str = "sqlite") -> tuple[stack.Servic
     endpoints.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     credentials = work / "credentials.yml"
     credentials.write_text(OUR_CREDENTIALS, encoding="utf-8")
-    rasa = stack.rasa_server(rasa_port, model=OUR_MODEL, endpoints=endpoints, credentials=credentials,
-                             log_path=work / "rasa.log")
-    rasa.name = "our assistant"
+    rasa = services.rasa_server(rasa_port, model=OUR_MODEL, endpoints=endpoints, credentials=credentials,
+                                log_path=work / "rasa.log", name="our assistant")
     return actions, rasa
 
 
 @dataclass
 class System:
     name: str
-    service: stack.Service
+    service: Service
     profile: str
 
 
@@ -210,25 +207,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def run_servers(services: list[stack.Service], measurements: Any) -> Any:
-    """Starts `services`, runs `measurements()`, stops them; names the logs on failure."""
-    print(f"Starting {', '.join(s.name for s in services)} (about 30-60 s)...", flush=True)
-    try:
-        for service in services:
-            service.start()
-        stack.wait_healthy(services, timeout=300)
-        return measurements()
-    except Exception:
-        for service in services:
-            print(f"(log of {service.name}: {service.log_path})", file=sys.stderr)
-        raise
-    finally:
-        stack.stop_all(services)
+def run_servers(servers: list[Service], measurements: Any) -> Any:
+    """Starts `servers` under the supervisor, runs `measurements()`, stops them; names the logs on failure.
+    Restarts are off: a crash in the middle of a measurement must fail the run, not hide in it."""
+    print(f"Starting {', '.join(s.name for s in servers)} (about 30-60 s)...", flush=True)
+    with Supervisor(policy=None) as supervisor:
+        try:
+            supervisor.launch(servers, timeout=300)
+            return measurements()
+        except Exception:
+            for service in servers:
+                print(f"(log of {service.name}: {service.log_path})", file=sys.stderr)
+            raise
 
 
-def pid_of(service: stack.Service) -> int:
-    assert service.process is not None
-    return service.process.pid
+def pid_of(service: Service) -> int:
+    assert service.pid is not None
+    return service.pid
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -59,6 +59,9 @@ class RestartPolicy:
         return float(min(self.max_delay, self.first_delay * self.factor ** max(crashes - 1, 0)))
 
 
+DEFAULT_POLICY = RestartPolicy()
+
+
 class CrashHistory:
     """When one service crashed, forgetting crashes older than the policy's window."""
 
@@ -188,7 +191,7 @@ class Supervisor:
     exit (tests that crash a server on purpose and restart it themselves).
     """
 
-    def __init__(self, policy: RestartPolicy | None = RestartPolicy(), clock: Clock = time.monotonic) -> None:
+    def __init__(self, policy: RestartPolicy | None = DEFAULT_POLICY, clock: Clock = time.monotonic) -> None:
         self.policy = policy
         self.clock = clock
         self.services: list[Service] = []
