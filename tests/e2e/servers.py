@@ -21,8 +21,8 @@ from launch.supervisor import Service, Supervisor, free_port, wait_healthy
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
-__all__ = ["ARTIFACTS", "ROOT", "Server", "Stack", "free_port", "project_dir", "rasa_env", "rasa_stack", "start",
-           "start_action_server", "wait_until_up"]
+__all__ = ["ARTIFACTS", "ROOT", "Server", "Stack", "children", "free_port", "listening_addresses", "project_dir",
+           "rasa_env", "rasa_stack", "start", "start_action_server", "wait_until_up"]
 
 
 @dataclass
@@ -82,6 +82,28 @@ def start_action_server(project: Path, port: int, env: dict[str, str] | None = N
     if wait:
         wait_until_up(server, "/health")
     return server
+
+
+def children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(p) for p in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def listening_addresses(port: int) -> set[str]:
+    """Local addresses (hex, as in /proc/net/tcp*) listening on `port`."""
+    addresses = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, hex_port = local.rsplit(":", 1)
+            if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                addresses.add(address)
+    return addresses
 
 
 @dataclass

@@ -1,27 +1,47 @@
-"""Faults: the action server killed or too slow mid-conversation, and a broken
-knowledge base at start-up.
+"""Faults: the action server killed or too slow mid-conversation, a broken
+knowledge base at start-up, and crashes under the real `make run` supervisor.
 
 Rasa 3.6.21 alone logs a failed custom action and sends nothing; our launcher
 (runner_rasa/resilience.py) turns the failure into `utter_action_unavailable`.
+`make run` (launch/run.py) restarts a service that crashes: the tests at the end
+start it as `make run` does, `kill -9` its action server and then its Rasa server,
+and time how long until real answers come back (written to
+tests/e2e/artifacts/restart-times.json).
 """
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import shutil
 import signal
+import subprocess
+import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from tests.e2e.servers import ROOT, Server, Stack, free_port, project_dir, rasa_stack, start_action_server
+from tests.e2e.servers import (
+    ARTIFACTS,
+    ROOT,
+    Server,
+    Stack,
+    children,
+    free_port,
+    listening_addresses,
+    project_dir,
+    rasa_stack,
+    start_action_server,
+)
 
 CREDENTIALS = "channels.rest.RestInput:\n"
 ACTION_TIMEOUT = 3  # seconds, as `action_endpoint.timeout` in endpoints.yml
@@ -36,13 +56,16 @@ def stack() -> Iterator[Stack]:
         yield running
 
 
-def say(stack: Stack, sender: str, message: str) -> tuple[int, str]:
+def post(base_url: str, sender: str, message: str, timeout: float = 60) -> tuple[int, str]:
     body = json.dumps({"sender": sender, "message": message}).encode()
-    request = urllib.request.Request(f"{stack.rasa.url}/webhooks/rest/webhook", body,
-                                     {"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=60) as response:
+    request = urllib.request.Request(f"{base_url}/webhooks/rest/webhook", body, {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
         replies = json.loads(response.read())
         return response.status, "\n".join(r.get("text", "") for r in replies).lower()
+
+
+def say(stack: Stack, sender: str, message: str) -> tuple[int, str]:
+    return post(stack.rasa.url, sender, message)
 
 
 def crash(server: Server) -> None:
@@ -140,3 +163,120 @@ def test_invalid_yaml_in_the_knowledge_base_is_named(tmp_path: Path) -> None:
     knowledge = broken_copy(tmp_path, "topics.yml", "topics:", "topics: [unclosed")
     log = start_fails(knowledge)
     assert "knowledge base error" in log and str(knowledge / "topics.yml") in log, log[-2000:]
+
+
+# --- crashes under `make run` (launch/run.py) -----------------------------------------
+
+RESTART_DEADLINE = 60  # seconds from the crash until real answers come back
+QUESTION, REAL_ANSWER = "what is myofascial release?", "fascia"
+
+
+@dataclass
+class Launched:
+    """`python -m launch run` (what `make run` runs) on free ports."""
+
+    process: subprocess.Popen[bytes]
+    output: Path
+    rasa_url: str
+    action_port: int
+    restart_seconds: dict[str, float] = field(default_factory=dict)
+
+    def text(self) -> str:
+        return self.output.read_text(errors="replace")
+
+    def child(self, marker: str) -> int:
+        """The pid of the launcher's child whose command line contains `marker`."""
+        for pid in children(self.process.pid):
+            try:
+                if marker in Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode():
+                    return pid
+            except OSError:
+                continue
+        raise AssertionError(f"no child running {marker!r}:\n{self.text()[-3000:]}")
+
+
+def answered(url: str, sender: str, message: str) -> str | None:
+    """The reply, or None while the server is down or restarting."""
+    try:
+        return post(url, sender, message, timeout=30)[1]
+    except (urllib.error.URLError, http.client.HTTPException, ConnectionError, TimeoutError):
+        return None
+
+
+@pytest.fixture(scope="module")
+def launched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Launched]:
+    work = tmp_path_factory.mktemp("make-run")
+    rasa_port, action_port, web_port = free_port(), free_port(), free_port()
+    env = {**os.environ, "RASA_PORT": str(rasa_port), "ACTION_PORT": str(action_port), "WEB_PORT": str(web_port),
+           "RUNNER_LOG_DIR": str(work / "logs"), "RUNNER_TRACKER_DB": str(work / "conversations.db"),
+           "PYTHONPATH": str(ROOT)}
+    env.pop("ACTION_HOST", None)
+    env.pop("TELEGRAM_TOKEN", None)
+    output = ARTIFACTS / "make-run.out"
+    ARTIFACTS.mkdir(exist_ok=True)
+    with output.open("wb") as out:
+        process = subprocess.Popen([sys.executable, "-m", "launch", "run"], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+                                   stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    running = Launched(process, output, f"http://127.0.0.1:{rasa_port}", action_port)
+    try:
+        deadline = time.monotonic() + 300
+        while "The assistant is ready" not in running.text():
+            assert process.poll() is None, f"make run exited:\n{running.text()[-3000:]}"
+            assert time.monotonic() < deadline, f"make run not ready after 300 s:\n{running.text()[-3000:]}"
+            time.sleep(1)
+        yield running
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(60)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+        (ARTIFACTS / "restart-times.json").write_text(json.dumps(running.restart_seconds, indent=2) + "\n")
+
+
+def test_make_run_binds_the_action_server_to_loopback_only(launched: Launched) -> None:
+    assert listening_addresses(launched.action_port) == {"0100007F"}  # 127.0.0.1, not 0.0.0.0 or ::
+
+
+def test_make_run_restarts_a_killed_action_server_and_apologises_meanwhile(launched: Launched) -> None:
+    sender = "make-run-actions"
+    assert REAL_ANSWER in post(launched.rasa_url, sender, QUESTION)[1]
+    victim = launched.child("rasa_sdk")
+    os.kill(victim, signal.SIGKILL)
+    killed = time.monotonic()
+    status, reply = post(launched.rasa_url, sender, QUESTION)
+    assert status == 200 and APOLOGY in reply, reply
+
+    reply = ""
+    while REAL_ANSWER not in reply and time.monotonic() - killed < RESTART_DEADLINE:
+        time.sleep(0.5)
+        reply = post(launched.rasa_url, sender, QUESTION)[1]
+    launched.restart_seconds["action_server"] = round(time.monotonic() - killed, 1)
+    assert REAL_ANSWER in reply and APOLOGY not in reply, (reply, launched.text()[-3000:])
+    assert launched.child("rasa_sdk") != victim
+    assert "action server exited with code -9" in launched.text() and "restarted action server" in launched.text()
+
+
+def test_make_run_restarts_a_killed_rasa_server_for_a_retrying_client(launched: Launched) -> None:
+    sender = "make-run-rasa"
+    assert REAL_ANSWER in post(launched.rasa_url, sender, QUESTION)[1]
+    victim = launched.child("runner_rasa")
+    os.kill(victim, signal.SIGKILL)
+    killed = time.monotonic()
+    reply = None
+    while not (reply and REAL_ANSWER in reply) and time.monotonic() - killed < RESTART_DEADLINE:
+        time.sleep(1)
+        reply = answered(launched.rasa_url, sender, QUESTION)
+    launched.restart_seconds["rasa_server"] = round(time.monotonic() - killed, 1)
+    assert reply and REAL_ANSWER in reply, (reply, launched.restart_seconds, launched.text()[-3000:])
+    assert "rasa server exited with code -9" in launched.text() and "restarted rasa server" in launched.text()
+
+
+def test_make_run_stops_every_service_on_sigterm(launched: Launched) -> None:
+    services = children(launched.process.pid)
+    assert len(services) == 3, services
+    launched.process.send_signal(signal.SIGTERM)
+    assert launched.process.wait(60) == 0, launched.text()[-3000:]
+    assert "Stopped." in launched.text()
+    assert not [pid for pid in services if Path(f"/proc/{pid}").exists()]
