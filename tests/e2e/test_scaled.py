@@ -31,7 +31,7 @@ import psycopg2
 import pytest
 
 from bench.load import PROFILES, run_load
-from deploy.scaled import DB_NAME, DB_USER, ScaledDeployment, missing_binaries
+from deploy.scaled import DB_NAME, DB_USER, ScaledDeployment, missing_binaries, tcp_answers
 from launch.supervisor import Service, wait_healthy
 from tests.e2e.servers import ROOT, listening_addresses
 
@@ -224,7 +224,7 @@ def test_nginx_hides_rest_when_the_credentials_do_not_enable_it(tmp_path: Path) 
     deployment._prepare_dirs()
     config = deployment._nginx_config()
     nginx = Service("nginx", ["/usr/sbin/nginx", "-c", str(config), "-p", str(deployment.run_dir), "-g", "daemon off;"],
-                    log_path=tmp_path / "nginx.log", probe=lambda: status_of(deployment.url + "/version") == 404)
+                    log_path=tmp_path / "nginx.log", probe=lambda: tcp_answers(deployment.port))
     try:
         wait_healthy([nginx.start()], timeout=30)
         assert status_of(deployment.url + "/webhooks/rest/webhook", b'{"sender": "a", "message": "hi"}') == 404
