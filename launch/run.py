@@ -22,7 +22,7 @@ from pathlib import Path
 from types import FrameType
 
 from launch import services
-from launch.supervisor import GaveUpError, Supervisor
+from launch.supervisor import DEFAULT_POLICY, GaveUpError, RestartPolicy, Supervisor
 
 TELEGRAM_VARS = ("TELEGRAM_TOKEN", "TELEGRAM_BOT_USERNAME", "TELEGRAM_WEBHOOK_URL",
                  "TELEGRAM_API_BASE_URL", "TELEGRAM_SECRET_TOKEN")
@@ -82,7 +82,7 @@ def configure_logging() -> None:
                         stream=sys.stderr)
 
 
-def run() -> int:
+def run(policy: RestartPolicy = DEFAULT_POLICY) -> int:
     configure_logging()
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     rasa_port, action_port, web_port = _port("RASA_PORT", 5005), _port("ACTION_PORT", 5055), _port("WEB_PORT", 8080)
@@ -97,7 +97,7 @@ def run() -> int:
                              credentials=creds, log_path=logs / "rasa.log", env=telegram_env()),
         services.web_server(web_port, rasa_url, logs / "web.log"),
     ]
-    supervisor = Supervisor()
+    supervisor = Supervisor(policy)
     print(f"Starting (logs in {logs}); the model takes ~30 s to load.", flush=True)
     try:
         supervisor.launch(stack, progress=True)

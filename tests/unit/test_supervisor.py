@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -138,3 +140,37 @@ def test_giving_up_in_the_background_stops_the_other_services(tmp_path: Path) ->
     while healthy.running() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not healthy.running()
+
+
+def sleeper(name: str, seconds: float = 600) -> Service:
+    return Service(name, [sys.executable, "-c", f"import time; time.sleep({seconds})"], probe=lambda: True)
+
+
+def test_make_run_stops_everything_and_exits_1_when_a_service_keeps_crashing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """launch.run.run(), with stand-ins that start at once for the three services (Rasa dies after 1 s)."""
+    from launch import run as launch_run
+
+    started: list[Service] = []
+
+    def fake(name: str, seconds: float = 600) -> Callable[..., Service]:
+        def make(*args: object, **kwargs: object) -> Service:
+            started.append(sleeper(name, seconds))
+            return started[-1]
+        return make
+
+    monkeypatch.setenv("RUNNER_LOG_DIR", str(tmp_path))
+    monkeypatch.delenv("TELEGRAM_TOKEN", raising=False)
+    monkeypatch.setattr(launch_run.services, "action_server", fake("action server"))
+    monkeypatch.setattr(launch_run.services, "rasa_server", fake("rasa server", 1))
+    monkeypatch.setattr(launch_run.services, "web_server", fake("web page"))
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        code = launch_run.run(RestartPolicy(first_delay=0.05, max_crashes=3, window=60))
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "Stopping everything: rasa server crashed 3 times within 60 s; giving up" in err
+    assert not any(service.running() for service in started)
