@@ -156,17 +156,17 @@ def rasa_stack(
     actions.cwd = rasa.cwd = project
     with Supervisor(policy=None) as supervisor:
         try:
-            supervisor.launch([actions], timeout=180)
-            supervisor.launch([rasa], timeout=180)
+            supervisor.launch([actions], timeout=300)
+            supervisor.launch([rasa], timeout=300)
         except (RuntimeError, TimeoutError) as error:
             raise RuntimeError(f"{error}\n{actions.log_tail()}\n{rasa.log_tail()}") from error
 
         def restart_actions() -> Server:
-            supervisor.restart(actions.name, timeout=180)
+            supervisor.restart(actions.name, timeout=300)
             return actions
 
         def restart_rasa() -> Server:
-            supervisor.restart(rasa.name, timeout=180)
+            supervisor.restart(rasa.name, timeout=300)
             return rasa
 
         yield Stack(project, actions, rasa, restart_rasa, restart_actions)
