@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from launch.run import START_TIMEOUT
 from tests.e2e.servers import (
     ARTIFACTS,
     ROOT,
@@ -219,10 +220,10 @@ def launched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Launched]:
                                    stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     running = Launched(process, output, f"http://127.0.0.1:{rasa_port}", action_port)
     try:
-        deadline = time.monotonic() + 300
+        deadline = time.monotonic() + START_TIMEOUT + 30
         while "The assistant is ready" not in running.text():
             assert process.poll() is None, f"make run exited:\n{running.text()[-3000:]}"
-            assert time.monotonic() < deadline, f"make run not ready after 300 s:\n{running.text()[-3000:]}"
+            assert time.monotonic() < deadline, f"make run not ready:\n{running.text()[-3000:]}"
             time.sleep(1)
         yield running
     finally:
