@@ -213,7 +213,7 @@ def run_servers(servers: list[Service], measurements: Any) -> Any:
     print(f"Starting {', '.join(s.name for s in servers)} (about 30-60 s)...", flush=True)
     with Supervisor(policy=None) as supervisor:
         try:
-            supervisor.launch(servers, timeout=300)
+            supervisor.launch(servers, timeout=services.START_TIMEOUT)
             return measurements()
         except Exception:
             for service in servers:

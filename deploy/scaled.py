@@ -284,7 +284,7 @@ class ScaledDeployment:
         nginx_conf, endpoints = self._nginx_config(), self._endpoints()
         try:
             self.supervisor.launch([self._postgres(pg_bin, self._init_postgres(pg_bin)), self._redis()],
-                                   progress=progress)
+                                   timeout=60, progress=progress)
             self._create_database(pg_bin)
             self.action_servers = [services.action_server(p, self.logs / f"actions-{i}.log", name=f"action server {i}")
                                    for i, p in enumerate(self.action_ports)]
@@ -295,7 +295,8 @@ class ScaledDeployment:
             web = services.web_server(self.ports["web"], self.url, self.logs / "web.log")
             nginx = Service("nginx", [NGINX, "-c", str(nginx_conf), "-p", str(self.run_dir), "-g", "daemon off;"],
                             log_path=self.logs / "nginx.log", probe=lambda: tcp_answers(self.port))
-            self.supervisor.launch([*self.action_servers, *self.instances, web, nginx], progress=progress)
+            self.supervisor.launch([*self.action_servers, *self.instances, web, nginx],
+                                   timeout=services.START_TIMEOUT, progress=progress)
         except BaseException:
             self.stop()
             raise
@@ -303,7 +304,7 @@ class ScaledDeployment:
 
     def restart_instance(self, index: int) -> Service:
         """Starts Rasa instance `index` again (after a kill) and waits until it is up."""
-        return self.supervisor.restart(self.instances[index].name)
+        return self.supervisor.restart(self.instances[index].name, timeout=services.START_TIMEOUT)
 
     def supervise(self) -> None:
         """Restarts what crashes until Ctrl-C; raises GaveUpError when a service keeps crashing."""

@@ -37,10 +37,6 @@ channels.telegram.TelegramInput:
 """
 
 
-# Rasa loads its model in ~30 s on an idle 2-core machine, minutes on a busy one.
-START_TIMEOUT = 600
-
-
 def _port(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
@@ -104,7 +100,7 @@ def run(policy: RestartPolicy = DEFAULT_POLICY) -> int:
     supervisor = Supervisor(policy)
     print(f"Starting (logs in {logs}); the model takes ~30 s to load.", flush=True)
     try:
-        supervisor.launch(stack, timeout=START_TIMEOUT, progress=True)
+        supervisor.launch(stack, timeout=services.START_TIMEOUT, progress=True)
         print("\nThe assistant is ready:")
         print(f"  Web chat: http://localhost:{web_port}")
         print(f"  REST:     curl -s -XPOST http://localhost:{rasa_port}/webhooks/rest/webhook "
@@ -135,7 +131,7 @@ def shell() -> int:
     logs = log_dir()
     supervisor = Supervisor(policy=None)
     try:
-        supervisor.launch([services.action_server(action_port, logs / "actions.log")], timeout=300)
+        supervisor.launch([services.action_server(action_port, logs / "actions.log")], timeout=services.START_TIMEOUT)
         endpoints = services.endpoints_file(action_port, logs, base=services.PROJECT_DIR / "endpoints.yml",
                                             tracker_db=os.environ.get("RUNNER_TRACKER_DB"))
         argv = services.rasa_command("shell", "--model", str(services.MODEL_DIR), "--endpoints", str(endpoints))

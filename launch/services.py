@@ -28,6 +28,9 @@ QUIET_ENV = {
     "PYTHONPATH": str(PROJECT_DIR),
 }
 ACTION_HOST_ENV = "ACTION_HOST"
+# Seconds to wait for a service to answer: Rasa loads its model in ~30 s on an idle
+# 2-core machine, in minutes on a busy one.
+START_TIMEOUT = 600
 
 
 def action_host() -> str:

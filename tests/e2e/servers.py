@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from launch import services
-from launch.run import START_TIMEOUT
 from launch.supervisor import Service, Supervisor, free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -157,17 +156,17 @@ def rasa_stack(
     actions.cwd = rasa.cwd = project
     with Supervisor(policy=None) as supervisor:
         try:
-            supervisor.launch([actions], timeout=START_TIMEOUT)
-            supervisor.launch([rasa], timeout=START_TIMEOUT)
+            supervisor.launch([actions], timeout=services.START_TIMEOUT)
+            supervisor.launch([rasa], timeout=services.START_TIMEOUT)
         except (RuntimeError, TimeoutError) as error:
             raise RuntimeError(f"{error}\n{actions.log_tail()}\n{rasa.log_tail()}") from error
 
         def restart_actions() -> Server:
-            supervisor.restart(actions.name, timeout=START_TIMEOUT)
+            supervisor.restart(actions.name, timeout=services.START_TIMEOUT)
             return actions
 
         def restart_rasa() -> Server:
-            supervisor.restart(rasa.name, timeout=START_TIMEOUT)
+            supervisor.restart(rasa.name, timeout=services.START_TIMEOUT)
             return rasa
 
         yield Stack(project, actions, rasa, restart_rasa, restart_actions)

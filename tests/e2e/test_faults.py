@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from launch.run import START_TIMEOUT
+from launch.services import START_TIMEOUT
 from tests.e2e.servers import (
     ARTIFACTS,
     ROOT,
