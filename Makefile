@@ -23,7 +23,7 @@ MODEL := models/runner.tar.gz
 
 -include mk/*.mk
 
-.PHONY: help install system-deps run shell test lint unit validate train test-stories e2e generate nlp check bench-nlu nlu-cv clean
+.PHONY: help install system-deps run shell purge screenshot test lint unit validate train test-stories e2e generate nlp check bench-nlu nlu-cv clean
 
 help: ## Show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -73,6 +73,9 @@ run: $(MODEL) $(WEB_STAMP) ## Start the assistant (action server + Rasa); Ctrl-C
 
 shell: $(MODEL) ## Chat in the terminal (rasa shell with the action server)
 	@$(PY) -m bot shell
+
+purge: $(STAMP) ## Delete conversations idle for more than RUNNER_RETENTION_DAYS (default 90)
+	@$(PY) -m runner_rasa.retention --endpoints $(or $(ENDPOINTS),endpoints.yml)
 
 # --- checks -----------------------------------------------------------------------
 
