@@ -12,9 +12,11 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
+import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -52,9 +54,9 @@ needs_chromium = pytest.mark.skipif(
 )
 
 
-def start_web(web_port: int, rasa_url: str) -> Server:
-    """web/serve.py on 127.0.0.1:web_port pointing the widget at rasa_url."""
-    env = dict(os.environ, WEB_HOST="127.0.0.1", WEB_PORT=str(web_port), RASA_URL=rasa_url)
+def start_web(web_port: int, rasa_url: str, **settings: str) -> Server:
+    """web/serve.py on 127.0.0.1:web_port pointing the widget at rasa_url (`settings`: more WEB_* variables)."""
+    env = dict(os.environ, WEB_HOST="127.0.0.1", WEB_PORT=str(web_port), RASA_URL=rasa_url, **settings)
     cmd = [sys.executable, str(ROOT / "web" / "serve.py")]
     server = start("web", cmd, ROOT, env, f"http://127.0.0.1:{web_port}")
     wait_until_up(server, "/healthz", timeout=20)
@@ -225,3 +227,57 @@ def test_page_intro_config_and_headers() -> None:
     assert config == {"socketUrl": rasa_url, "socketPath": "/socket.io/"}
     assert b"WebChat" in bundle and b"fonts.googleapis.com/css" not in bundle
     assert "script-src 'self'" in csp and "connect-src 'self' http://127.0.0.1:5005" in csp
+
+
+def closed_after(sock: socket.socket, trickle: bytes, limit: float) -> float | None:
+    """Seconds until the server closes `sock` while we send `trickle` a byte every 0.3 s; None if it never does."""
+    started = time.monotonic()
+    sock.settimeout(0.3)
+    pending = list(trickle)
+    while time.monotonic() - started < limit:
+        try:
+            if pending:
+                sock.send(bytes([pending.pop(0)]))
+            if sock.recv(1024) == b"":
+                return time.monotonic() - started
+        except TimeoutError:
+            continue
+        except OSError:  # reset by the server
+            return time.monotonic() - started
+    return None
+
+
+def test_slow_and_idle_clients_are_cut_off_at_the_request_timeout() -> None:
+    web_server = start_web(free_port(), "http://127.0.0.1:5005", WEB_REQUEST_TIMEOUT="2")
+    try:
+        with socket.create_connection(("127.0.0.1", int(web_server.url.rsplit(":", 1)[1])), timeout=5) as slow, \
+                socket.create_connection(("127.0.0.1", int(web_server.url.rsplit(":", 1)[1])), timeout=5) as idle:
+            # Half a request, then one header byte at a time: each byte would restart a plain socket timeout.
+            slow.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            slow_after = closed_after(slow, b"X-Slow: " + b"a" * 200, limit=20)
+            idle_after = closed_after(idle, b"", limit=20)
+        with urllib.request.urlopen(web_server.url + "/healthz", timeout=5) as reply:
+            assert reply.read() == b"ok"  # and the server still serves others
+    finally:
+        web_server.stop()
+    assert slow_after is not None, "a client trickling its headers held a handler for 20 s"
+    assert idle_after is not None, "an idle connection was held for 20 s"
+    assert slow_after < 6 and idle_after < 6, (slow_after, idle_after)  # 2 s timeout, shared machine
+
+
+def test_connections_past_the_limit_are_closed_at_once() -> None:
+    web_server = start_web(free_port(), "http://127.0.0.1:5005", WEB_REQUEST_TIMEOUT="30", WEB_MAX_CONNECTIONS="2")
+    address = ("127.0.0.1", int(web_server.url.rsplit(":", 1)[1]))
+    try:
+        held = [socket.create_connection(address, timeout=5) for _ in range(2)]
+        time.sleep(0.5)  # both accepted and waiting for a request
+        with socket.create_connection(address, timeout=5) as extra:
+            extra_after = closed_after(extra, b"", limit=10)
+        for sock in held:
+            sock.close()
+        time.sleep(0.5)
+        with urllib.request.urlopen(web_server.url + "/healthz", timeout=5) as reply:
+            assert reply.read() == b"ok"
+    finally:
+        web_server.stop()
+    assert extra_after is not None and extra_after < 3, extra_after
