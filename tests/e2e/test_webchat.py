@@ -27,11 +27,12 @@ import pytest
 import socketio
 from aiohttp import web
 
-from tests.e2e.servers import ARTIFACTS, ROOT, Server, free_port, rasa_stack, start, wait_until_up
+from tests.e2e.servers import ROOT, Server, free_port, rasa_stack, start, wait_until_up
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SPEC = Path(__file__).with_name("webchat.spec.mjs")
 PLAYWRIGHT = ROOT / "web" / "node_modules" / "playwright-core"
+SCREENSHOTS = ROOT / "build" / "webchat"  # never a tracked file: `make screenshot` copies one to docs/
 QUESTION = "my calves are always tight after long runs"
 TECHNIQUE = r"swedish|deep tissue|sports massage|myofascial release|trigger point"
 CREDENTIALS = """\
@@ -67,8 +68,8 @@ def run_spec(**config: Any) -> dict[str, Any]:
     """Runs webchat.spec.mjs with ``config``; returns its JSON result."""
     assert shutil.which("node"), "node is missing (apt-get install nodejs)"
     assert PLAYWRIGHT.is_dir(), "playwright-core missing: run `npm ci --prefix web`"
-    ARTIFACTS.mkdir(exist_ok=True)
-    config = {"artifacts": str(ARTIFACTS), "timeoutMs": 90000, **config}
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    config = {"artifacts": str(SCREENSHOTS), "timeoutMs": 90000, **config}
     node = subprocess.Popen(
         ["node", str(SPEC), json.dumps(config)],
         stdout=subprocess.PIPE,
@@ -99,6 +100,23 @@ def page_url() -> Iterator[str]:
             web_server.stop()
 
 
+def overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+    return a["left"] < b["right"] and b["left"] < a["right"] and a["top"] < b["bottom"] and b["top"] < a["bottom"]
+
+
+def assert_header_readable(layout: dict[str, Any]) -> None:
+    """Title, subtitle, "Start over" (and a phone's close button) inside the header, none over another."""
+    header, parts = layout["header"]["box"], layout["header"]["parts"]
+    assert {"title", "subtitle", "startOver"} <= set(parts), parts
+    for name, box in parts.items():
+        assert header["left"] <= box["left"] and box["right"] <= header["right"] + 0.5, (name, box, header)
+        assert header["top"] <= box["top"] and box["bottom"] <= header["bottom"] + 0.5, (name, box, header)
+    names = sorted(parts)
+    clashes = [(a, b) for i, a in enumerate(names) for b in names[i + 1:] if overlap(parts[a], parts[b])]
+    assert clashes == [], f"header items overlap: {clashes} {parts}"
+    assert parts["title"]["bottom"] <= parts["subtitle"]["top"] + 0.5
+
+
 def assert_clean(result: dict[str, Any]) -> None:
     assert result["external"] == [], "the page fetched something outside this machine"
     assert result["consoleErrors"] == []
@@ -122,8 +140,10 @@ def test_desktop_conversation_survives_reload(page_url: str) -> None:
     before, after = result["beforeReload"], result["afterReload"]
     assert QUESTION in after["user"] and result["clicked"] in after["user"]
     assert after["bot"][: len(before["bot"])] == before["bot"]
+    assert_header_readable(result["layout"])
     assert_clean(result)
-    shutil.copyfile(result["screenshot"], ROOT / "docs" / "webchat.png")
+    if os.environ.get("WEBCHAT_SCREENSHOT"):  # `make screenshot` refreshes docs/webchat.png on purpose
+        shutil.copyfile(result["screenshot"], os.environ["WEBCHAT_SCREENSHOT"])
 
 
 @needs_chromium
@@ -137,6 +157,7 @@ def test_phone_layout(page_url: str) -> None:
         question=QUESTION,
         technique=TECHNIQUE,
         full=False,
+        startOver=True,
     )
     assert result["greetingReplies"], "quick replies not visible on a phone"
     layout = result["layout"]
@@ -144,7 +165,15 @@ def test_phone_layout(page_url: str) -> None:
     widget = layout["widget"]
     assert widget["left"] >= 0 and widget["right"] <= layout["viewportWidth"]
     assert widget["bottom"] <= layout["viewportHeight"]
+    assert "close" in layout["header"]["parts"], "a phone shows the widget's close button"
+    assert_header_readable(layout)
     assert_clean(result)
+    # "Start over" forgets the stored conversation: a new session, greeted again, nothing old shown or kept.
+    restart = result["startOver"]
+    assert restart["sessionBefore"] and QUESTION in restart["storedBefore"]
+    assert restart["sessionAfter"] and restart["sessionAfter"] != restart["sessionBefore"]
+    assert restart["greeting"] and QUESTION not in restart["user"]
+    assert QUESTION not in restart["storedAfter"] and restart["sessionBefore"] not in restart["storedAfter"]
 
 
 class SocketStub:
