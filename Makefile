@@ -97,6 +97,10 @@ test-stories: $(MODEL) ## rasa test on the test stories
 
 E2E_SKIPPED := build/e2e-skipped.txt
 
+screenshot: $(MODEL) $(WEB_STAMP) ## Refresh docs/webchat.png from a real conversation in headless Chromium
+	@WEBCHAT_SCREENSHOT=$(CURDIR)/docs/webchat.png $(PY) -m pytest -q tests/e2e/test_webchat.py -k desktop
+	@echo "docs/webchat.png refreshed; review it before committing."
+
 e2e: $(MODEL) ## End-to-end tests through the real servers (a skip fails under CI=true)
 	@$(PY) -m pytest -q -rs tests/e2e
 
