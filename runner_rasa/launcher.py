@@ -130,14 +130,22 @@ def prepare(argv: list[str], env: MutableMapping[str, str]) -> list[str]:
 
 
 def purge_old_conversations(endpoints: Path, env: Mapping[str, str]) -> None:
-    """Deletes conversations past the retention period before the server serves anyone."""
+    """Deletes conversations past the retention period before the server serves anyone.
+
+    A bad retention setting stops the launch; a store that cannot be reached only
+    warns (Rasa then reports it, or retries until it is up)."""
     try:
-        result = retention.purge(endpoints, retention.retention_days(env))
+        days = retention.retention_days(env)
     except retention.RetentionError as error:
         raise LaunchError(str(error)) from error
+    try:
+        result = retention.purge(endpoints, days)
+    except retention.RetentionError as error:
+        print(f"warning: retention: nothing purged at start-up: {error}", file=sys.stderr)
+        return
     if result is not None and result.conversations:
-        print(f"Retention: deleted {result.conversations} conversations idle for more than "
-              f"{retention.retention_days(env):g} days.", file=sys.stderr)
+        print(f"Retention: deleted {result.conversations} conversations idle for more than {days:g} days.",
+              file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -353,3 +353,13 @@ def test_make_purge_reports_what_it_deleted(domain: Domain, tmp_path: Path) -> N
                           capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "Deleted 1 conversations" in done.stdout and rows(database) == []
+
+
+def test_an_unreachable_store_does_not_stop_the_start(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text("tracker_store:\n  type: SQL\n  dialect: postgresql\n  url: 127.0.0.1\n  port: 9\n"
+                         "  db: rasa\n  username: nobody\n")
+    with pytest.raises(retention.RetentionError, match="could not purge"):
+        retention.purge(endpoints, 90)
+    prepare(["run", "--endpoints", str(endpoints)], {})
+    assert "nothing purged at start-up" in capsys.readouterr().err
