@@ -222,13 +222,16 @@ class SocketStub:
 
 
 @needs_chromium
-def test_widget_does_not_render_html_from_messages() -> None:
+@pytest.mark.parametrize("device", ["desktop", "phone"])
+def test_widget_does_not_render_html_from_messages(device: str) -> None:
+    screen = {"viewport": DESKTOP} if device == "desktop" else {"viewport": PHONE, "mobile": True}
     with SocketStub() as stub:
         web_server = start_web(free_port(), f"http://127.0.0.1:{stub.port}")
         try:
-            result = run_spec(scenario="escape", url=web_server.url + "/", name="escape", viewport=DESKTOP)
+            result = run_spec(scenario="escape", url=web_server.url + "/", name=f"escape-{device}", **screen)
         finally:
             web_server.stop()
+    assert_header_readable(result["layout"])
     assert result["injected"] == [], "HTML from a message became elements"
     answer = " ".join(result["answer"])
     assert "<img src=x" in answer and "<b>bold</b>" in answer, "markup should show as text"

@@ -172,6 +172,7 @@ async function escape(page, result) {
   }
   await page.waitForTimeout(500);
   result.xss = await page.evaluate(() => window.__xss ?? (document.title === "xss" ? "title" : null));
+  result.layout = await layout(page);
 }
 
 async function main() {
