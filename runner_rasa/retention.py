@@ -12,6 +12,7 @@ of one, so a kept conversation always replays to the same slots.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from dataclasses import dataclass
@@ -110,8 +111,6 @@ def purge(endpoints: Path, days: float, now: float | None = None) -> PurgeResult
 
 
 def main(argv: list[str] | None = None) -> int:
-    import os
-
     parser = argparse.ArgumentParser(prog="python -m runner_rasa.retention", description=__doc__.splitlines()[0])
     parser.add_argument("--endpoints", default="endpoints.yml", help="Rasa endpoints file (default: %(default)s)")
     parser.add_argument("--days", type=float, help=f"retention in days (default: ${RETENTION_ENV} or 90)")
