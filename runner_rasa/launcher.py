@@ -119,9 +119,9 @@ def prepare(argv: list[str], env: MutableMapping[str, str]) -> list[str]:
     if parsed is None:
         return argv  # Rasa refuses it and says why; nothing is started
     extra = api_arguments(parsed, env, argv[0])
-    server_environment(env, bool(extra) or parsed.enable_api)
+    server_environment(env, bool(extra) or bool(getattr(parsed, "enable_api", False)))
     argv = argv + extra
-    endpoints = Path(parsed.endpoints or "endpoints.yml")
+    endpoints = Path(getattr(parsed, "endpoints", None) or "endpoints.yml")
     folder = sqlite_tracker_folder(endpoints)
     if folder is not None:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
