@@ -7,15 +7,22 @@ Before handing the arguments to `rasa`, for `run` (and `shell`):
 - HTTP API: enabled only when RASA_API_TOKEN or RASA_JWT_SECRET is set in the
   environment (then `--enable-api` with that token/secret is added here, in-process,
   so the secret never shows in the process list). `--enable-api` without one is
-  refused, and so is a token or secret on the command line;
+  refused, and so is a token or secret on the command line. The command line is
+  read by Rasa's own argument parser, so abbreviations (`--enable`, `--auth`,
+  `--jwt-s=x`) and short options (`-t`) mean here what they mean to Rasa;
 - limits request bodies to RUNNER_MAX_BODY_BYTES (default 10 MB) while the API is
   off (the API's model upload needs more) and makes Sanic's error pages JSON;
-- creates the folder of a SQLite tracker store, which Rasa would otherwise retry
-  forever to open.
+- creates the folder of a SQLite tracker store (owner only), which Rasa would
+  otherwise retry forever to open;
+- deletes conversations idle for longer than RUNNER_RETENTION_DAYS (default 90)
+  from an SQL tracker store (`runner_rasa.retention`, also `make purge`).
 """
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+import io
 import logging
 import os
 import sys
@@ -24,6 +31,9 @@ from typing import Mapping, MutableMapping, Sequence
 
 import yaml
 
+from runner_rasa import retention
+from runner_rasa.retention import SQLITE_STORE
+
 logger = logging.getLogger(__name__)
 
 TOKEN_ENV = "RASA_API_TOKEN"
@@ -31,39 +41,46 @@ JWT_SECRET_ENV = "RASA_JWT_SECRET"
 JWT_METHOD_ENV = "RASA_JWT_METHOD"
 MAX_BODY_ENV = "RUNNER_MAX_BODY_BYTES"
 DEFAULT_MAX_BODY_BYTES = 10_000_000  # above it Sanic answers 413 and closes at once; below, channels explain
-SECRET_FLAGS = ("--auth-token", "--jwt-secret", "--jwt-private-key")
+# Rasa's options that carry a secret: (its spelling, its argparse destination)
+SECRET_OPTIONS = (("--auth-token", "auth_token"), ("--jwt-secret", "jwt_secret"),
+                  ("--jwt-private-key", "jwt_private_key"))
 SERVER_COMMANDS = ("run", "shell")
-SQLITE_STORE = "runner_rasa.tracker_store.SQLiteTrackerStore"
 
 
 class LaunchError(Exception):
     """The command line asks for something our security policy forbids."""
 
 
-def option_value(argv: Sequence[str], *names: str) -> str | None:
-    """Value of `--name value` or `--name=value` in argv (the last one wins)."""
-    value = None
-    for index, arg in enumerate(argv):
-        for name in names:
-            if arg == name and index + 1 < len(argv):
-                value = argv[index + 1]
-            elif arg.startswith(name + "="):
-                value = arg.split("=", 1)[1]
-    return value
+def parse_rasa_arguments(argv: Sequence[str]) -> argparse.Namespace | None:
+    """`argv` as Rasa itself reads it (its own argparse parser, abbreviations included).
+
+    None when Rasa would refuse the command line anyway (it then prints why)."""
+    from rasa.__main__ import create_argument_parser
+
+    try:  # argparse exits on errors and --help (in the sub-command's parser too)
+        with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+            return create_argument_parser().parse_args(list(argv))
+    except SystemExit:
+        return None
 
 
-def api_arguments(argv: Sequence[str], env: Mapping[str, str]) -> list[str]:
-    """The arguments that switch the HTTP API on, from the environment only."""
-    on_command_line = [flag for flag in SECRET_FLAGS if option_value(argv, flag) is not None]
+def api_arguments(parsed: argparse.Namespace, env: Mapping[str, str], command: str = "run") -> list[str]:
+    """The arguments that switch the HTTP API on, from the environment only.
+
+    `parsed` is Rasa's own reading of the command line, so `--enable`, `-t`,
+    `--auth`, `--jwt-s=x` count as what Rasa will take them for."""
+    on_command_line = [flag for flag, dest in SECRET_OPTIONS if getattr(parsed, dest, None) is not None]
     if on_command_line:
         raise LaunchError(f"{', '.join(on_command_line)} on the command line would show the secret in the "
                           f"process list; set {TOKEN_ENV} or {JWT_SECRET_ENV} in the environment instead")
+    asked = bool(getattr(parsed, "enable_api", False))
     token, secret = env.get(TOKEN_ENV, ""), env.get(JWT_SECRET_ENV, "")
-    if not token and not secret:
-        if "--enable-api" in argv:
-            raise LaunchError(f"the HTTP API stays off unless {TOKEN_ENV} or {JWT_SECRET_ENV} is set")
+    if (not token and not secret) or command != "run":
+        if asked:
+            raise LaunchError(f"the HTTP API stays off unless {TOKEN_ENV} or {JWT_SECRET_ENV} is set"
+                              + ("" if command == "run" else f" (and only for `run`, not `{command}`)"))
         return []
-    extra = [] if "--enable-api" in argv else ["--enable-api"]
+    extra = [] if asked else ["--enable-api"]
     if token:
         extra += ["--auth-token", token]
     if secret:
@@ -98,13 +115,37 @@ def prepare(argv: list[str], env: MutableMapping[str, str]) -> list[str]:
     """Rasa arguments after our policy; may set SANIC_* variables in `env`."""
     if not argv or argv[0] not in SERVER_COMMANDS:
         return argv
-    if argv[0] == "run":
-        argv = argv + api_arguments(argv, env)
-    server_environment(env, "--enable-api" in argv)
-    folder = sqlite_tracker_folder(Path(option_value(argv, "--endpoints") or "endpoints.yml"))
+    parsed = parse_rasa_arguments(argv)
+    if parsed is None:
+        return argv  # Rasa refuses it and says why; nothing is started
+    extra = api_arguments(parsed, env, argv[0])
+    server_environment(env, bool(extra) or bool(getattr(parsed, "enable_api", False)))
+    argv = argv + extra
+    endpoints = Path(getattr(parsed, "endpoints", None) or "endpoints.yml")
+    folder = sqlite_tracker_folder(endpoints)
     if folder is not None:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    purge_old_conversations(endpoints, env)
     return argv
+
+
+def purge_old_conversations(endpoints: Path, env: Mapping[str, str]) -> None:
+    """Deletes conversations past the retention period before the server serves anyone.
+
+    A bad retention setting stops the launch; a store that cannot be reached only
+    warns (Rasa then reports it, or retries until it is up)."""
+    try:
+        days = retention.retention_days(env)
+    except retention.RetentionError as error:
+        raise LaunchError(str(error)) from error
+    try:
+        result = retention.purge(endpoints, days)
+    except retention.RetentionError as error:
+        print(f"warning: retention: nothing purged at start-up: {error}", file=sys.stderr)
+        return
+    if result is not None and result.conversations:
+        print(f"Retention: deleted {result.conversations} conversations idle for more than {days:g} days.",
+              file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -13,9 +13,14 @@ Rasa's tables, queries and behaviour; what changes:
   Rasa walks the whole tree of event classes once per event; new events are
   written with one multi-row insert instead of one ORM object each;
 - the latest session's stored events of recent conversations are remembered,
-  so a turn neither reads them back nor counts them with a query. SQLite's
+  so a turn neither reads them back nor counts them with a query, within a budget
+  of serialised bytes (RUNNER_TRACKER_CACHE_BYTES, default 64 MiB; least recently
+  used first out, a conversation larger than the budget is not remembered). SQLite's
   `PRAGMA data_version` tells when another connection or process has written
-  to the file; then everything remembered is dropped and read again.
+  to the file; then everything remembered is dropped and read again;
+- the database file is created owner-only (0600); SQLite gives its `-wal` and
+  `-shm` files the same mode. Conversations past the retention period are deleted
+  at start-up by the launcher (`runner_rasa.retention`).
 
 Measured with real conversation events (a tracker retrieved and saved per turn):
 4.1 ms per turn with Rasa's store, 2.3 ms with this one, 0.9 ms in memory. Several Rasa processes must
@@ -27,8 +32,10 @@ from __future__ import annotations
 import functools
 import itertools
 import json
+import os
 from collections import OrderedDict
-from typing import Any, Dict, List, Tuple, Type
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Tuple, Type
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
@@ -40,7 +47,32 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL")
-REMEMBERED_CONVERSATIONS = 10_000
+CACHE_BYTES_ENV = "RUNNER_TRACKER_CACHE_BYTES"
+DEFAULT_CACHE_BYTES = 64 * 1024 * 1024
+PRIVATE_FILE_MODE = 0o600
+
+
+def cache_budget(env: Mapping[str, str]) -> int:
+    """Bytes of serialised events the store may remember, from RUNNER_TRACKER_CACHE_BYTES."""
+    raw = env.get(CACHE_BYTES_ENV, "").strip()
+    try:
+        budget = int(raw) if raw else DEFAULT_CACHE_BYTES
+    except ValueError:
+        raise ValueError(f"{CACHE_BYTES_ENV} must be a whole number of bytes, got {raw!r}") from None
+    if budget < 0:
+        raise ValueError(f"{CACHE_BYTES_ENV} must not be negative, got {raw!r}")
+    return budget
+
+
+def make_private(database: str) -> None:
+    """Creates the SQLite file owner-only (or makes an existing one so), with its WAL companions."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, PRIVATE_FILE_MODE))
+    for each in (path, Path(f"{database}-wal"), Path(f"{database}-shm")):
+        if each.exists():
+            os.chmod(each, PRIVATE_FILE_MODE)
 
 
 def set_pragmas(connection: Any, _record: Any) -> None:
@@ -89,6 +121,7 @@ class SQLiteTrackerStore(SQLTrackerStore):
     def __init__(self, domain: Any = None, db: str = "rasa.db", event_broker: Any = None, **kwargs: Any) -> None:
         for ignored in ("dialect", "host", "port", "username", "password", "login_db", "query"):
             kwargs.pop(ignored, None)  # a file database has no server to log in to
+        make_private(db)
         super().__init__(domain=domain, dialect="sqlite", db=db, event_broker=event_broker, **kwargs)
         url = self.engine.url
         self.engine.dispose()
@@ -99,6 +132,9 @@ class SQLiteTrackerStore(SQLTrackerStore):
         self.sessionmaker = sessionmaker(bind=self.engine)
         # sender id -> the `data` column of its latest session's stored events, oldest first
         self._stored: OrderedDict[str, List[str]] = OrderedDict()
+        self._sizes: Dict[str, int] = {}  # sender id -> serialised bytes remembered
+        self.remembered_bytes = 0
+        self.cache_bytes = cache_budget(os.environ)
         self._file_version: Tuple[int, int] | None = None
 
     def _remembered(self, session: Session) -> OrderedDict[str, List[str]]:
@@ -109,14 +145,30 @@ class SQLiteTrackerStore(SQLTrackerStore):
         version = (id(connection.connection.dbapi_connection), data_version)
         if version != self._file_version:
             self._stored.clear()
+            self._sizes.clear()
+            self.remembered_bytes = 0
             self._file_version = version
         return self._stored
 
-    def _remember(self, sender_id: str, data: List[str]) -> None:
+    def _forget(self, sender_id: str) -> None:
+        self._stored.pop(sender_id, None)
+        self.remembered_bytes -= self._sizes.pop(sender_id, 0)
+
+    def _remember(self, sender_id: str, data: List[str], added: List[str] | None = None) -> None:
+        """Remembers `data` (`added` is what is new since it was last remembered), within the byte budget."""
+        if added is None:
+            size = sum(len(item.encode()) for item in data)
+        else:
+            size = self._sizes.get(sender_id, 0) + sum(len(item.encode()) for item in added)
+        self._forget(sender_id)
+        if size > self.cache_bytes:
+            return  # read from the file each turn instead
         self._stored[sender_id] = data
-        self._stored.move_to_end(sender_id)
-        while len(self._stored) > REMEMBERED_CONVERSATIONS:
-            self._stored.popitem(last=False)
+        self._sizes[sender_id] = size
+        self.remembered_bytes += size
+        while self.remembered_bytes > self.cache_bytes:
+            oldest, _ = self._stored.popitem(last=False)
+            self.remembered_bytes -= self._sizes.pop(oldest)
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
         with self.session_scope() as session:
@@ -149,9 +201,11 @@ class SQLiteTrackerStore(SQLTrackerStore):
             return
         if any(isinstance(event, SessionStarted) for event in new_events):
             # The latest session is now another one: which rows it has is the query's to say.
-            self._stored.pop(sender_id, None)
+            self._forget(sender_id)
         else:
-            stored.extend(row["data"] for row in rows)
+            added = [row["data"] for row in rows]
+            stored.extend(added)
+            self._remember(sender_id, stored, added)
 
     def _stored_count(self, session: Session, sender_id: str) -> int:
         """How many events of the latest session are stored (Rasa's `_additional_events` count)."""

@@ -1,18 +1,29 @@
 """Serve the web chat page, its config and the widget bundle (stdlib only).
 
 Environment: WEB_HOST (default 127.0.0.1), WEB_PORT (default 8080),
-RASA_URL (the Rasa server's socket.io URL, default http://localhost:5005).
+RASA_URL (the Rasa server's socket.io URL, default http://localhost:5005),
+WEB_REQUEST_TIMEOUT (seconds a client has to send a whole request, and
+then to take the answer; default 10), WEB_MAX_CONNECTIONS (default 64).
+A client that trickles a request byte by byte is cut off at the deadline
+(the standard library's socket timeout alone restarts on every byte), and
+connections past the limit are closed at once, so neither slow nor many
+clients can hold every handler.
 Every response carries a Content-Security-Policy that only allows this
 server and the Rasa server: nothing else is fetched (no CDN, no web fonts),
 and ``javascript:`` links in messages cannot run.
 """
 
+import io
 import json
 import os
 import re
+import socket
+import threading
+import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -58,14 +69,73 @@ def load_files() -> dict[str, bytes]:
     return files
 
 
-def make_handler(rasa_url: str) -> type[BaseHTTPRequestHandler]:
-    """A request handler class bound to the Rasa URL."""
+DEFAULT_REQUEST_TIMEOUT = 10.0
+DEFAULT_MAX_CONNECTIONS = 64
+
+
+class DeadlineReader(io.RawIOBase):
+    """Reads a socket until a deadline that covers the whole request, not each byte."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        super().__init__()
+        self.sock = sock
+        self.deadline = time.monotonic()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("request not received in time")
+        self.sock.settimeout(remaining)
+        return self.sock.recv_into(buffer)
+
+
+class BoundedServer(ThreadingHTTPServer):
+    """A thread per connection, at most `max_connections` at once; the rest are closed at once."""
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler],
+                 max_connections: int = DEFAULT_MAX_CONNECTIONS) -> None:
+        super().__init__(address, handler)
+        self.slots = threading.BoundedSemaphore(max_connections)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self.slots.acquire(blocking=False):
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self.slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
+
+
+def make_handler(rasa_url: str, timeout: float = DEFAULT_REQUEST_TIMEOUT) -> type[BaseHTTPRequestHandler]:
+    """A request handler class bound to the Rasa URL; each request must arrive within `timeout` seconds."""
     headers = security_headers(rasa_url)
     config = json.dumps({"socketUrl": rasa_url, "socketPath": "/socket.io/"}).encode()
     files = load_files()
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "webchat"
+
+        def setup(self) -> None:
+            super().setup()
+            self.rfile.close()  # the socket only closes once every file made from it is closed
+            self.reader = DeadlineReader(self.connection)
+            self.rfile = io.BufferedReader(self.reader)
+
+        def handle_one_request(self) -> None:
+            # From the first byte awaited to the last header read.
+            self.reader.deadline = time.monotonic() + timeout
+            super().handle_one_request()
 
         def do_GET(self) -> None:
             path = urlsplit(self.path).path
@@ -87,6 +157,7 @@ def make_handler(rasa_url: str) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Cache-Control", "no-cache")
+            self.connection.settimeout(timeout)  # a client that does not read cannot hold us either
             for name, value in headers.items():
                 self.send_header(name, value)
             self.end_headers()
@@ -100,9 +171,11 @@ def main() -> None:
     host = os.environ.get("WEB_HOST", "127.0.0.1")
     port = int(os.environ.get("WEB_PORT", "8080"))
     rasa_url = os.environ.get("RASA_URL", "http://localhost:5005").rstrip("/")
+    timeout = float(os.environ.get("WEB_REQUEST_TIMEOUT", DEFAULT_REQUEST_TIMEOUT))
+    max_connections = int(os.environ.get("WEB_MAX_CONNECTIONS", DEFAULT_MAX_CONNECTIONS))
     if not WIDGET.is_file():
         raise SystemExit(f"{WIDGET} missing: run `npm ci --prefix web` first")
-    server = ThreadingHTTPServer((host, port), make_handler(rasa_url))
+    server = BoundedServer((host, port), make_handler(rasa_url, timeout), max_connections)
     print(f"Web chat on http://{host}:{port} (Rasa at {rasa_url})", flush=True)
     try:
         server.serve_forever()

@@ -12,9 +12,11 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
+import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -25,11 +27,12 @@ import pytest
 import socketio
 from aiohttp import web
 
-from tests.e2e.servers import ARTIFACTS, ROOT, Server, free_port, rasa_stack, start, wait_until_up
+from tests.e2e.servers import ROOT, Server, free_port, rasa_stack, start, wait_until_up
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SPEC = Path(__file__).with_name("webchat.spec.mjs")
 PLAYWRIGHT = ROOT / "web" / "node_modules" / "playwright-core"
+SCREENSHOTS = ROOT / "build" / "webchat"  # never a tracked file: `make screenshot` copies one to docs/
 QUESTION = "my calves are always tight after long runs"
 TECHNIQUE = r"swedish|deep tissue|sports massage|myofascial release|trigger point"
 CREDENTIALS = """\
@@ -52,9 +55,9 @@ needs_chromium = pytest.mark.skipif(
 )
 
 
-def start_web(web_port: int, rasa_url: str) -> Server:
-    """web/serve.py on 127.0.0.1:web_port pointing the widget at rasa_url."""
-    env = dict(os.environ, WEB_HOST="127.0.0.1", WEB_PORT=str(web_port), RASA_URL=rasa_url)
+def start_web(web_port: int, rasa_url: str, **settings: str) -> Server:
+    """web/serve.py on 127.0.0.1:web_port pointing the widget at rasa_url (`settings`: more WEB_* variables)."""
+    env = dict(os.environ, WEB_HOST="127.0.0.1", WEB_PORT=str(web_port), RASA_URL=rasa_url, **settings)
     cmd = [sys.executable, str(ROOT / "web" / "serve.py")]
     server = start("web", cmd, ROOT, env, f"http://127.0.0.1:{web_port}")
     wait_until_up(server, "/healthz", timeout=20)
@@ -65,8 +68,8 @@ def run_spec(**config: Any) -> dict[str, Any]:
     """Runs webchat.spec.mjs with ``config``; returns its JSON result."""
     assert shutil.which("node"), "node is missing (apt-get install nodejs)"
     assert PLAYWRIGHT.is_dir(), "playwright-core missing: run `npm ci --prefix web`"
-    ARTIFACTS.mkdir(exist_ok=True)
-    config = {"artifacts": str(ARTIFACTS), "timeoutMs": 90000, **config}
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    config = {"artifacts": str(SCREENSHOTS), "timeoutMs": 90000, **config}
     node = subprocess.Popen(
         ["node", str(SPEC), json.dumps(config)],
         stdout=subprocess.PIPE,
@@ -97,6 +100,23 @@ def page_url() -> Iterator[str]:
             web_server.stop()
 
 
+def overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+    return a["left"] < b["right"] and b["left"] < a["right"] and a["top"] < b["bottom"] and b["top"] < a["bottom"]
+
+
+def assert_header_readable(layout: dict[str, Any]) -> None:
+    """Title, subtitle, "Start over" (and a phone's close button) inside the header, none over another."""
+    header, parts = layout["header"]["box"], layout["header"]["parts"]
+    assert {"title", "subtitle", "startOver"} <= set(parts), parts
+    for name, box in parts.items():
+        assert header["left"] <= box["left"] and box["right"] <= header["right"] + 0.5, (name, box, header)
+        assert header["top"] <= box["top"] and box["bottom"] <= header["bottom"] + 0.5, (name, box, header)
+    names = sorted(parts)
+    clashes = [(a, b) for i, a in enumerate(names) for b in names[i + 1:] if overlap(parts[a], parts[b])]
+    assert clashes == [], f"header items overlap: {clashes} {parts}"
+    assert parts["title"]["bottom"] <= parts["subtitle"]["top"] + 0.5
+
+
 def assert_clean(result: dict[str, Any]) -> None:
     assert result["external"] == [], "the page fetched something outside this machine"
     assert result["consoleErrors"] == []
@@ -120,8 +140,10 @@ def test_desktop_conversation_survives_reload(page_url: str) -> None:
     before, after = result["beforeReload"], result["afterReload"]
     assert QUESTION in after["user"] and result["clicked"] in after["user"]
     assert after["bot"][: len(before["bot"])] == before["bot"]
+    assert_header_readable(result["layout"])
     assert_clean(result)
-    shutil.copyfile(result["screenshot"], ROOT / "docs" / "webchat.png")
+    if os.environ.get("WEBCHAT_SCREENSHOT"):  # `make screenshot` refreshes docs/webchat.png on purpose
+        shutil.copyfile(result["screenshot"], os.environ["WEBCHAT_SCREENSHOT"])
 
 
 @needs_chromium
@@ -135,6 +157,7 @@ def test_phone_layout(page_url: str) -> None:
         question=QUESTION,
         technique=TECHNIQUE,
         full=False,
+        startOver=True,
     )
     assert result["greetingReplies"], "quick replies not visible on a phone"
     layout = result["layout"]
@@ -142,7 +165,15 @@ def test_phone_layout(page_url: str) -> None:
     widget = layout["widget"]
     assert widget["left"] >= 0 and widget["right"] <= layout["viewportWidth"]
     assert widget["bottom"] <= layout["viewportHeight"]
+    assert "close" in layout["header"]["parts"], "a phone shows the widget's close button"
+    assert_header_readable(layout)
     assert_clean(result)
+    # "Start over" forgets the stored conversation: a new session, greeted again, nothing old shown or kept.
+    restart = result["startOver"]
+    assert restart["sessionBefore"] and QUESTION in restart["storedBefore"]
+    assert restart["sessionAfter"] and restart["sessionAfter"] != restart["sessionBefore"]
+    assert restart["greeting"] and QUESTION not in restart["user"]
+    assert QUESTION not in restart["storedAfter"] and restart["sessionBefore"] not in restart["storedAfter"]
 
 
 class SocketStub:
@@ -191,13 +222,16 @@ class SocketStub:
 
 
 @needs_chromium
-def test_widget_does_not_render_html_from_messages() -> None:
+@pytest.mark.parametrize("device", ["desktop", "phone"])
+def test_widget_does_not_render_html_from_messages(device: str) -> None:
+    screen = {"viewport": DESKTOP} if device == "desktop" else {"viewport": PHONE, "mobile": True}
     with SocketStub() as stub:
         web_server = start_web(free_port(), f"http://127.0.0.1:{stub.port}")
         try:
-            result = run_spec(scenario="escape", url=web_server.url + "/", name="escape", viewport=DESKTOP)
+            result = run_spec(scenario="escape", url=web_server.url + "/", name=f"escape-{device}", **screen)
         finally:
             web_server.stop()
+    assert_header_readable(result["layout"])
     assert result["injected"] == [], "HTML from a message became elements"
     answer = " ".join(result["answer"])
     assert "<img src=x" in answer and "<b>bold</b>" in answer, "markup should show as text"
@@ -225,3 +259,57 @@ def test_page_intro_config_and_headers() -> None:
     assert config == {"socketUrl": rasa_url, "socketPath": "/socket.io/"}
     assert b"WebChat" in bundle and b"fonts.googleapis.com/css" not in bundle
     assert "script-src 'self'" in csp and "connect-src 'self' http://127.0.0.1:5005" in csp
+
+
+def closed_after(sock: socket.socket, trickle: bytes, limit: float) -> float | None:
+    """Seconds until the server closes `sock` while we send `trickle` a byte every 0.3 s; None if it never does."""
+    started = time.monotonic()
+    sock.settimeout(0.3)
+    pending = list(trickle)
+    while time.monotonic() - started < limit:
+        try:
+            if pending:
+                sock.send(bytes([pending.pop(0)]))
+            if sock.recv(1024) == b"":
+                return time.monotonic() - started
+        except TimeoutError:
+            continue
+        except OSError:  # reset by the server
+            return time.monotonic() - started
+    return None
+
+
+def test_slow_and_idle_clients_are_cut_off_at_the_request_timeout() -> None:
+    web_server = start_web(free_port(), "http://127.0.0.1:5005", WEB_REQUEST_TIMEOUT="2")
+    try:
+        with socket.create_connection(("127.0.0.1", int(web_server.url.rsplit(":", 1)[1])), timeout=5) as slow, \
+                socket.create_connection(("127.0.0.1", int(web_server.url.rsplit(":", 1)[1])), timeout=5) as idle:
+            # Half a request, then one header byte at a time: each byte would restart a plain socket timeout.
+            slow.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            slow_after = closed_after(slow, b"X-Slow: " + b"a" * 200, limit=20)
+            idle_after = closed_after(idle, b"", limit=20)
+        with urllib.request.urlopen(web_server.url + "/healthz", timeout=5) as reply:
+            assert reply.read() == b"ok"  # and the server still serves others
+    finally:
+        web_server.stop()
+    assert slow_after is not None, "a client trickling its headers held a handler for 20 s"
+    assert idle_after is not None, "an idle connection was held for 20 s"
+    assert slow_after < 6 and idle_after < 6, (slow_after, idle_after)  # 2 s timeout, shared machine
+
+
+def test_connections_past_the_limit_are_closed_at_once() -> None:
+    web_server = start_web(free_port(), "http://127.0.0.1:5005", WEB_REQUEST_TIMEOUT="30", WEB_MAX_CONNECTIONS="2")
+    address = ("127.0.0.1", int(web_server.url.rsplit(":", 1)[1]))
+    try:
+        held = [socket.create_connection(address, timeout=5) for _ in range(2)]
+        time.sleep(0.5)  # both accepted and waiting for a request
+        with socket.create_connection(address, timeout=5) as extra:
+            extra_after = closed_after(extra, b"", limit=10)
+        for sock in held:
+            sock.close()
+        time.sleep(0.5)
+        with urllib.request.urlopen(web_server.url + "/healthz", timeout=5) as reply:
+            assert reply.read() == b"ok"
+    finally:
+        web_server.stop()
+    assert extra_after is not None and extra_after < 3, extra_after

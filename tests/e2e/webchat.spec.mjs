@@ -3,7 +3,8 @@
 // result line on stdout (assertions live in test_webchat.py), exits 1 on error.
 // Config: {scenario: "conversation"|"escape", url, artifacts, name,
 //          viewport: {width, height}, mobile, question, technique (regex source),
-//          full (click a quick reply and reload too), timeoutMs}
+//          full (click a quick reply and reload too), startOver (press "Start over"
+//          at the end), timeoutMs}
 import { createRequire } from "node:module";
 import fs from "node:fs";
 import os from "node:os";
@@ -78,17 +79,56 @@ async function ask(page, text, pattern) {
   return waitForBot(page, count, pattern);
 }
 
-// Horizontal overflow and whether the open widget fits the viewport.
+// Horizontal overflow, whether the open widget fits the viewport, and the boxes
+// of what the header shows (text boxes of the title and subtitle, not their blocks).
 const layout = (page) =>
   page.evaluate(() => {
-    const box = document.querySelector(".rw-conversation-container").getBoundingClientRect();
+    const rect = (box) => ({ left: box.left, right: box.right, top: box.top, bottom: box.bottom });
+    const visible = (node) => node && node.offsetParent !== null;
+    const textBox = (node) => {
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      return rect(range.getBoundingClientRect());
+    };
+    const header = document.querySelector(".rw-conversation-container .rw-header");
+    const parts = {};
+    const title = header.querySelector(".rw-title");
+    const subtitle = header.querySelector(":scope > span");
+    if (title) parts.title = textBox(title);
+    if (subtitle) parts.subtitle = textBox(subtitle);
+    for (const [name, selector] of [["startOver", ".runner-start-over"], ["close", ".rw-close-button"]]) {
+      const node = header.querySelector(selector);
+      if (visible(node)) parts[name] = rect(node.getBoundingClientRect());
+    }
     return {
       viewportWidth: window.innerWidth,
       pageScrollWidth: document.documentElement.scrollWidth,
-      widget: { left: box.left, right: box.right, top: box.top, bottom: box.bottom },
+      widget: rect(document.querySelector(".rw-conversation-container").getBoundingClientRect()),
       viewportHeight: window.innerHeight,
+      header: { box: rect(header.getBoundingClientRect()), parts },
     };
   });
+
+const STORAGE_KEYS = ["chat_session", "mrbot_next_message", "rasaWebchatPro"];
+const storage = (page) =>
+  page.evaluate((keys) => Object.fromEntries(keys.map((key) => [key, window.localStorage.getItem(key)])),
+    STORAGE_KEYS);
+const sessionId = (stored) => (stored.chat_session ? JSON.parse(stored.chat_session).session_id : null);
+
+// Presses "Start over": the page reloads and the widget reopens on a new session.
+async function startOver(page, result) {
+  const before = await storage(page);
+  const done = { sessionBefore: sessionId(before), storedBefore: before.chat_session ?? "" };
+  await Promise.all([page.waitForEvent("load", { timeout }), page.click(".runner-start-over")]);
+  await page.waitForSelector(".rw-conversation-container", { timeout }); // reopened by the page
+  done.greeting = await waitForBot(page, 0);
+  done.user = await texts(page, USER);
+  done.bot = await texts(page, BOT);
+  const after = await storage(page);
+  done.sessionAfter = sessionId(after);
+  done.storedAfter = after.chat_session ?? "";
+  result.startOver = done;
+}
 
 async function conversation(page, result) {
   await openWidget(page);
@@ -111,6 +151,7 @@ async function conversation(page, result) {
     result.afterReload = { bot: await texts(page, BOT), user: await texts(page, USER) };
   }
   result.layout = await layout(page);
+  if (config.startOver) await startOver(page, result);
 }
 
 async function escape(page, result) {
@@ -131,6 +172,7 @@ async function escape(page, result) {
   }
   await page.waitForTimeout(500);
   result.xss = await page.evaluate(() => window.__xss ?? (document.title === "xss" ? "title" : null));
+  result.layout = await layout(page);
 }
 
 async function main() {

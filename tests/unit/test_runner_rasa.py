@@ -18,29 +18,74 @@ from rasa.utils.endpoints import EndpointConfig
 
 from channels.rest import MAX_MESSAGE_CHARS, BadInputError, clean_text, parse_request
 from runner_rasa import action_schema, resilience
-from runner_rasa.launcher import SQLITE_STORE, LaunchError, api_arguments, prepare, sqlite_tracker_folder
+from runner_rasa.launcher import SQLITE_STORE, LaunchError, parse_rasa_arguments, prepare, sqlite_tracker_folder
 
 # --- launcher -------------------------------------------------------------------------
 
 
-def test_api_stays_off_without_a_secret() -> None:
-    assert api_arguments(["run"], {}) == []
-    with pytest.raises(LaunchError, match="RASA_API_TOKEN"):
-        api_arguments(["run", "--enable-api"], {})
+TOKEN = {"RASA_API_TOKEN": "env-token"}
+REFUSED = "refused"
+# (extra arguments after `run`, environment, what Rasa then runs with: API on?, or REFUSED)
+API_POLICY = [
+    ([], {}, False),
+    ([], TOKEN, True),
+    (["--enable-api"], {}, REFUSED),
+    (["--enable-api"], TOKEN, True),
+    (["--enable"], {}, REFUSED),  # argparse abbreviation of --enable-api
+    (["--enable"], TOKEN, True),
+    (["--enable-a"], {}, REFUSED),
+    (["-t", "x"], {}, REFUSED),  # short form of --auth-token
+    (["-t", "x"], TOKEN, REFUSED),
+    (["-tx"], {}, REFUSED),
+    (["--auth-token", "x"], {}, REFUSED),
+    (["--auth-token", "x"], TOKEN, REFUSED),
+    (["--auth-token=x"], TOKEN, REFUSED),
+    (["--auth", "x"], {}, REFUSED),
+    (["--auth=x"], TOKEN, REFUSED),
+    (["--jwt-secret", "x"], {}, REFUSED),
+    (["--jwt-secret", "x"], TOKEN, REFUSED),
+    (["--jwt-s=x"], {}, REFUSED),
+    (["--jwt-s=x"], TOKEN, REFUSED),
+    (["--jwt-private-key", "k"], {}, REFUSED),
+    (["--jwt-private-key", "k"], TOKEN, REFUSED),
+    (["--jwt-p=k"], {}, REFUSED),
+    (["--enable", "-t", "x"], TOKEN, REFUSED),
+]
 
 
-def test_api_is_enabled_by_a_token_or_secret_from_the_environment() -> None:
-    assert api_arguments(["run"], {"RASA_API_TOKEN": "t"}) == ["--enable-api", "--auth-token", "t"]
-    assert api_arguments(["run", "--enable-api"], {"RASA_JWT_SECRET": "s"}) == ["--jwt-secret", "s",
-                                                                                 "--jwt-method", "HS256"]
+@pytest.mark.parametrize(("extra", "env", "expected"), API_POLICY,
+                         ids=[" ".join(case[0]) + (" +env" if case[1] else "") or "none" for case in API_POLICY])
+def test_api_policy_follows_rasas_own_reading_of_the_command_line(
+        extra: list[str], env: dict[str, str], expected: bool | str, tmp_path: Path) -> None:
+    argv = ["run", "--endpoints", str(tmp_path / "endpoints.yml"), *extra]
+    environment = dict(env)
+    if expected == REFUSED:
+        with pytest.raises(LaunchError):
+            prepare(argv, environment)
+        return
+    final = parse_rasa_arguments(prepare(argv, environment))
+    assert final is not None, "the launcher produced a command line Rasa refuses"
+    assert final.enable_api is expected
+    assert final.auth_token == (env["RASA_API_TOKEN"] if expected else None)
+    assert final.jwt_secret is None and final.jwt_private_key is None
 
 
-@pytest.mark.parametrize("flag", ["--auth-token", "--jwt-secret"])
-def test_secrets_on_the_command_line_are_refused(flag: str) -> None:
-    with pytest.raises(LaunchError, match="process list"):
-        api_arguments(["run", flag, "x"], {})
+def test_a_jwt_secret_from_the_environment_turns_the_api_on(tmp_path: Path) -> None:
+    argv = prepare(["run", "--endpoints", str(tmp_path / "e.yml")], {"RASA_JWT_SECRET": "s"})
+    final = parse_rasa_arguments(argv)
+    assert final is not None and final.enable_api and final.jwt_secret == "s" and final.jwt_method == "HS256"
+
+
+@pytest.mark.parametrize("extra", [["--enable-api"], ["--enable"], ["-t", "x"], ["--jwt-s=x"]])
+def test_the_shell_never_gets_the_api(extra: list[str], tmp_path: Path) -> None:
     with pytest.raises(LaunchError):
-        api_arguments(["run", f"{flag}=x"], {"RASA_API_TOKEN": "t"})
+        prepare(["shell", "--endpoints", str(tmp_path / "e.yml"), *extra], dict(TOKEN))
+    assert "--enable-api" not in prepare(["shell", "--endpoints", str(tmp_path / "e.yml")], dict(TOKEN))
+
+
+def test_a_command_line_rasa_refuses_is_passed_on_unchanged() -> None:
+    assert parse_rasa_arguments(["run", "--no-such-option"]) is None
+    assert prepare(["run", "--no-such-option"], dict(TOKEN)) == ["run", "--no-such-option"]
 
 
 def test_prepare_creates_the_sqlite_folder_and_limits_bodies(tmp_path: Path) -> None:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +28,8 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from runner_rasa.launcher import SQLITE_STORE
+from runner_rasa import retention
+from runner_rasa.launcher import SQLITE_STORE, LaunchError, prepare
 from runner_rasa.tracker_store import SQLiteTrackerStore, deserialise
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -204,3 +209,157 @@ def test_writes_by_another_process_are_seen(domain: Domain, tmp_path: Path) -> N
     asyncio.run(server.save(after))
     final = asyncio.run(SQLiteTrackerStore(domain, db=str(database)).retrieve("u1"))
     assert final is not None and [e.type_name for e in final.events] == [e.type_name for e in after.events]
+
+
+# --- bounded memory -------------------------------------------------------------------------
+
+
+def serialised_bytes(store: SQLiteTrackerStore, sender: str) -> int:
+    with store.session_scope() as session:
+        data = [row.data for row in store._event_query(session, sender, False).all()]
+    return sum(len(item.encode()) for item in data)
+
+
+def test_what_is_remembered_stays_within_a_byte_budget(domain: Domain, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    probe = SQLiteTrackerStore(domain, db=str(tmp_path / "probe.db"))
+    turns(probe, domain, "probe")
+    one = serialised_bytes(probe, "probe")
+    monkeypatch.setenv("RUNNER_TRACKER_CACHE_BYTES", str(int(one * 3.5)))
+    store = SQLiteTrackerStore(domain, db=str(tmp_path / "c.db"))
+    senders = [f"u{i}" for i in range(6)]
+    for sender in senders:
+        turns(store, domain, sender)
+        assert store.remembered_bytes <= store.cache_bytes
+    # Only the most recent conversations that fit are remembered, and their count is exact.
+    kept = list(store._stored)
+    assert 2 <= len(kept) < len(senders) and kept == senders[-len(kept):]
+    assert store.remembered_bytes == sum(serialised_bytes(store, s) for s in kept)
+    # A forgotten conversation is read back from the file, whole.
+    first = asyncio.run(store.retrieve("u0"))
+    rasas = asyncio.run(SQLTrackerStore(domain, db=str(tmp_path / "c.db")).retrieve("u0"))
+    assert first is not None and rasas is not None and list(first.events) == list(rasas.events)
+
+
+def test_a_conversation_larger_than_the_budget_is_not_remembered_but_still_kept(
+        domain: Domain, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RUNNER_TRACKER_CACHE_BYTES", "500")
+    store = SQLiteTrackerStore(domain, db=str(tmp_path / "c.db"))
+    tracker = DialogueStateTracker.from_events("big", a_conversation(), domain.slots)
+    tracker.update(UserUttered("x" * 2000, {"name": "inform", "confidence": 0.9}))
+    asyncio.run(store.save(tracker))
+    again = asyncio.run(store.retrieve("big"))
+    assert "big" not in store._stored and store.remembered_bytes == 0
+    assert again is not None and again.latest_message is not None and again.latest_message.text == "x" * 2000
+
+
+def test_the_budget_setting_is_checked(monkeypatch: pytest.MonkeyPatch, domain: Domain, tmp_path: Path) -> None:
+    monkeypatch.setenv("RUNNER_TRACKER_CACHE_BYTES", "lots")
+    with pytest.raises(ValueError, match="RUNNER_TRACKER_CACHE_BYTES"):
+        SQLiteTrackerStore(domain, db=str(tmp_path / "c.db"))
+
+
+# --- privacy: file mode and retention -------------------------------------------------------
+
+
+def test_the_database_and_its_wal_files_are_owner_only(domain: Domain, tmp_path: Path) -> None:
+    database = tmp_path / "c.db"
+    store = SQLiteTrackerStore(domain, db=str(database))
+    turns(store, domain)  # the write-ahead log and shared-memory files exist while connected
+    files = [database, Path(f"{database}-wal"), Path(f"{database}-shm")]
+    assert all(f.exists() for f in files)
+    assert {f.name: oct(f.stat().st_mode & 0o777) for f in files} == {f.name: "0o600" for f in files}
+    # A file created by an older version with a wider mode is narrowed at start-up.
+    store.engine.dispose()
+    os.chmod(database, 0o644)
+    SQLiteTrackerStore(domain, db=str(database))
+    assert database.stat().st_mode & 0o777 == 0o600
+
+
+def dated_conversation(store: SQLTrackerStore, domain: Domain, sender: str, when: float) -> None:
+    events = [UserUttered("tight calves", {"name": "report_pain", "confidence": 0.9}, timestamp=when),
+              SlotSet("body_part", "calf", timestamp=when + 1), ActionExecuted("action_listen", timestamp=when + 2)]
+    tracker = asyncio.run(store.retrieve(sender)) or DialogueStateTracker.from_events(sender, [], domain.slots)
+    for event in events:
+        tracker.update(event)
+    asyncio.run(store.save(tracker))
+
+
+DAY = 86_400.0
+
+
+@pytest.mark.parametrize("store_class", [SQLiteTrackerStore, SQLTrackerStore])
+def test_purge_deletes_whole_conversations_idle_past_the_retention(
+        store_class: type[SQLTrackerStore], domain: Domain, tmp_path: Path) -> None:
+    database = tmp_path / "c.db"
+    now = time.time()
+    store = store_class(domain, db=str(database))
+    dated_conversation(store, domain, "old", now - 100 * DAY)
+    dated_conversation(store, domain, "recent", now - 10 * DAY)
+    dated_conversation(store, domain, "long", now - 200 * DAY)
+    dated_conversation(store, domain, "long", now - 1 * DAY)  # still talking: kept whole
+    endpoints = tmp_path / "endpoints.yml"
+    kind = SQLITE_STORE if store_class is SQLiteTrackerStore else "SQL\n  dialect: sqlite"
+    endpoints.write_text(f"tracker_store:\n  type: {kind}\n  db: {database}\n")
+    result = retention.purge(endpoints, 90, now)
+    assert result is not None and (result.conversations, result.events) == (1, 3)
+    senders = {row[0] for row in rows(database)}
+    assert senders == {"recent", "long"}
+    assert len([row for row in rows(database) if row[0] == "long"]) == 6
+    # The running store does not serve the deleted conversation from memory.
+    assert asyncio.run(store.retrieve("old")) is None
+    assert retention.purge(endpoints, 90, now) == retention.PurgeResult(0, 0, f"sqlite:///{database}")
+
+
+def test_purge_leaves_other_stores_and_missing_files_alone(tmp_path: Path) -> None:
+    endpoints = tmp_path / "endpoints.yml"
+    assert retention.purge(endpoints, 90) is None
+    endpoints.write_text(f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {tmp_path}/none.db\n")
+    assert retention.purge(endpoints, 90) is None and not (tmp_path / "none.db").exists()
+    endpoints.write_text("tracker_store:\n  type: redis\n  url: localhost\n")
+    assert retention.purge(endpoints, 90) is None
+
+
+@pytest.mark.parametrize(("value", "days"), [("", 90.0), ("30", 30.0), ("0.5", 0.5)])
+def test_retention_days_from_the_environment(value: str, days: float) -> None:
+    assert retention.retention_days({"RUNNER_RETENTION_DAYS": value}) == days
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "soon", "inf", "nan"])
+def test_a_bad_retention_setting_is_refused(value: str) -> None:
+    with pytest.raises(retention.RetentionError, match="RUNNER_RETENTION_DAYS"):
+        retention.retention_days({"RUNNER_RETENTION_DAYS": value})
+
+
+def test_the_launcher_purges_at_start_up(domain: Domain, tmp_path: Path) -> None:
+    database = tmp_path / "c.db"
+    store = SQLiteTrackerStore(domain, db=str(database))
+    dated_conversation(store, domain, "old", time.time() - 40 * DAY)
+    dated_conversation(store, domain, "new", time.time() - 1 * DAY)
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text(f"tracker_store:\n  type: {SQLITE_STORE}\n  db: {database}\n")
+    prepare(["run", "--endpoints", str(endpoints)], {"RUNNER_RETENTION_DAYS": "30"})
+    assert {row[0] for row in rows(database)} == {"new"}
+    with pytest.raises(LaunchError, match="RUNNER_RETENTION_DAYS"):
+        prepare(["run", "--endpoints", str(endpoints)], {"RUNNER_RETENTION_DAYS": "never"})
+
+
+def test_make_purge_reports_what_it_deleted(domain: Domain, tmp_path: Path) -> None:
+    database = tmp_path / "c.db"
+    dated_conversation(SQLiteTrackerStore(domain, db=str(database)), domain, "old", time.time() - 100 * DAY)
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text(f"tracker_store:\n  type: {SQLITE_STORE}\n  db: {database}\n")
+    done = subprocess.run([sys.executable, "-m", "runner_rasa.retention", "--endpoints", str(endpoints)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Deleted 1 conversations" in done.stdout and rows(database) == []
+
+
+def test_an_unreachable_store_does_not_stop_the_start(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text("tracker_store:\n  type: SQL\n  dialect: postgresql\n  url: 127.0.0.1\n  port: 9\n"
+                         "  db: rasa\n  username: nobody\n")
+    with pytest.raises(retention.RetentionError, match="could not purge"):
+        retention.purge(endpoints, 90)
+    prepare(["run", "--endpoints", str(endpoints)], {})
+    assert "nothing purged at start-up" in capsys.readouterr().err

@@ -1,0 +1,59 @@
+"""End-to-end tests must all run where it counts.
+
+A skipped end-to-end test (Chromium, PostgreSQL, nginx or Redis missing) is listed
+in build/e2e-skipped.txt, which `make test` reads so that it never reports
+"All checks passed" when something was not checked; under CI=true the skip itself
+is turned into a failure with its reason. Unit tests (tests/unit) may still skip.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+SKIPPED_FILE = Path("build") / "e2e-skipped.txt"
+_skipped: list[str] = []
+
+
+def under_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def skipped_file(config: pytest.Config) -> Path:
+    return config.rootpath / SKIPPED_FILE
+
+
+def skip_reason(report: pytest.TestReport) -> str:
+    longrepr: Any = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return str(longrepr)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    _skipped.clear()
+    skipped_file(session.config).unlink(missing_ok=True)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()
+    if not report.skipped or hasattr(report, "wasxfail"):
+        return
+    reason = skip_reason(report)
+    _skipped.append(f"{item.nodeid}: {reason}")
+    if under_ci():
+        report.outcome = "failed"
+        report.longrepr = f"skipped under CI=true, where every end-to-end test must run: {reason}"
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if _skipped:
+        path = skipped_file(session.config)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(_skipped) + "\n", encoding="utf-8")
