@@ -53,7 +53,7 @@ NAMESPACE_SEPARATOR = ":"
 # initPayload, and Rasa's /restart (answered by `utter_restart`, then a reset).
 COMMANDS = frozenset({"/start", "/restart", "/greet"})
 
-TOO_LONG_REPLY = ("That message is too long for me ({length:,} characters; I can read up to {limit:,}). "
+TOO_LONG_REPLY = (f"That message is too long for me: I can read up to {MAX_MESSAGE_CHARS:,} characters. "
                   "Could you send a shorter version, for example where it hurts and since when?")
 TEXT_ONLY_REPLY = ("Sorry, I can only read text messages. Please type your question, "
                    "for example where you feel sore after running.")
@@ -93,7 +93,7 @@ def sender_problem(value: Any) -> str | None:
         return "the conversation id must not be empty"
     if len(sender) > MAX_SENDER_CHARS:
         return f"the conversation id is longer than {MAX_SENDER_CHARS} characters"
-    if clean_text(sender) != sender:
+    if clean_text(sender) != sender or any(c in KEPT_CONTROL_CHARS for c in sender):
         return "the conversation id must not contain control characters"
     return None
 
@@ -246,7 +246,7 @@ class InputGuard:
         text = clean_text(text or "").strip()
         if len(text) > MAX_MESSAGE_CHARS:
             logger.info(f"{channel} message from {local_sender!r} refused: {len(text)} characters")
-            return await self.refuse(message, TOO_LONG_REPLY.format(length=len(text), limit=MAX_MESSAGE_CHARS))
+            return await self.refuse(message, TOO_LONG_REPLY)
         sender = namespaced(channel, local_sender)
         if text.startswith("/") and not await self.allowed_payload(text, sender):
             logger.info(f"{channel} message from {local_sender!r}: unknown payload read as text")
