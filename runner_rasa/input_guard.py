@@ -211,6 +211,8 @@ class NamespacedOutput(OutputChannel):
         await self.inner.send_text_message(self.local_id(recipient_id), text, **kwargs)
 
     def __getattr__(self, item: str) -> Any:  # e.g. a collector's `messages`
+        if item == "inner":  # not set yet (copying): no endless recursion
+            raise AttributeError(item)
         return getattr(self.inner, item)
 
 
@@ -227,7 +229,7 @@ class InputGuard:
 
     def __init__(self, handler: Handler, agent: Callable[[], Any]) -> None:
         self.handler, self.agent = handler, agent
-        self._domain_key: int | None = None
+        self._domain: Any = None  # the domain `_domain_payloads` was read from
         self._domain_payloads: set[str] = set()
 
     async def __call__(self, message: UserMessage) -> Any:
@@ -271,9 +273,9 @@ class InputGuard:
         agent = self.agent()
         if agent is None:
             return False
-        if agent.domain is not None and id(agent.domain) != self._domain_key:
+        if agent.domain is not None and agent.domain is not self._domain:  # a new model was loaded
             self._domain_payloads = domain_payloads(agent.domain.responses)
-            self._domain_key = id(agent.domain)
+            self._domain = agent.domain
         if payload in self._domain_payloads:
             return True
         tracker = await agent.tracker_store.retrieve(sender) if agent.tracker_store is not None else None

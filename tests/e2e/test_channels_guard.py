@@ -159,7 +159,9 @@ class Widget:
             return got
 
     def close(self) -> None:
-        self.sio.disconnect()
+        # Engine.io's close packet, without waiting up to a ping interval for the
+        # pending long-poll to return (the client's reader thread ends with it).
+        self.sio.eio.disconnect(abort=True)
 
 
 def widget_witness_answered(stack: Stack) -> None:
