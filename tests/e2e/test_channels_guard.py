@@ -113,7 +113,7 @@ def rest_say(stack: Stack, sender: str, message: str) -> list[dict[str, Any]]:
 
 
 def tracker(stack: Stack, conversation: str) -> dict[str, Any]:
-    path = f"/conversations/{urllib.parse.quote(conversation, safe='')}/tracker?token={API_TOKEN}"
+    path = f"/conversations/{urllib.parse.quote(conversation, safe=':')}/tracker?token={API_TOKEN}"
     status, raw = http(stack, path)
     assert status == 200, (status, raw)
     return json.loads(raw)
