@@ -5,8 +5,10 @@ a missing sender silently joins the shared conversation "default"; a JSON body
 that is not an object gives HTTP 500; a non-JSON body gives an HTML 400 page; a
 missing or non-string message, or one longer than spaCy's limit, gives 200 and
 no reply at all. This subclass keeps Rasa's routes, channel name and streaming,
-and checks the request first. The checks are plain functions so that other
-channels (socket.io, Telegram) can apply the same rules to their messages.
+and checks the request first, with the limits and functions of the input policy
+every channel shares (runner_rasa/input_guard.py, which then checks the message
+itself, as it does for every channel). A message over the limit gets a 413 here,
+before it is even decoded into a message.
 
 credentials.yml:
 
@@ -16,9 +18,7 @@ credentials.yml:
 
 from __future__ import annotations
 
-import json
 import logging
-import unicodedata
 from asyncio import CancelledError
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Dict
@@ -30,24 +30,18 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
 
+from runner_rasa.input_guard import (
+    MAX_BODY_BYTES,
+    MAX_MESSAGE_CHARS,
+    BadInputError,
+    clean_text,
+    load_json,
+    sender_problem,
+)
+
 logger = logging.getLogger(__name__)
 
-MAX_MESSAGE_CHARS = 4096  # Telegram's limit: the same message fits every channel
-MAX_BODY_BYTES = 256 * 1024  # a maximal message of 4-byte characters, JSON-escaped, fits
-MAX_SENDER_CHARS = 255  # the SQL tracker store's sender_id column
-KEPT_CONTROL_CHARS = "\n\t"
 ERROR_REPLY = "Sorry, something went wrong on my side. Please try again in a minute."
-
-
-class BadInputError(ValueError):
-    """A request or message that cannot be handled, with the HTTP status to say so."""
-
-    def __init__(self, status: int, error: str, reason: str) -> None:
-        super().__init__(reason)
-        self.status, self.error, self.reason = status, error, reason
-
-    def as_json(self) -> Dict[str, str]:
-        return {"error": self.error, "reason": self.reason}
 
 
 @dataclass(frozen=True)
@@ -55,13 +49,6 @@ class IncomingMessage:
     sender: str
     text: str
     metadata: Dict[str, Any] | None
-
-
-def clean_text(text: str) -> str:
-    """Drops control characters (NUL breaks PostgreSQL text columns) and replaces
-    lone surrogates, which cannot be encoded as UTF-8."""
-    text = text.encode("utf-8", "replace").decode("utf-8")
-    return "".join(c for c in text if c in KEPT_CONTROL_CHARS or unicodedata.category(c) != "Cc")
 
 
 def check_message(value: Any, max_chars: int = MAX_MESSAGE_CHARS) -> str:
@@ -78,16 +65,13 @@ def check_message(value: Any, max_chars: int = MAX_MESSAGE_CHARS) -> str:
 
 
 def check_sender(value: Any) -> str:
-    """The conversation id: a non-empty string (or number) of at most 255 characters."""
+    """The conversation id: a non-empty string (or number), see `input_guard.sender_problem`."""
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise BadInputError(400, "missing_sender", 'the JSON body needs a "sender" string identifying the conversation')
     sender = str(value).strip()
-    if not sender:
-        raise BadInputError(400, "missing_sender", '"sender" must not be empty')
-    if len(sender) > MAX_SENDER_CHARS:
-        raise BadInputError(400, "invalid_sender", f'"sender" is longer than {MAX_SENDER_CHARS} characters')
-    if clean_text(sender) != sender:
-        raise BadInputError(400, "invalid_sender", '"sender" must not contain control characters')
+    problem = sender_problem(sender)
+    if problem:
+        raise BadInputError(400, "invalid_sender" if sender else "missing_sender", f'"sender": {problem}')
     return sender
 
 
@@ -98,13 +82,12 @@ def parse_body(content_type: str, body: bytes) -> Dict[str, Any]:
         reason = f"the request body has {len(body)} bytes; the limit is {MAX_BODY_BYTES}"
         raise BadInputError(413, "body_too_large", reason)
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as error:
-        if "json" not in content_type.lower():
-            raise BadInputError(415, "unsupported_media_type",
-                           f"expected a JSON body with Content-Type: application/json, got {content_type or 'none'}"
-                           ) from error
-        raise BadInputError(400, "malformed_json", f"the body is not valid JSON: {error}") from error
+        data = load_json(body)
+    except BadInputError as error:
+        if error.error == "malformed_json" and "json" not in content_type.lower():
+            expected = f"expected a JSON body with Content-Type: application/json, got {content_type or 'none'}"
+            raise BadInputError(415, "unsupported_media_type", expected) from error
+        raise
     if not isinstance(data, dict):
         raise BadInputError(400, "invalid_body", f"the JSON body must be an object, not {type(data).__name__}")
     return data

@@ -7,9 +7,15 @@ Differences from Rasa 3.6.21's ``TelegramInput``:
   background once the server runs, and a failure is only logged;
 - the aiogram ``Bot`` (and its aiohttp session) is created inside the running
   loop, not during start-up on a loop that is then closed ("Event loop is closed");
-- updates must carry ``X-Telegram-Bot-Api-Secret-Token`` when a secret is set;
+- a secret token is required (start-up fails without one: a webhook without it
+  accepts fake updates from anyone), and updates must carry it in
+  ``X-Telegram-Bot-Api-Secret-Token``;
+- no ``/set_webhook`` route (Rasa's has no authentication): the webhook is
+  registered at start-up, so re-registering means restarting;
 - non-text messages get a polite text-only answer without touching Rasa NLU;
-- malformed bodies get a 400 with a reason instead of a 500.
+- malformed, deeply nested or oversized bodies get a 4xx with a reason instead of
+  a 500 (the shared input policy, runner_rasa/input_guard.py, which also checks
+  every message's text and namespaces the chat id as "telegram:<chat id>").
 """
 
 import asyncio
@@ -41,14 +47,14 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from runner_rasa.input_guard import MAX_BODY_BYTES, TEXT_ONLY_REPLY, BadInputError, load_json
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+SECRET_ENV = "TELEGRAM_SECRET_TOKEN"
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
-TEXT_ONLY_REPLY = (
-    "Sorry, I can only read text messages. Please type your question, for example where you feel sore after running."
-)
 # Telegram: secret_token is 1-256 of A-Z a-z 0-9 _ -; callback_data <= 64 bytes.
 SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 MAX_CALLBACK_BYTES = 64
@@ -62,6 +68,10 @@ _long_payloads: dict[str, str] = {}
 
 class BadUpdateError(ValueError):
     """The webhook body is not a usable Telegram update."""
+
+    def __init__(self, reason: str, status: int = 400) -> None:
+        super().__init__(reason)
+        self.status = status
 
 
 def callback_data_for(payload: str) -> str:
@@ -91,12 +101,14 @@ def payload_for_callback(query: CallbackQuery) -> str:
 
 def parse_update(body: bytes) -> Update:
     """Parses a webhook body into an ``Update`` or raises ``BadUpdateError``."""
+    if body and len(body) > MAX_BODY_BYTES:
+        raise BadUpdateError(f"the body has {len(body)} bytes; the limit is {MAX_BODY_BYTES}", 413)
     try:
-        data = json.loads(body or b"")
+        data = load_json(body or b"")
         if isinstance(data, str):  # double-encoded JSON (Rasa accepted it too)
-            data = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise BadUpdateError(f"body is not valid JSON: {error}") from error
+            data = load_json(data)
+    except BadInputError as error:
+        raise BadUpdateError(error.reason) from error
     if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
         raise BadUpdateError("body is not a Telegram Update (no integer update_id)")
     try:
@@ -132,12 +144,19 @@ def metadata_of(user: User | None) -> dict[str, Any]:
 
 
 def check_settings(access_token: str | None, secret_token: str | None) -> None:
-    """Fails start-up on a malformed token or secret (not on network errors)."""
+    """Fails start-up on a malformed token, or a missing or malformed secret (not on
+    network errors)."""
     try:
         if access_token:
             check_token(access_token)
     except ValidationError as error:
         raise RasaException("Telegram access_token is malformed") from error
+    if access_token and not secret_token:
+        raise RasaException(
+            f"Telegram needs a secret token: without one anyone can post fake updates to the webhook. "
+            f"Set {SECRET_ENV} (1-256 characters of A-Z, a-z, 0-9, _ -), for example "
+            f"`export {SECRET_ENV}=$(openssl rand -hex 32)`, and start again."
+        )
     if secret_token and not SECRET_PATTERN.match(secret_token):
         raise RasaException("Telegram secret_token must be 1-256 characters of A-Z, a-z, 0-9, _ -")
 
@@ -214,8 +233,6 @@ class TelegramInput(RasaTelegramInput):
         self._recent: deque[int] = deque(maxlen=RECENT_UPDATES)
         if not access_token:
             logger.warning("Telegram channel has no access_token: it stays disabled.")
-        elif not secret_token:
-            logger.warning("Telegram channel has no secret_token: anyone can post fake updates.")
 
     def get_output_channel(self) -> TelegramOutput | None:  # type: ignore[override]
         """Returns a Bot bound to the running loop (one per loop)."""
@@ -251,7 +268,7 @@ class TelegramInput(RasaTelegramInput):
         return True
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        """Routes: health, set_webhook (manual re-registration), webhook."""
+        """Routes: health and webhook."""
         telegram_webhook = Blueprint("telegram_webhook", __name__)
 
         @telegram_webhook.listener("after_server_start")
@@ -267,10 +284,6 @@ class TelegramInput(RasaTelegramInput):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
-        @telegram_webhook.route("/set_webhook", methods=["GET", "POST"])
-        async def set_webhook(_: Request) -> HTTPResponse:
-            return response.json({"ok": await self.register_webhook()})
-
         @telegram_webhook.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> HTTPResponse:
             return await self.handle_webhook(request, on_new_message)
@@ -278,9 +291,9 @@ class TelegramInput(RasaTelegramInput):
         return telegram_webhook
 
     def secret_ok(self, header: str | None) -> bool:
-        """True if no secret is configured or the header matches it."""
+        """True if the header matches the configured secret."""
         if not self.secret_token:
-            return True
+            return False
         return header is not None and hmac.compare_digest(header.encode(), self.secret_token.encode())
 
     async def handle_webhook(
@@ -295,7 +308,7 @@ class TelegramInput(RasaTelegramInput):
         try:
             update = parse_update(request.body)
         except BadUpdateError as error:
-            return reply(400, str(error))
+            return reply(error.status, str(error))
         if update.update_id in self._recent:
             return reply(200, "duplicate update ignored")
         if not await self.bot_verified(bot):
@@ -342,9 +355,7 @@ class TelegramInput(RasaTelegramInput):
         if text is None:
             await bot.send_message(chat_id, TEXT_ONLY_REPLY)
             return
-        texts = [text, "/start"] if text == "/restart" else [text]
-        for each in texts:  # Rasa greets again after a restart
-            await on_new_message(self.user_message(each, bot, chat_id, message.from_user))
+        await on_new_message(self.user_message(text, bot, chat_id, message.from_user))
 
     async def on_button(
         self,

@@ -4,6 +4,9 @@
 `python -m runner_rasa run ...` (what `make run`, the tests and the scaled
 deployment do) so that the extensions below are installed before Rasa starts:
 
+- `input_guard`: the input policy of every channel, applied to the one handler
+  Rasa gives all channels (length, control characters, ids namespaced per
+  channel, typed slash payloads, socket.io origins); channels share its limits.
 - `resilience`: a custom action that fails or times out yields a short apology
   instead of silence (Rasa 3.6 only logs the error).
 - `action_schema`: action server answers are checked against a schema compiled

@@ -155,8 +155,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LaunchError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    from runner_rasa import action_schema, resilience
+    from runner_rasa import action_schema, input_guard, resilience
 
+    input_guard.install(args)
     resilience.install()
     action_schema.install()
     from rasa.__main__ import main as rasa_main

@@ -1,7 +1,9 @@
 """Bad and unusual user input, shared by the channel tests (REST, socket.io, Telegram).
 
 Every channel must answer each of `MESSAGES` with a clear reply, or refuse it with
-a 4xx and a reason, and keep serving other conversations. Use `check_replies`
+a 4xx and a reason, and keep serving other conversations (each channel's sweep
+asks a normal question as another user after each case). Messages over the limit
+get a friendly "too long" reply on socket.io and Telegram, a 413 on REST. Use `check_replies`
 on what the bot sent back; `LONG_LIMIT` is the longest message every channel
 accepts (Telegram's own limit; channels/rest.py refuses longer ones with 413).
 """
@@ -27,6 +29,7 @@ MESSAGES: tuple[BadMessage, ...] = (
     BadMessage("whitespace only", "   \n\t  "),
     BadMessage("longest accepted", ("my calves are tight " * 300)[:LONG_LIMIT]),
     BadMessage("10,000 characters", "calf pain after long runs " * 400, may_be_refused=True),
+    BadMessage("200,000 characters", "calf pain after long runs " * 8000, may_be_refused=True),
     BadMessage("emoji only", "\U0001f3c3\u200d\u2640\ufe0f\U0001f525\U0001f62d"),
     BadMessage("German", "Meine Waden sind nach dem Laufen immer verspannt"),
     BadMessage("Japanese", "走った後、ふくらはぎが痛い"),
@@ -35,6 +38,8 @@ MESSAGES: tuple[BadMessage, ...] = (
     BadMessage("img onerror", '<img src=x onerror="alert(1)">my calves hurt'),
     BadMessage("SQL-looking", "calves'); DROP TABLE events; --"),
     BadMessage("control characters", "my calves\u0000 are \u0007tight"),
+    BadMessage("NUL only", "\u0000\u0000\u0000"),
+    BadMessage("forged slash payload", '/inform{"body_part": "calf", "x": 1}'),
     BadMessage("lone surrogate", "calves \ud83d tight"),
     BadMessage("template braces", "{0.__class__} {slot} {{body_part}} %s %(x)s"),
 )

@@ -7,6 +7,7 @@ the whole module.
 
 from __future__ import annotations
 
+import itertools
 import json
 import urllib.error
 import urllib.request
@@ -24,6 +25,7 @@ WITNESS = "bad-input-witness"
 # The form's answers as the web page's buttons send them: independent of NLU changes.
 DURATION_NEW, NO_RACE = '/inform{"duration": "new"}', "/deny"
 JSON = "application/json"
+_witnesses = itertools.count()
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +53,12 @@ def say(stack: Stack, sender: str, message: str) -> tuple[int, Any]:
     return post(stack, json.dumps({"sender": sender, "message": message}).encode())
 
 
+def another_user_is_answered(stack: Stack) -> None:
+    """A normal question from a new user gets its normal answer."""
+    status, replies = say(stack, f"bad-input-other-{next(_witnesses)}", "my calves are really tight after runs")
+    assert status == 200 and "how long" in " ".join(texts(replies)).lower(), replies
+
+
 def test_witness_conversation_starts(stack: Stack) -> None:
     status, replies = say(stack, WITNESS, "my calves are really tight after runs")
     assert status == 200 and "how long" in " ".join(texts(replies)).lower(), replies
@@ -65,6 +73,7 @@ def test_unusual_message_gets_a_reply_or_a_reason(stack: Stack, message: BadMess
     else:
         assert message.may_be_refused, f"{message.name}: HTTP {status} {body}"
         check_refusal(message.name, status, body)
+    another_user_is_answered(stack)
 
 
 def test_the_longest_accepted_message_and_one_more_character(stack: Stack) -> None:
@@ -91,6 +100,10 @@ BAD_REQUESTS = [
     ("message is null", b'{"sender": "x", "message": null}', JSON, 400),
     ("metadata is a list", b'{"sender": "x", "message": "hi", "metadata": [1]}', JSON, 400),
     ("invalid UTF-8", b'{"sender": "x", "message": "\xff\xfe"}', JSON, 400),
+    ("deeply nested JSON", b'{"sender": "x", "message": ' + b"[" * 50_000 + b"]" * 50_000 + b"}", JSON, 400),
+    ("nested past the depth limit", b'{"sender": "x", "message": "hi", "metadata": ' + b'{"a": ' * 40 + b"1"
+     + b"}" * 41, JSON, 400),
+    ("sender with a newline", b'{"sender": "a\\nb", "message": "hi"}', JSON, 400),
     ("several megabytes", json.dumps({"sender": "x", "message": "calf " * 1_000_000}).encode(), JSON, 413),
 ]
 
@@ -101,6 +114,7 @@ def test_bad_request_gets_a_4xx_with_a_reason(stack: Stack, body: bytes, content
     status, reply = post(stack, body, content_type)
     assert status == expected, (status, reply)
     check_refusal(f"{status}", status, reply)
+    another_user_is_answered(stack)
 
 
 def test_json_without_content_type_is_accepted(stack: Stack) -> None:

@@ -51,7 +51,9 @@ def say(stack: Stack, message: str) -> str:
 def tracker(stack: Stack, token: str | None = TOKEN) -> tuple[int, dict[str, Any]]:
     query = f"?token={token}" if token else ""
     try:
-        with urllib.request.urlopen(f"{stack.rasa.url}/conversations/{SENDER}/tracker{query}", timeout=30) as reply:
+        # REST conversations are namespaced "rest:<sender>" (runner_rasa/input_guard.py).
+        url = f"{stack.rasa.url}/conversations/rest:{SENDER}/tracker{query}"
+        with urllib.request.urlopen(url, timeout=30) as reply:
             return reply.status, json.loads(reply.read())
     except urllib.error.HTTPError as error:
         return error.code, {}

@@ -76,7 +76,7 @@ def say(base_url: str, sender: str, message: str) -> str:
 
 
 def tracker(base_url: str, sender: str) -> dict[str, Any]:
-    with urllib.request.urlopen(f"{base_url}/conversations/{sender}/tracker?token={TOKEN}", timeout=30) as reply:
+    with urllib.request.urlopen(f"{base_url}/conversations/rest:{sender}/tracker?token={TOKEN}", timeout=30) as reply:
         return json.loads(reply.read())
 
 

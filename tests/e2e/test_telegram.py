@@ -17,7 +17,9 @@ from typing import Any
 
 import pytest
 from aiogram.types import CallbackQuery, Message
+from rasa.shared.exceptions import RasaException
 
+from channels.telegram import DEFAULT_API_BASE_URL as DEFAULT_API
 from channels.telegram import TelegramInput, callback_data_for, payload_for_callback, text_of
 from launch.run import TELEGRAM_CREDENTIALS
 from tests.e2e.servers import Stack, free_port, rasa_stack
@@ -282,3 +284,18 @@ def test_unreachable_bot_api_does_not_raise() -> None:
             await bot.close_session()
 
     assert asyncio.run(register()) is False
+
+
+@pytest.mark.parametrize("secret", [None, ""])
+def test_a_bot_without_a_secret_token_refuses_to_start(secret: str | None) -> None:
+    with pytest.raises(RasaException, match="TELEGRAM_SECRET_TOKEN"):
+        TelegramInput(TOKEN, USERNAME, "https://bot.example.test/hook", DEFAULT_API, secret)
+    credentials = {"access_token": TOKEN, "verify": USERNAME, "webhook_url": "https://bot.example.test/hook",
+                   "secret_token": secret}
+    with pytest.raises(RasaException, match="TELEGRAM_SECRET_TOKEN"):
+        TelegramInput.from_credentials(credentials)
+
+
+def test_no_token_no_secret_stays_disabled() -> None:
+    """Without a token the channel is off (make run without Telegram); no secret needed."""
+    assert TelegramInput(None, None, None, DEFAULT_API, None).get_output_channel() is None
