@@ -67,6 +67,15 @@ def credentials(folder: Path) -> tuple[Path, str]:
     return path, f"Telegram: on, webhook {url}"
 
 
+def telegram_problem(env: dict[str, str] | os._Environ[str]) -> str | None:
+    """Why Telegram cannot start with these settings, checked before anything starts
+    (inside Rasa the same check would only show as a crash loop)."""
+    if env.get("TELEGRAM_TOKEN") and not env.get("TELEGRAM_SECRET_TOKEN"):
+        return ("TELEGRAM_TOKEN is set but TELEGRAM_SECRET_TOKEN is not: without a secret anyone can post "
+                "fake updates to the webhook. Set one, e.g. export TELEGRAM_SECRET_TOKEN=$(openssl rand -hex 32)")
+    return None
+
+
 def telegram_env() -> dict[str, str]:
     """Rasa aborts on an unset ${VAR}; optional Telegram settings default to empty."""
     return {name: os.environ.get(name, "") for name in TELEGRAM_VARS}
@@ -84,6 +93,10 @@ def configure_logging() -> None:
 
 def run(policy: RestartPolicy = DEFAULT_POLICY) -> int:
     configure_logging()
+    problem = telegram_problem(os.environ)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     rasa_port, action_port, web_port = _port("RASA_PORT", 5005), _port("ACTION_PORT", 5055), _port("WEB_PORT", 8080)
     logs = log_dir()

@@ -174,3 +174,29 @@ def test_make_run_stops_everything_and_exits_1_when_a_service_keeps_crashing(
     assert code == 1
     assert "Stopping everything: rasa server crashed 3 times within 60 s; giving up" in err
     assert not any(service.running() for service in started)
+
+
+@pytest.mark.parametrize(
+    ("env", "refused"),
+    [
+        ({}, False),
+        ({"TELEGRAM_TOKEN": "123:abc", "TELEGRAM_SECRET_TOKEN": "s3cret"}, False),
+        ({"TELEGRAM_TOKEN": "123:abc"}, True),
+        ({"TELEGRAM_TOKEN": "123:abc", "TELEGRAM_SECRET_TOKEN": ""}, True),
+    ],
+)
+def test_make_run_refuses_telegram_without_a_secret(env: dict[str, str], refused: bool) -> None:
+    from launch import run as launch_run
+
+    assert (launch_run.telegram_problem(env) is not None) is refused
+
+
+def test_make_run_exits_before_starting_anything_without_a_telegram_secret(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from launch import run as launch_run
+
+    monkeypatch.setenv("TELEGRAM_TOKEN", "123:abc")
+    monkeypatch.delenv("TELEGRAM_SECRET_TOKEN", raising=False)
+    monkeypatch.setattr(launch_run.services, "action_server", lambda *a, **k: pytest.fail("started a service"))
+    assert launch_run.run() == 2
+    assert "TELEGRAM_SECRET_TOKEN" in capsys.readouterr().err
