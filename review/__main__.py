@@ -14,6 +14,8 @@ from review.queue import build_queue, listing
 from review.state import ReviewState
 from review.store import StoreError, read_conversations, store_url
 
+REPORT_DAYS = 30.0
+
 
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="python -m review", description=__doc__)
@@ -21,7 +23,8 @@ def parser() -> argparse.ArgumentParser:
     common.add_argument("--endpoints", type=Path, default=settings.ENDPOINTS,
                         help="endpoints.yml whose tracker_store is read (default: the project's)")
     common.add_argument("--state", type=Path, default=settings.STATE, help="what was already reviewed")
-    common.add_argument("--days", type=float, default=None, help="only conversations of the last N days")
+    common.add_argument("--days", type=float, default=None,
+                        help="only conversations of the last N days (default: all; the report: 30)")
     commands = main.add_subparsers(dest="command", required=True)
     commands.add_parser("list", parents=[common], help="print the queue as JSON lines")
     review = commands.add_parser("review", parents=[common], help="review the queue in the terminal")
@@ -31,12 +34,13 @@ def parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", parents=[common], help="write the HTML usage report")
     report.add_argument("--out", type=Path, default=settings.REPORT)
     report.add_argument("--bench", type=Path, default=settings.BENCH_RESULTS, help="benchmark results folder")
-    report.set_defaults(days=30.0)
     return main
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "report" and args.days is None:
+        args.days = REPORT_DAYS
     since = time.time() - args.days * 86400 if args.days else None
     try:
         url = store_url(args.endpoints)

@@ -21,9 +21,9 @@ ADDRESS = re.compile(rf"\b\d{{1,5}}[a-z]?,?\s+((?:[a-z'-]+\s+){{0,3}})({STREET_W
 # Words that never belong to a street name, so "5 miles down the road" is not an address.
 NOT_STREET = word_set("k km kms mile miles min mins minute minutes hour hours hr hrs day days week weeks month months "
                        "times x down up the a an on along to of my in at into around round up and or")
-NAME_CUE = re.compile(r"\b(my name is|my name's|call me|name is)\s+([a-z][a-z'-]+(?:\s+[A-Z][a-z'-]+)?)",
-                      re.IGNORECASE)
-SELF_CUE = re.compile(r"\b(i'm|i\u2019m|im|i am|this is)\s+([A-Z][a-z'-]+(?:\s+[A-Z][a-z'-]+)?)")
+# Cue words in any case; the name itself starts with a capital (after "my name is", any case).
+NAME_CUE = re.compile(r"\b(?i:my name is|my name's|call me|name is)\s+([A-Za-z][a-z'-]+(?:\s+[A-Z][a-z'-]+)?)")
+SELF_CUE = re.compile(r"\b(?i:i'm|i\u2019m|im|i am|this is)\s+([A-Z][a-z'-]+(?:\s+[A-Z][a-z'-]+)?)")
 NOT_NAMES = word_set("a an the not so very really just still in on at and or but")
 
 STAND_INS = {"email": "runner@example.com", "phone": "000 000 0000", "address": "1 High Street", "name": "Sam"}
@@ -55,13 +55,13 @@ def _addresses(text: str) -> Iterable[Span]:
 
 def _names(text: str, known_words: frozenset[str]) -> Iterable[Span]:
     for match in NAME_CUE.finditer(text):
-        if match.group(2).split()[0].lower() not in NOT_NAMES:
-            yield Span(match.start(2), match.end(2), "name")
+        if match.group(1).split()[0].lower() not in NOT_NAMES:
+            yield Span(match.start(1), match.end(1), "name")
     for match in SELF_CUE.finditer(text):
         # "I'm Sore" is not a name: a capitalised word the training data knows in lower case isn't one.
-        first = match.group(2).split()[0]
+        first = match.group(1).split()[0]
         if first.lower() not in known_words and first.lower() not in NOT_NAMES:
-            yield Span(match.start(2), match.end(2), "name")
+            yield Span(match.start(1), match.end(1), "name")
 
 
 def find(text: str, known_words: frozenset[str] = frozenset()) -> list[Span]:

@@ -50,7 +50,8 @@ def render(group: Group, position: int, total: int, known_words: frozenset[str])
     parts: list[object] = []
     for speaker, said in turn.before:
         parts.append(Text(f"{'runner' if speaker == 'user' else 'bot':>7}: {said}", style="dim"))
-    parts.append(Text.assemble(Text(" runner: ", style="bold"), highlighted(turn.text, known_words)))
+    parts.append(Text.assemble(Text(" runner: ", style="bold"), highlighted(turn.text, known_words),
+                               Text("   <- this message", style="yellow")))
     for other in group.texts:
         if other != turn.text:
             parts.append(Text.assemble(Text("   also: ", style="dim"), highlighted(other, known_words)))
@@ -67,8 +68,9 @@ def render(group: Group, position: int, total: int, known_words: frozenset[str])
     table.add_row("replied", " / ".join(turn.replies) or "(nothing)")
     reasons = ", ".join(f"{describe(r)} x{n}" for r, n in group.reasons.most_common())
     table.add_row("why here", reasons)
-    table.add_row("seen", f"{len(group.items)} times in {group.conversations} conversations "
-                          f"(impact {group.impact:.1f})")
+    times, conversations = len(group.items), group.conversations
+    table.add_row("seen", f"{times} time{'s' * (times != 1)} in {conversations} "
+                          f"conversation{'s' * (conversations != 1)} (impact {group.impact:.1f})")
     title = f"[{position}/{total}] {describe(group.main_reason)}"
     return Panel(RichGroup(*parts, Text(""), table), title=title, title_align="left")
 
