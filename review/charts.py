@@ -10,6 +10,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
 
 plt.rcParams.update({"svg.fonttype": "path", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False})
 COLOURS = ["#2f6f9f", "#d9822b", "#4f9d69", "#b84a62", "#7d6bb3", "#8a8a8a"]
@@ -28,6 +29,8 @@ def _empty(ax: plt.Axes) -> None:
     ax.text(0.5, 0.5, "no data in this range", ha="center", va="center", transform=ax.transAxes, color="#888")
     ax.set_xticks([])
     ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
 
 
 def bars(labels: Sequence[str], values: Sequence[float], xlabel: str, horizontal: bool = True,
@@ -39,9 +42,11 @@ def bars(labels: Sequence[str], values: Sequence[float], xlabel: str, horizontal
     elif horizontal:
         ax.barh(list(labels)[::-1], list(values)[::-1], color=COLOURS[0])
         ax.set_xlabel(xlabel)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     else:
-        ax.bar(list(labels), list(values), color=COLOURS[0])
+        ax.bar(list(labels), list(values), color=COLOURS[0], width=min(0.8, 0.15 * len(labels) + 0.2))
         ax.set_ylabel(xlabel)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.tick_params(axis="x", labelrotation=45)
     return svg(figure)
 
@@ -72,6 +77,7 @@ def stacked(labels: Sequence[str], stacks: dict[str, Sequence[float]], xlabel: s
             ax.barh(list(labels)[::-1], list(values)[::-1], left=left[::-1], label=name, color=colour)
             left = [a + b for a, b in zip(left, values, strict=True)]
         ax.set_xlabel(xlabel)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(frameon=False, fontsize=8)
     return svg(figure)
 

@@ -93,7 +93,7 @@ def usage_charts(usage: Usage, queue_reasons: Counter[Reason]) -> list[Chart]:
                                  "conversations", horizontal=False)))
     unknown = usage.unknown.most_common(15)
     out.append(Chart("unknown", "Words the assistant did not know",
-                     f"Most frequent unknown word: \u201c{unknown[0][0]}\u201d in {unknown[0][1]} messages "
+                     f"Most frequent unknown word: \u201c{unknown[0][0]}\u201d, in {unknown[0][1]} message(s) "
                      "(candidates for training data or knowledge-base terms)." if unknown
                      else "Every word runners used was in the training data.",
                      charts.bars([u for u, _ in unknown], [c for _, c in unknown], "messages")))
