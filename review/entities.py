@@ -40,15 +40,9 @@ def kb_marks(text: str, kb: KnowledgeBase | None = None) -> list[Mark]:
     return sorted(kept, key=lambda m: m.start)
 
 
-def choices(kb: KnowledgeBase | None = None) -> dict[str, tuple[str, str]]:
-    """"Body part: Calf" -> (entity, id), for picking a knowledge-base entry by name."""
-    kb = kb or default_knowledge_base()
-    return {f"{entity.replace('_', ' ')}: {kb.name_of(entry_id)}": (entity, entry_id)
-            for entity, terms in sorted(kb.entity_terms().items()) for entry_id in sorted(terms)}
-
-
 def annotate(text: str, marks: list[Mark], kb: KnowledgeBase | None = None) -> str:
-    """`[calves](body_part)`, or `[calfs]{"entity": ..., "value": "calf"}` where the words aren't a known term."""
+    """`[calves](body_part)`; `[deep-tissue]{"entity": ..., "value": "deep_tissue"}` where the words as
+    written (another spacing or hyphenation) are not listed as the term itself."""
     kb = kb or default_knowledge_base()
     out, position = [], 0
     for mark in sorted(marks, key=lambda m: m.start):

@@ -13,7 +13,7 @@ from rich.text import Text
 
 from review import decisions, pii
 from review.decisions import Labelled, Paths
-from review.entities import Mark, annotate, choices, kb_marks, term_pattern
+from review.entities import Mark, annotate, kb_marks, term_pattern
 from review.keys import QUIT, choose_key
 from review.queue import Group, describe
 from review.reasons import Reason
@@ -83,25 +83,18 @@ def pick_intent(intents: list[str], default: str | None, exclude: tuple[str, ...
 
 
 def mark_entities(group: Group, chosen: Chosen) -> None:
-    """Knowledge-base terms found in the texts (tick them), then any other words mapped to a term."""
+    """Tick the knowledge-base terms found in the texts. (A word the knowledge base lacks belongs in
+    its vocabulary, the one source of names and synonyms, not in an annotation here.)"""
     found: dict[str, tuple[str, str, str]] = {}
     for text in group.texts:
         for mark in kb_marks(text):
             surface = text[mark.start:mark.end]
             found.setdefault(f"{surface} -> {mark.entity}: {mark.value}", (surface.lower(), mark.entity, mark.value))
-    if found:
-        ticked = questionary.checkbox("Entities (Space ticks, Enter confirms):", choices=list(found)).ask() or []
-        chosen.marks = [found[t] for t in ticked]
-    by_name = choices()
-    while choose_key("Mark other words as a knowledge-base term?", {"y": "yes", "n": "no"}) == "y":
-        words = questionary.text("Words, as written in the message:",
-                                 validate=lambda w: any(term_pattern(w.strip()).search(t) for t in group.texts)
-                                 or "not found in the message").ask()
-        term = questionary.autocomplete("Knowledge-base term (Tab completes):", choices=list(by_name),
-                                        validate=lambda t: t in by_name or "pick a listed term").ask()
-        if words and term:
-            entity, value = by_name[term]
-            chosen.marks.append((words.strip().lower(), entity, value))
+    if not found:
+        print("No knowledge-base terms in this message; add new words to bot/knowledge/vocabulary.yml.")
+        return
+    ticked = questionary.checkbox("Entities (Space ticks, Enter confirms):", choices=list(found)).ask() or []
+    chosen.marks = [found[t] for t in ticked]
 
 
 def prepare(group: Group, chosen: Chosen, known_words: frozenset[str], console: Console) -> list[Labelled] | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rasa.shared.nlu.training_data.entities_parser import find_entities_in_training_example
 
-from review.entities import Mark, annotate, choices, kb_marks
+from review.entities import Mark, annotate, kb_marks
 
 
 def test_knowledge_base_terms_are_found_longest_first() -> None:
@@ -15,16 +15,9 @@ def test_knowledge_base_terms_are_found_longest_first() -> None:
     assert annotate(text, marks) == "[Deep tissue massage](technique) for my [calves](body_part)?"
 
 
-def test_words_that_are_not_a_term_are_marked_with_the_chosen_id() -> None:
+def test_words_written_unlike_the_term_are_marked_with_its_id() -> None:
     text = "my calvs ache"
     annotated = annotate(text, [Mark(3, 8, "body_part", "calf")])
     assert annotated == 'my [calvs]{"entity": "body_part", "value": "calf"} ache'
     (entity,) = find_entities_in_training_example(annotated)
     assert (entity["entity"], entity["value"], entity["start"], entity["end"]) == ("body_part", "calf", 3, 8)
-
-
-def test_choices_name_every_knowledge_base_entry() -> None:
-    listed = choices()
-    assert listed["body part: " + next(k.split(": ", 1)[1] for k in listed if listed[k] == ("body_part", "calf"))] \
-        == ("body_part", "calf")
-    assert {entity for entity, _ in listed.values()} >= {"body_part", "technique", "symptom"}

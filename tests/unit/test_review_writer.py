@@ -13,6 +13,7 @@ from review.queue import build_queue
 from review.state import ReviewState
 from review.store import read_conversations
 from tests.unit.review_events import action, bot, user, write_store
+from tests.unit.test_nlu_data import _examples, _plain
 
 T = 1_764_500_000.0
 EMPTY = '# header comment\nversion: "3.1"\nnlu: []\n'
@@ -69,6 +70,8 @@ def test_decisions_are_rasa_training_data_with_a_comment_each(tmp_path: Path) ->
     assert ordinary == [{"text": "my shins swelled a bit after the race"}]
     assert "# reviewed" in paths.ordinary.read_text() and "false alarm" in paths.ordinary.read_text()
     assert len(state.messages) == 4
+    # The leak test's reader (held-out set vs training data) reads this file too.
+    assert sorted((intent, _plain(text)) for intent, text in _examples(paths.reviewed_nlu)) == examples
 
 
 def test_an_existing_triage_file_is_appended_to(tmp_path: Path) -> None:
