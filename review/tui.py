@@ -173,7 +173,7 @@ def review_group(group: Group, position: int, total: int, state: ReviewState, in
             return "skipped"
         if key == "d":
             decisions.discard(group, state)
-            console.print("[dim]discarded[/dim]")
+            console.print("discarded", style="dim")
             return "decided"
         if key == "e":
             mark_entities(group, chosen)
@@ -192,5 +192,5 @@ def review_group(group: Group, position: int, total: int, state: ReviewState, in
             decisions.red_flag(group, False, texts, state, paths, intent)
         else:
             decisions.label(group, str(intent), texts, state, paths)
-        console.print(f"[green]saved[/green] {len(texts)} example(s)" + (f" as {intent}" if intent else ""))
+        console.print(f"saved {len(texts)} example(s)" + (f" as {intent}" if intent else ""), style="green")
         return "decided"

@@ -39,6 +39,7 @@ UNCLEAR = {"emoji": "🙃🙃🙃", "gibberish": "xqzv blorf gnarp"}
 CHEST = ("sharp chest pains when I run", "Sharp chest pain when I run!")
 COLD_TOES = "my toes were numb in the cold but fine after"
 MISREAD = "I'm Sarah, can a massage help me sleep before my marathon"
+MISREAD_SHOWN = "can a massage help me sleep before my marathon"  # the name is highlighted apart
 CONVERSATIONS = {
     "review-unclear-1": [UNCLEAR["emoji"]],
     "review-unclear-2": [UNCLEAR["gibberish"]],
@@ -164,7 +165,7 @@ def test_review_in_a_terminal_quit_and_resume(review: Review) -> None:
     decide(child, COLD_TOES, "f")
     pick_intent(child, "report_pain")
     child.expect_exact("saved 1 example(s) as report_pain")
-    decide(child, MISREAD, "q")
+    decide(child, MISREAD_SHOWN, "q")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
@@ -176,7 +177,7 @@ def test_review_in_a_terminal_quit_and_resume(review: Review) -> None:
 
     # Second run resumes at the misread message: another intent, the name redacted; then discard one.
     child = spawn_review(review)
-    decide(child, MISREAD, "i")
+    decide(child, MISREAD_SHOWN, "i")
     pick_intent(child, "ask_sleep")
     child.expect_exact("Save which version?")
     child.send("r")
