@@ -99,7 +99,7 @@ def usage_charts(usage: Usage, queue_reasons: Counter[Reason]) -> list[Chart]:
                      charts.bars([u for u, _ in unknown], [c for _, c in unknown], "messages")))
     reasons = [(LABELS[r], n) for r, n in queue_reasons.most_common()]
     out.append(Chart("queue", "Open review queue by reason",
-                     f"{sum(queue_reasons.values())} messages wait for review; run `make review`." if reasons
+                     f"Messages waiting for review: {sum(queue_reasons.values())}; run `make review`." if reasons
                      else "The review queue is empty.",
                      charts.bars([r for r, _ in reasons], [n for _, n in reasons], "messages")))
     return out

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from bot.triage import assess
+from review import pii
 from review.settings import CONTEXT_TURNS, LOW_CONFIDENCE
 from review.store import Conversation
 from review.turns import FALLBACK_INTENT, Turn, turns_of
@@ -29,7 +30,7 @@ class Usage:
     body_parts: Counter[str] = field(default_factory=Counter)
     turns_to_recommendation: list[int] = field(default_factory=list)
     unknown: Counter[str] = field(default_factory=Counter)
-    typed_messages: list[str] = field(default_factory=list)
+    typed_messages: list[str] = field(default_factory=list)  # personal data left out
 
     @property
     def days(self) -> list[str]:
@@ -89,7 +90,7 @@ def measure(conversations: Iterable[Conversation], known_words: frozenset[str], 
                     usage.turns_to_recommendation.append(number)
                     recommended = True
             if not turn.is_payload:
-                usage.typed_messages.append(turn.text)
+                usage.typed_messages.append(pii.without(turn.text, known_words))
     usage.unknown = unknown_words(usage.typed_messages, known_words)
     return usage
 

@@ -48,6 +48,7 @@ CONVERSATIONS = {
     "review-toes": [COLD_TOES],
     "review-misread": [MISREAD, "that's not what I asked"],
     "review-hello": ["hello"],
+    "review-advice": ["my calves are always tight after long runs"],  # a recommendation, for the report
 }
 KEYS_TIMEOUT = 120
 # Loading the model takes 30 s on an idle 2-core machine and several minutes on a busy one.

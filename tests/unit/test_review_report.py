@@ -28,7 +28,7 @@ def conversations() -> dict[str, list[dict]]:
         "b": [user("sharp chest pain on my run", "red_flag", 1.0, T + DAY),
               action("action_refer_medical", T + DAY + 1), bot("Call emergency services now.", T + DAY + 1),
               user("flibbertigibbet wobbles", "nlu_fallback", 0.25, T + DAY + 2), bot("Sorry?", T + DAY + 3)],
-        "c": [user("hi", "greet", 0.99, T + DAY), bot("Hi!", T + DAY + 1),
+        "c": [user("hi, I'm Priya", "greet", 0.99, T + DAY), bot("Hi!", T + DAY + 1),
               user("hamstrings sore", "report_pain", 0.4, T + DAY + 2), action("action_recommend", T + DAY + 3),
               slot("last_technique", "deep_tissue", T + DAY + 3), bot("Deep tissue.", T + DAY + 3)],
     }
@@ -44,7 +44,7 @@ def test_the_figures_come_from_the_stored_conversations(tmp_path: Path) -> None:
     assert usage.techniques == {"sports_massage": 1, "deep_tissue": 1}
     assert usage.body_parts == {"calf": 1, "not said": 1}
     assert usage.turns_to_recommendation == [2, 2] and usage.median_turns == 2
-    assert set(usage.unknown) == {"flibbertigibbet", "wobbles", "hamstrings"}
+    assert set(usage.unknown) == {"flibbertigibbet", "wobbles", "hamstrings"}  # never a name
 
 
 def test_the_page_is_one_file_with_every_chart_inline(tmp_path: Path) -> None:
