@@ -44,6 +44,11 @@ class Chart:
     svg: str
 
 
+def _count(number: float, noun: str) -> str:
+    """"1 referral", "3 referrals"."""
+    return f"{number:g} {noun}{'' if number == 1 else 's'}"
+
+
 def _share(part: float, whole: float) -> str:
     return f"{100 * part / whole:.0f}%" if whole else "0%"
 
@@ -54,7 +59,7 @@ def usage_charts(usage: Usage, queue_reasons: Counter[Reason]) -> list[Chart]:
     out = []
     busiest = max(usage.conversations_per_day.items(), key=lambda kv: kv[1], default=None)
     out.append(Chart("conversations", "Conversations per day",
-                     f"{usage.conversations} conversations, {usage.messages} messages; busiest day "
+                     f"{_count(usage.conversations, 'conversation')}, {_count(usage.messages, 'message')}; busiest day "
                      f"{busiest[0]} ({busiest[1]})." if busiest else "No conversations in this range.",
                      charts.bars(sorted(usage.conversations_per_day),
                                  [usage.conversations_per_day[d] for d in sorted(usage.conversations_per_day)],
@@ -73,11 +78,11 @@ def usage_charts(usage: Usage, queue_reasons: Counter[Reason]) -> list[Chart]:
     signs, by_urgency = referral_table(usage)
     total_referrals = sum(usage.referrals.values())
     out.append(Chart("referrals", "Referrals by warning sign and urgency",
-                     f"{total_referrals} referrals; most often: {signs[0]}." if signs else "No referrals.",
+                     f"{_count(total_referrals, 'referral')}; most often: {signs[0]}." if signs else "No referrals.",
                      charts.stacked(signs, by_urgency, "referrals")))
     techniques = usage.techniques.most_common()
     parts = usage.body_parts.most_common(10)
-    reading = (f"{sum(usage.techniques.values())} recommendations; most often "
+    reading = (f"{_count(sum(usage.techniques.values()), 'recommendation')}; most often "
                f"{kb.name_of(techniques[0][0])}, for {parts[0][0].replace('_', ' ')} most often."
                if techniques else "No recommendations in this range.")
     labels = [f"{kb.name_of(t)}" for t, _ in techniques] + [f"body part: {kb.name_of(p)}" for p, _ in parts]
@@ -86,8 +91,8 @@ def usage_charts(usage: Usage, queue_reasons: Counter[Reason]) -> list[Chart]:
     turns = Counter(usage.turns_to_recommendation)
     median = usage.median_turns
     out.append(Chart("turns", "Turns to the first recommendation",
-                     f"Median {median:g} runner messages before the first recommendation "
-                     f"({len(usage.turns_to_recommendation)} conversations got one)." if median is not None
+                     f"Median {_count(median, 'runner message')} before the first recommendation "
+                     f"({_count(len(usage.turns_to_recommendation), 'conversation')} got one)." if median is not None
                      else "No conversation reached a recommendation.",
                      charts.bars([str(t) for t in sorted(turns)], [turns[t] for t in sorted(turns)],
                                  "conversations", horizontal=False)))
