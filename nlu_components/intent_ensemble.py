@@ -33,6 +33,9 @@ logger = logging.getLogger(__name__)
 # skops refuses to load types it does not know; this is the one our model holds.
 TRUSTED_TYPES = ["scipy.sparse._csr.csr_matrix"]
 RANKING_LENGTH = 10
+# Each model's own top intent, kept in the parse data for the review inbox (review/):
+# when they disagree, the message is worth a maintainer's look.
+SOURCES_KEY = "intent_sources"
 
 
 def blend(diet: Dict[str, float], linear: Dict[str, float], weight: float) -> List[Dict[str, Any]]:
@@ -41,6 +44,12 @@ def blend(diet: Dict[str, float], linear: Dict[str, float], weight: float) -> Li
     mixed = {name: (1 - weight) * diet.get(name, 0.0) + weight * linear.get(name, 0.0) for name in names}
     ranked = sorted(mixed.items(), key=lambda item: (-item[1], item[0]))
     return [{INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: confidence} for name, confidence in ranked]
+
+
+def top_intent(confidences: Dict[str, float]) -> Dict[str, Any]:
+    """The most confident intent as `{name, confidence}` (rounded: it is stored with every message)."""
+    name, confidence = max(confidences.items(), key=lambda item: (item[1], item[0]))
+    return {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: round(confidence, 4)}
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -106,9 +115,11 @@ class IntentEnsemble(GraphComponent):
             if not text.strip() or not ranking:
                 continue
             diet = {item[INTENT_NAME_KEY]: float(item[PREDICTED_CONFIDENCE_KEY]) for item in ranking}
-            blended = blend(diet, self._ngram_probabilities(text), self.weight)
+            linear = self._ngram_probabilities(text)
+            blended = blend(diet, linear, self.weight)
             message.set(INTENT, blended[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, blended[:RANKING_LENGTH], add_to_output=True)
+            message.set(SOURCES_KEY, {"diet": top_intent(diet), "ngram": top_intent(linear)}, add_to_output=True)
         return messages
 
     def _ngram_probabilities(self, text: str) -> Dict[str, float]:

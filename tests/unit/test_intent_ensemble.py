@@ -12,7 +12,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from nlu_components.intent_ensemble import IntentEnsemble, blend
+from nlu_components.intent_ensemble import SOURCES_KEY, IntentEnsemble, blend
 
 EXAMPLES = {
     "report_pain": ["my calves are tight", "sore hamstrings after the long run", "knots in my calf",
@@ -66,6 +66,10 @@ def test_a_loaded_model_corrects_an_unsure_diet(storage: LocalModelStorage) -> N
     assert out.get(INTENT)["name"] == "report_pain"
     confidences = [r["confidence"] for r in out.get(INTENT_RANKING_KEY)]
     assert confidences == sorted(confidences, reverse=True) and sum(confidences) == pytest.approx(1.0)
+    # Each model's own top intent is kept for the review inbox: here they disagree.
+    sources = out.as_dict(only_output_properties=True)[SOURCES_KEY]
+    assert sources["diet"] == {"name": "greet", "confidence": 0.4}
+    assert sources["ngram"]["name"] == "report_pain"
 
 
 def test_a_confident_diet_keeps_its_intent(storage: LocalModelStorage) -> None:

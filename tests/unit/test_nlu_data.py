@@ -39,7 +39,9 @@ def _examples(path: Path) -> list[tuple[str, str]]:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     out = []
     for block in data.get("nlu", []):
-        if "intent" in block:
+        if "intent" in block and isinstance(block["examples"], list):  # data/nlu/reviewed.yml's form
+            out.extend((block["intent"], item["text"]) for item in block["examples"])
+        elif "intent" in block:
             lines = [line[2:].strip() for line in block["examples"].splitlines() if line.startswith("- ")]
             out.extend((block["intent"], line) for line in lines)
     return out
