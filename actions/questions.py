@@ -8,7 +8,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
 from actions.advice_action import AdviceAction
-from actions.tracker_adapter import latest_entities, latest_text, situation_from_tracker
+from actions.tracker_adapter import follow_up_context, latest_entities, latest_text, situation_from_tracker
 from bot import answers
 from bot.knowledge_base import default_knowledge_base
 from bot.replies import Reply
@@ -21,11 +21,20 @@ def _techniques_asked(tracker: Tracker) -> list[str]:
     return named or ([last] if last else [])
 
 
+def _follow_up(tracker: Tracker) -> Reply | None:
+    """An answer that depends on the conversation so far ("can I get deep tissue tomorrow?"
+    the day after a marathon), else None."""
+    return answers.follow_up_reply(latest_text(tracker), follow_up_context(tracker))
+
+
 class ActionExplainTechnique(AdviceAction):
     def name(self) -> str:
         return "action_explain_technique"
 
     def answer(self, tracker: Tracker) -> Reply:
+        follow_up = _follow_up(tracker)
+        if follow_up:
+            return follow_up
         kb = default_knowledge_base()
         asked = _techniques_asked(tracker)
         if not asked:
@@ -44,6 +53,9 @@ class ActionCompareTechniques(AdviceAction):
         return "action_compare_techniques"
 
     def answer(self, tracker: Tracker) -> Reply:
+        follow_up = _follow_up(tracker)
+        if follow_up:
+            return follow_up
         named = latest_entities(tracker, "technique")
         last = tracker.get_slot("last_technique")
         if len(named) == 1 and last and last not in named:
@@ -56,7 +68,7 @@ class ActionAnswerBenefits(AdviceAction):
         return "action_answer_benefits"
 
     def answer(self, tracker: Tracker) -> Reply:
-        return answers.benefits_reply(latest_text(tracker))
+        return _follow_up(tracker) or answers.benefits_reply(latest_text(tracker))
 
 
 class ActionAnswerTiming(AdviceAction):
@@ -64,8 +76,8 @@ class ActionAnswerTiming(AdviceAction):
         return "action_answer_timing"
 
     def answer(self, tracker: Tracker) -> Reply:
-        timing = (latest_entities(tracker, "timing") or [tracker.get_slot("timing")])[0]
-        return answers.timing_reply(timing, latest_text(tracker))
+        timing = (latest_entities(tracker, "timing") or [follow_up_context(tracker).timing])[0]
+        return _follow_up(tracker) or answers.timing_reply(timing, latest_text(tracker))
 
 
 class ActionAnswerSleep(AdviceAction):
