@@ -75,10 +75,16 @@ def _follow_up(tracker: Tracker) -> Reply | None:
 def aside_reply(tracker: Tracker) -> Reply | None:
     """An answer to a question or new concern raised in the middle of the form."""
     text = latest_text(tracker)
+    kb = default_knowledge_base()
+    concerns = concerns_in(text) - {tracker.get_slot("concern")}
+    situation = situation_from_tracker(tracker)
+    if "sleep" in concerns:
+        return answers.sleep_reply(situation.with_concern("sleep"), kb)
+    if "stress" in concerns:
+        return answers.stress_reply(situation.with_concern("stress"), kb)
     reply = answers.follow_up_reply(text, follow_up_context(tracker)) or answers.question_reply(text)
     if reply:
         return reply
-    kb = default_knowledge_base()
     named = latest_entities(tracker, "technique")
     if len(named) > 1:
         return answers.compare_reply(named, kb)
@@ -86,12 +92,6 @@ def aside_reply(tracker: Tracker) -> Reply | None:
         return answers.method_reply(named[0], kb)
     if named:
         return answers.technique_reply(kb.techniques[named[0]], text, kb)
-    concerns = concerns_in(text) - {tracker.get_slot("concern")}
-    situation = situation_from_tracker(tracker)
-    if "sleep" in concerns:
-        return answers.sleep_reply(situation.with_concern("sleep"), kb)
-    if "stress" in concerns:
-        return answers.stress_reply(situation.with_concern("stress"), kb)
     return None
 
 
