@@ -6,12 +6,21 @@ from typing import Any, Dict, List
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
 
 from actions.advice_action import AdviceAction
-from actions.tracker_adapter import follow_up_context, latest_entities, latest_text, situation_from_tracker
+from actions.tracker_adapter import (
+    follow_up_context,
+    latest_entities,
+    latest_text,
+    situation_from_tracker,
+    timing_in_message,
+)
 from bot import answers
 from bot.knowledge_base import default_knowledge_base
+from bot.recommender import recommend
 from bot.replies import Reply
+from bot.triage import assess
 
 
 def _techniques_asked(tracker: Tracker) -> list[str]:
@@ -94,3 +103,65 @@ class ActionAnswerStress(AdviceAction):
 
     def answer(self, tracker: Tracker) -> Reply:
         return answers.concerns_reply(situation_from_tracker(tracker).with_concern("stress"))
+
+
+class _FollowUpOrResponse(AdviceAction):
+    """Answers from the conversation's context when it can; otherwise the domain's
+    response (`fallback_response`). Warning signs still come first (AdviceAction)."""
+
+    fallback_response = ""
+
+    def answer(self, tracker: Tracker) -> Reply:
+        reply = self.contextual(tracker)
+        if reply is None:
+            raise LookupError("no contextual answer")  # run() checks first; never reached
+        return reply
+
+    def contextual(self, tracker: Tracker) -> Reply | None:
+        return _follow_up(tracker)
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[str, Any]) -> List[Dict[str, Any]]:
+        if not assess(latest_text(tracker)).is_red_flag and self.contextual(tracker) is None:
+            dispatcher.utter_message(response=self.fallback_response)
+            return []
+        return await super().run(dispatcher, tracker, domain)
+
+
+class ActionAnswerOutOfScope(_FollowUpOrResponse):
+    """"Can I still run on it?" may read as off-topic; it is a follow-up."""
+
+    fallback_response = "utter_out_of_scope"
+
+    def name(self) -> str:
+        return "action_answer_out_of_scope"
+
+
+class ActionAnswerFallback(_FollowUpOrResponse):
+    """Low NLU confidence: a follow-up, a topic question, or a concern said in an
+    unusual way still gets an answer; otherwise "say it another way"."""
+
+    fallback_response = "utter_default"
+
+    def name(self) -> str:
+        return "action_answer_fallback"
+
+    def contextual(self, tracker: Tracker) -> Reply | None:
+        text = latest_text(tracker)
+        reply = _follow_up(tracker) or answers.question_reply(text)
+        if reply:
+            return reply
+        situation = situation_from_tracker(tracker)
+        if situation.body_parts or situation.symptoms or situation.timing == "post_race":
+            return answers.concerns_reply(situation)
+        return None
+
+    def events(self, tracker: Tracker) -> List[Dict[str, Any]]:
+        situation = situation_from_tracker(tracker)
+        if _follow_up(tracker) or answers.question_reply(latest_text(tracker)):
+            return []
+        events = [SlotSet("last_technique", recommend(situation).technique.id)]
+        timing = timing_in_message(tracker)
+        if timing and not tracker.get_slot("timing"):
+            events.append(SlotSet("timing", timing))
+        return events

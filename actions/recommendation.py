@@ -76,7 +76,7 @@ def aside_reply(tracker: Tracker) -> Reply | None:
     """An answer to a question or new concern raised in the middle of the form."""
     text = latest_text(tracker)
     kb = default_knowledge_base()
-    concerns = concerns_in(text) - {tracker.get_slot("concern")}
+    concerns = concerns_in(text)
     situation = situation_from_tracker(tracker)
     if "sleep" in concerns:
         return answers.sleep_reply(situation.with_concern("sleep"), kb)
@@ -149,6 +149,9 @@ class ValidateRecommendationForm(FormValidationAction):
         requested = tracker.get_slot(REQUESTED_SLOT)
         events = await super().run(dispatcher, tracker, domain)
         intent = latest_intent(tracker)
+        if fresh and not requested:
+            self._other_concern_first(dispatcher, tracker, domain)
+            return events
         if not fresh or not requested or intent in LEFT_TO_RULES:
             return events
         answered = tracker.slots.get(requested) is not None
@@ -160,6 +163,17 @@ class ValidateRecommendationForm(FormValidationAction):
         else:
             dispatcher.utter_message(text="Sorry, I didn't catch that.")
         return [*events, SlotSet(ASIDES_SLOT, float(tracker.get_slot(ASIDES_SLOT) or 0) + 1)]
+
+    @staticmethod
+    def _other_concern_first(dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> None:
+        """Pain plus sleep or stress in the opening message: answer the other concern now,
+        while the form asks about the pain (the recommendation covers the pain)."""
+        missing = [s for s in ("body_part", "duration", "timing") if tracker.slots.get(s) is None]
+        others = concerns_in(latest_text(tracker)) & {"sleep", "stress"}
+        if not missing or not others or tracker.get_slot("concern") in others:
+            return
+        kb = default_knowledge_base()
+        send(dispatcher, answers.sleep_mechanisms_reply(kb) if "sleep" in others else answers.stress_short(kb))
 
     async def required_slots(self, domain_slots: List[str], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[str]:

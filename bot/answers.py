@@ -140,7 +140,7 @@ def concerns_reply(situation: Situation, variant: int = 0, kb: KnowledgeBase | N
     if "sleep" in situation.concerns:
         replies.append(sleep_reply(situation, kb) if not replies else sleep_mechanisms_reply(kb))
     if "stress" in situation.concerns:
-        replies.append(stress_reply(situation, kb) if not replies else _stress_short(kb))
+        replies.append(stress_reply(situation, kb) if not replies else stress_short(kb))
     if not replies:
         replies.append(recommendation_reply(situation, variant, kb))
     reply = replies[0]
@@ -149,7 +149,7 @@ def concerns_reply(situation: Situation, variant: int = 0, kb: KnowledgeBase | N
     return reply
 
 
-def _stress_short(kb: KnowledgeBase) -> Reply:
+def stress_short(kb: KnowledgeBase) -> Reply:
     facts = list(kb.benefits["stress_wellbeing"].facts[:2])
     return Reply(f"For stress and nerves:\n{bullets(facts)}", (), sources_of(facts))
 
