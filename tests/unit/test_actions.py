@@ -10,6 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.questions import (
     ActionAnswerBenefits,
+    ActionAnswerFallback,
+    ActionAnswerOutOfScope,
     ActionAnswerSleep,
     ActionAnswerStress,
     ActionAnswerTiming,
@@ -334,3 +336,41 @@ async def test_can_i_still_run_on_it() -> None:
     tracker = make_tracker("can I still run on it?", "ask_timing", [], {"last_technique": "sports_massage"})
     messages, _ = await run(ActionAnswerTiming(), tracker)
     assert "rest" in messages[0]["text"].lower() and "easy" in messages[0]["text"].lower()
+
+
+@pytest.mark.asyncio
+async def test_low_confidence_follow_up_is_answered_from_context() -> None:
+    tracker = make_tracker("and after the race?", "nlu_fallback", [], {"last_technique": "sports_massage"})
+    messages, events = await run(ActionAnswerFallback(), tracker)
+    assert messages[0]["text"].startswith("Massage after a race") and not events
+
+
+@pytest.mark.asyncio
+async def test_low_confidence_concern_gets_a_recommendation_and_remembers_the_race() -> None:
+    tracker = make_tracker("ran a marathon yesterday and my legs are destroyed", "nlu_fallback",
+                           [entity("body_part", "legs", "legs", 35)])
+    messages, events = await run(ActionAnswerFallback(), tracker)
+    assert names_technique(messages[0]["text"])
+    assert slot_sets(events).get("timing") == "post_race"
+
+
+@pytest.mark.asyncio
+async def test_gibberish_still_gets_the_fallback_response() -> None:
+    messages, events = await run(ActionAnswerFallback(), make_tracker("asdfgh", "nlu_fallback"))
+    assert [m.get("response") for m in messages] == ["utter_default"] and not messages[0].get("text")
+    assert not events
+
+
+@pytest.mark.asyncio
+async def test_off_topic_reading_of_a_follow_up_is_answered() -> None:
+    messages, _ = await run(ActionAnswerOutOfScope(), make_tracker("can I still run on it?", "out_of_scope"))
+    assert messages[0]["text"].startswith("Running on a sore muscle")
+    messages, _ = await run(ActionAnswerOutOfScope(), make_tracker("best gps watch for a marathon?", "out_of_scope"))
+    assert messages[0]["response"] == "utter_out_of_scope"
+
+
+@pytest.mark.asyncio
+async def test_off_topic_with_a_warning_sign_is_a_referral() -> None:
+    messages, _ = await run(ActionAnswerOutOfScope(),
+                            make_tracker("my chest feels tight on runs, best watch for heart rate?", "out_of_scope"))
+    assert "emergency" in messages[0]["text"].lower()
