@@ -62,10 +62,10 @@ class ActionCompareTechniques(AdviceAction):
         return "action_compare_techniques"
 
     def answer(self, tracker: Tracker) -> Reply:
-        follow_up = _follow_up(tracker)
+        named = latest_entities(tracker, "technique")
+        follow_up = _follow_up(tracker) if len(named) < 2 else None  # two named: compare them
         if follow_up:
             return follow_up
-        named = latest_entities(tracker, "technique")
         last = tracker.get_slot("last_technique")
         if len(named) == 1 and last and last not in named:
             named.append(last)
