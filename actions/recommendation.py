@@ -28,7 +28,7 @@ from bot.answers import alternatives_reply, concerns_reply, need_more_reply, why
 from bot.knowledge_base import default_knowledge_base
 from bot.recommender import recommend
 from bot.replies import Reply
-from bot.spans import body_part_answer, duration_answer, duration_from_span, timing_answer, timing_in_text
+from bot.spans import body_part_answer, duration_answer, duration_in_text, timing_answer, timing_in_text
 from bot.text import normalise
 from bot.triage import assess
 from bot.vocabulary import concerns_in, resolve
@@ -45,7 +45,7 @@ ANSWER_READERS: Dict[str, Callable[[str], str | None]] = {
 }
 # Read from any message, also when the form asks something else: only clear statements.
 STATEMENT_READERS: Dict[str, Callable[[str], str | None]] = {
-    "duration": duration_from_span, "timing": timing_in_text,
+    "duration": duration_in_text, "timing": timing_in_text,
 }
 
 

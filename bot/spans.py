@@ -151,3 +151,18 @@ def timing_answer(text: str) -> str | None:
 def body_part_answer(text: str) -> str | None:
     """'no idea' or 'all over' as the answer to where it hurts: unknown (the form moves on)."""
     return "unknown" if _UNSURE.search(text) or _ALL_OVER.search(text) else None
+
+
+_STATED_SPAN = re.compile(rf"\b(?:for|about|around|over|nearly|almost|past|last|been|roughly|maybe|probably)\s+"
+                          rf"(?:a\s+|the\s+|like\s+)?({_NUMBER_WORD})\s+(?:of\s+)?(day|week|month|year)s?\b")
+_STATED_LONG = re.compile(r"\b(been|for) (weeks|months|years|ages|a while|a long time)\b")
+
+
+def duration_in_text(text: str) -> str | None:
+    """How long, stated in a sentence ('it's been weeks', 'for about 10 days'); a
+    countdown ('a race in 3 weeks') is not a duration."""
+    match = _STATED_SPAN.search(text)
+    if match:
+        days = _count(match.group(1)) * _UNIT_DAYS[match.group(2)]
+        return "new" if days <= NEW_WITHIN_DAYS else "chronic"
+    return "chronic" if _STATED_LONG.search(text) else None

@@ -6,7 +6,7 @@ import pytest
 
 from bot.knowledge_base import KnowledgeBase
 from bot.nlp_pipeline import build_pipeline
-from bot.spans import body_part_answer, duration_answer, timing_answer, timing_in_text
+from bot.spans import body_part_answer, duration_answer, duration_in_text, timing_answer, timing_in_text
 from bot.text import normalise
 from bot.vocabulary import resolve
 
@@ -81,3 +81,17 @@ def test_unsure_answers_skip_the_question() -> None:
     assert timing_in_text(normalise("dunno")) is None
     assert body_part_answer(normalise("not sure, kind of all over")) == "unknown"
     assert body_part_answer(normalise("my calves")) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("lower back, and it's been weeks", "chronic"),
+        ("for about 10 days now", "new"),
+        ("been like this maybe 3 months", "chronic"),
+        ("yes, a marathon in 3 weeks", None),  # a countdown, not how long it has hurt
+        ("weeks", None),  # bare: only read as the answer to "how long?"
+    ],
+)
+def test_duration_in_text(text: str, expected: str | None) -> None:
+    assert duration_in_text(normalise(text)) == expected
