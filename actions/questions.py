@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Dict, List
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.advice_action import AdviceAction
@@ -36,6 +36,14 @@ def _follow_up(tracker: Tracker) -> Reply | None:
     return answers.follow_up_reply(latest_text(tracker), follow_up_context(tracker))
 
 
+def _is_pain_statement(tracker: Tracker) -> bool:
+    """A body part, no technique, not a question, no warning sign, outside the form."""
+    text = latest_text(tracker)
+    return (not tracker.active_loop.get("name") and bool(latest_entities(tracker, "body_part"))
+            and not latest_entities(tracker, "technique") and not answers.is_question(text)
+            and not assess(text).is_red_flag)
+
+
 class ActionExplainTechnique(AdviceAction):
     def name(self) -> str:
         return "action_explain_technique"
@@ -55,6 +63,13 @@ class ActionExplainTechnique(AdviceAction):
     def events(self, tracker: Tracker) -> List[Dict[str, Any]]:
         named = [t for t in latest_entities(tracker, "technique") if t in default_knowledge_base().techniques]
         return [SlotSet("last_technique", named[0])] if named else []
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[str, Any]) -> List[Dict[str, Any]]:
+        if _is_pain_statement(tracker):
+            # "My quads hurt" read as "will the massage hurt?": it is a pain report.
+            return [SlotSet("concern", "pain"), FollowupAction("recommendation_form")]
+        return await super().run(dispatcher, tracker, domain)
 
 
 class ActionCompareTechniques(AdviceAction):

@@ -374,3 +374,14 @@ async def test_off_topic_with_a_warning_sign_is_a_referral() -> None:
     messages, _ = await run(ActionAnswerOutOfScope(),
                             make_tracker("my chest feels tight on runs, best watch for heart rate?", "out_of_scope"))
     assert "emergency" in messages[0]["text"].lower()
+
+
+@pytest.mark.asyncio
+async def test_a_pain_statement_read_as_a_technique_question_starts_the_form() -> None:
+    tracker = make_tracker("my quads hurt", "ask_technique", [entity("body_part", "quads", "quads", 3)])
+    messages, events = await run(ActionExplainTechnique(), tracker)
+    assert not messages
+    assert events[-1] == {"event": "followup", "timestamp": None, "name": "recommendation_form"}
+    question = make_tracker("will it hurt on my quads?", "ask_technique", [entity("body_part", "quads", "quads", 17)])
+    messages, _ = await run(ActionExplainTechnique(), question)
+    assert "hurt" in messages[0]["text"].lower()
