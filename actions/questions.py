@@ -5,13 +5,22 @@ from __future__ import annotations
 from typing import Any, Dict, List
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
 
 from actions.advice_action import AdviceAction
-from actions.tracker_adapter import latest_entities, latest_text, situation_from_tracker
+from actions.tracker_adapter import (
+    follow_up_context,
+    latest_entities,
+    latest_text,
+    situation_from_tracker,
+    timing_in_message,
+)
 from bot import answers
 from bot.knowledge_base import default_knowledge_base
+from bot.recommender import recommend
 from bot.replies import Reply
+from bot.triage import assess
 
 
 def _techniques_asked(tracker: Tracker) -> list[str]:
@@ -21,11 +30,28 @@ def _techniques_asked(tracker: Tracker) -> list[str]:
     return named or ([last] if last else [])
 
 
+def _follow_up(tracker: Tracker) -> Reply | None:
+    """An answer that depends on the conversation so far ("can I get deep tissue tomorrow?"
+    the day after a marathon), else None."""
+    return answers.follow_up_reply(latest_text(tracker), follow_up_context(tracker))
+
+
+def _is_pain_statement(tracker: Tracker) -> bool:
+    """A body part, no technique, not a question, no warning sign, outside the form."""
+    text = latest_text(tracker)
+    return (not tracker.active_loop.get("name") and bool(latest_entities(tracker, "body_part"))
+            and not latest_entities(tracker, "technique") and not answers.is_question(text)
+            and not assess(text).is_red_flag)
+
+
 class ActionExplainTechnique(AdviceAction):
     def name(self) -> str:
         return "action_explain_technique"
 
     def answer(self, tracker: Tracker) -> Reply:
+        follow_up = _follow_up(tracker)
+        if follow_up:
+            return follow_up
         kb = default_knowledge_base()
         asked = _techniques_asked(tracker)
         if not asked:
@@ -38,6 +64,13 @@ class ActionExplainTechnique(AdviceAction):
         named = [t for t in latest_entities(tracker, "technique") if t in default_knowledge_base().techniques]
         return [SlotSet("last_technique", named[0])] if named else []
 
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[str, Any]) -> List[Dict[str, Any]]:
+        if _is_pain_statement(tracker):
+            # "My quads hurt" read as "will the massage hurt?": it is a pain report.
+            return [SlotSet("concern", "pain"), FollowupAction("recommendation_form")]
+        return await super().run(dispatcher, tracker, domain)
+
 
 class ActionCompareTechniques(AdviceAction):
     def name(self) -> str:
@@ -45,6 +78,9 @@ class ActionCompareTechniques(AdviceAction):
 
     def answer(self, tracker: Tracker) -> Reply:
         named = latest_entities(tracker, "technique")
+        follow_up = _follow_up(tracker) if len(named) < 2 else None  # two named: compare them
+        if follow_up:
+            return follow_up
         last = tracker.get_slot("last_technique")
         if len(named) == 1 and last and last not in named:
             named.append(last)
@@ -56,7 +92,7 @@ class ActionAnswerBenefits(AdviceAction):
         return "action_answer_benefits"
 
     def answer(self, tracker: Tracker) -> Reply:
-        return answers.benefits_reply(latest_text(tracker))
+        return _follow_up(tracker) or answers.benefits_reply(latest_text(tracker))
 
 
 class ActionAnswerTiming(AdviceAction):
@@ -64,8 +100,8 @@ class ActionAnswerTiming(AdviceAction):
         return "action_answer_timing"
 
     def answer(self, tracker: Tracker) -> Reply:
-        timing = (latest_entities(tracker, "timing") or [tracker.get_slot("timing")])[0]
-        return answers.timing_reply(timing, latest_text(tracker))
+        timing = (latest_entities(tracker, "timing") or [follow_up_context(tracker).timing])[0]
+        return _follow_up(tracker) or answers.timing_reply(timing, latest_text(tracker))
 
 
 class ActionAnswerSleep(AdviceAction):
@@ -82,3 +118,65 @@ class ActionAnswerStress(AdviceAction):
 
     def answer(self, tracker: Tracker) -> Reply:
         return answers.concerns_reply(situation_from_tracker(tracker).with_concern("stress"))
+
+
+class _FollowUpOrResponse(AdviceAction):
+    """Answers from the conversation's context when it can; otherwise the domain's
+    response (`fallback_response`). Warning signs still come first (AdviceAction)."""
+
+    fallback_response = ""
+
+    def answer(self, tracker: Tracker) -> Reply:
+        reply = self.contextual(tracker)
+        if reply is None:
+            raise LookupError("no contextual answer")  # run() checks first; never reached
+        return reply
+
+    def contextual(self, tracker: Tracker) -> Reply | None:
+        return _follow_up(tracker)
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[str, Any]) -> List[Dict[str, Any]]:
+        if not assess(latest_text(tracker)).is_red_flag and self.contextual(tracker) is None:
+            dispatcher.utter_message(response=self.fallback_response)
+            return []
+        return await super().run(dispatcher, tracker, domain)
+
+
+class ActionAnswerOutOfScope(_FollowUpOrResponse):
+    """"Can I still run on it?" may read as off-topic; it is a follow-up."""
+
+    fallback_response = "utter_out_of_scope"
+
+    def name(self) -> str:
+        return "action_answer_out_of_scope"
+
+
+class ActionAnswerFallback(_FollowUpOrResponse):
+    """Low NLU confidence: a follow-up, a topic question, or a concern said in an
+    unusual way still gets an answer; otherwise "say it another way"."""
+
+    fallback_response = "utter_default"
+
+    def name(self) -> str:
+        return "action_answer_fallback"
+
+    def contextual(self, tracker: Tracker) -> Reply | None:
+        text = latest_text(tracker)
+        reply = _follow_up(tracker) or answers.question_reply(text)
+        if reply:
+            return reply
+        situation = situation_from_tracker(tracker)
+        if situation.body_parts or situation.symptoms or situation.timing == "post_race":
+            return answers.concerns_reply(situation)
+        return None
+
+    def events(self, tracker: Tracker) -> List[Dict[str, Any]]:
+        situation = situation_from_tracker(tracker)
+        if _follow_up(tracker) or answers.question_reply(latest_text(tracker)):
+            return []
+        events = [SlotSet("last_technique", recommend(situation).technique.id)]
+        timing = timing_in_message(tracker)
+        if timing and not tracker.get_slot("timing"):
+            events.append(SlotSet("timing", timing))
+        return events

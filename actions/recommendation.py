@@ -2,22 +2,51 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Callable, Dict, List
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.advice_action import AdviceAction
-from actions.tracker_adapter import latest_entities, latest_intent, situation_from_tracker, turn_number
+from actions.safety import GENERAL_REFERRAL
+from actions.tracker_adapter import (
+    follow_up_context,
+    is_fresh_user_turn,
+    latest_entities,
+    latest_intent,
+    latest_text,
+    send,
+    situation_from_tracker,
+    timing_in_message,
+    turn_number,
+)
+from bot import answers
 from bot.answers import alternatives_reply, concerns_reply, need_more_reply, why_reply
+from bot.knowledge_base import default_knowledge_base
 from bot.recommender import recommend
 from bot.replies import Reply
-from bot.vocabulary import resolve
+from bot.spans import body_part_answer, duration_answer, duration_in_text, timing_answer, timing_in_text
+from bot.text import normalise
+from bot.triage import assess
+from bot.vocabulary import concerns_in, resolve
 
 ENTITIES = ("body_part", "symptom", "duration", "timing", "experience")
+ASIDES_SLOT = "asides"
+# Intents the form leaves to their own rules (they answer, then the form asks again or stops).
+LEFT_TO_RULES = frozenset({"red_flag", "stop", "goodbye", "thank", "bot_challenge", "out_of_scope", "greet",
+                           "start"})
+# A reply to the form's question that says nothing we can read: ask again, kindly.
+NOT_CAUGHT = frozenset({"inform", "affirm", "deny", "report_pain", "ask_recommendation"})
+ANSWER_READERS: Dict[str, Callable[[str], str | None]] = {
+    "body_part": body_part_answer, "duration": duration_answer, "timing": timing_answer,
+}
+# Read from any message, also when the form asks something else: only clear statements.
+STATEMENT_READERS: Dict[str, Callable[[str], str | None]] = {
+    "duration": duration_in_text, "timing": timing_in_text,
+}
 
 
 def _has_new_details(tracker: Tracker) -> bool:
@@ -30,11 +59,52 @@ def _asks_again(tracker: Tracker) -> bool:
             and not _has_new_details(tracker))
 
 
+def _is_red_flag(tracker: Tracker) -> bool:
+    return latest_intent(tracker) == "red_flag" or assess(latest_text(tracker)).is_red_flag
+
+
+def _follow_up(tracker: Tracker) -> Reply | None:
+    """A question about what was just recommended ("and after the race?"), asked
+    straight after a user message, with no new body part to recommend for."""
+    if (tracker.latest_action_name not in (None, "action_listen") or latest_entities(tracker, "body_part")
+            or not answers.is_question(latest_text(tracker))):
+        return None
+    return answers.follow_up_reply(latest_text(tracker), follow_up_context(tracker))
+
+
+def aside_reply(tracker: Tracker) -> Reply | None:
+    """An answer to a question or new concern raised in the middle of the form."""
+    text = latest_text(tracker)
+    kb = default_knowledge_base()
+    concerns = concerns_in(text)
+    situation = situation_from_tracker(tracker)
+    if "sleep" in concerns:
+        return answers.sleep_reply(situation.with_concern("sleep"), kb)
+    if "stress" in concerns:
+        return answers.stress_reply(situation.with_concern("stress"), kb)
+    reply = answers.follow_up_reply(text, follow_up_context(tracker)) or answers.question_reply(text)
+    if reply:
+        return reply
+    named = latest_entities(tracker, "technique")
+    if len(named) > 1:
+        return answers.compare_reply(named, kb)
+    if named and named[0] in kb.methods():
+        return answers.method_reply(named[0], kb)
+    if named:
+        return answers.technique_reply(kb.techniques[named[0]], text, kb)
+    return None
+
+
 class ActionRecommend(AdviceAction):
     def name(self) -> str:
         return "action_recommend"
 
     def answer(self, tracker: Tracker) -> Reply:
+        if latest_intent(tracker) == "red_flag":
+            return GENERAL_REFERRAL
+        follow_up = _follow_up(tracker)
+        if follow_up:
+            return follow_up
         situation = situation_from_tracker(tracker)
         if _asks_again(tracker):
             return alternatives_reply(situation)
@@ -43,10 +113,15 @@ class ActionRecommend(AdviceAction):
         return concerns_reply(situation, turn_number(tracker))
 
     def events(self, tracker: Tracker) -> List[Dict[str, Any]]:
+        if latest_intent(tracker) == "red_flag" or _follow_up(tracker):
+            return []
         situation = situation_from_tracker(tracker)
         events = [SlotSet("last_technique", recommend(situation).technique.id)]
         if situation.body_parts:
             events.append(SlotSet("body_part", sorted(situation.body_parts)[0]))
+        timing = timing_in_message(tracker)
+        if timing and not tracker.get_slot("timing"):
+            events.append(SlotSet("timing", timing))
         return events
 
 
@@ -59,10 +134,46 @@ class ActionExplainWhy(AdviceAction):
 
 
 class ValidateRecommendationForm(FormValidationAction):
-    """Normalises answers to knowledge-base ids; skips what the concern doesn't need."""
+    """Reads answers in the runner's words and normalises them to knowledge-base ids;
+    answers questions asked in the middle of the form, then the form asks again;
+    ends the form at once on a warning sign (the referral comes next)."""
 
     def name(self) -> str:
         return "validate_recommendation_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[Dict[str, Any]]:
+        fresh = is_fresh_user_turn(tracker)
+        if fresh and _is_red_flag(tracker):
+            return [SlotSet(REQUESTED_SLOT, None)]
+        requested = tracker.get_slot(REQUESTED_SLOT)
+        events = await super().run(dispatcher, tracker, domain)
+        intent = latest_intent(tracker)
+        if fresh and not requested:
+            self._other_concern_first(dispatcher, tracker, domain)
+            return events
+        if not fresh or not requested or intent in LEFT_TO_RULES:
+            return events
+        answered = tracker.slots.get(requested) is not None
+        aside = aside_reply(tracker) if answers.is_question(latest_text(tracker)) or not answered else None
+        if aside:
+            send(dispatcher, aside)
+        elif answered or intent not in NOT_CAUGHT:
+            return events
+        else:
+            dispatcher.utter_message(text="Sorry, I didn't catch that.")
+        return [*events, SlotSet(ASIDES_SLOT, float(tracker.get_slot(ASIDES_SLOT) or 0) + 1)]
+
+    @staticmethod
+    def _other_concern_first(dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> None:
+        """Pain plus sleep or stress in the opening message: answer the other concern now,
+        while the form asks about the pain (the recommendation covers the pain)."""
+        missing = [s for s in ("body_part", "duration", "timing") if tracker.slots.get(s) is None]
+        others = concerns_in(latest_text(tracker)) & {"sleep", "stress"}
+        if not missing or not others or tracker.get_slot("concern") in others:
+            return
+        kb = default_knowledge_base()
+        send(dispatcher, answers.sleep_mechanisms_reply(kb) if "sleep" in others else answers.stress_short(kb))
 
     async def required_slots(self, domain_slots: List[str], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[str]:
@@ -71,6 +182,28 @@ class ValidateRecommendationForm(FormValidationAction):
         if tracker.get_slot("concern") in ("sleep", "stress") and not tracker.get_slot("body_part"):
             return [s for s in domain_slots if s != "body_part"]
         return domain_slots
+
+    @staticmethod
+    def _read(slot: str, tracker: Tracker) -> Dict[str, Any]:
+        """The slot's value from the latest message's free text, when the entities missed it."""
+        if tracker.get_slot(slot) is not None or not is_fresh_user_turn(tracker):
+            return {}
+        text = normalise(latest_text(tracker))
+        reader = ANSWER_READERS if tracker.get_slot(REQUESTED_SLOT) == slot else STATEMENT_READERS
+        value = reader[slot](text) if slot in reader else None
+        return {slot: value} if value else {}
+
+    async def extract_body_part(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                domain: DomainDict) -> Dict[str, Any]:
+        return self._read("body_part", tracker)
+
+    async def extract_duration(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                               domain: DomainDict) -> Dict[str, Any]:
+        return self._read("duration", tracker)
+
+    async def extract_timing(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> Dict[str, Any]:
+        return self._read("timing", tracker)
 
     @staticmethod
     def _normalise(entity: str, value: Any, fallback: str | None) -> Dict[str, Any]:

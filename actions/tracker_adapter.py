@@ -7,8 +7,12 @@ from typing import Any, Iterable
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.answers import Context
+from bot.knowledge_base import default_knowledge_base
 from bot.recommender import Situation
 from bot.replies import Reply
+from bot.spans import timing_in_text
+from bot.text import normalise
 from bot.vocabulary import concerns_in, resolve
 
 UNKNOWN = frozenset({"unknown", "none", None})
@@ -63,9 +67,39 @@ def situation_from_tracker(tracker: Tracker) -> Situation:
         body_parts=body_parts,
         symptoms=symptoms,
         duration=_one("duration", tracker, "duration"),
-        timing=_one("timing", tracker, "timing"),
+        timing=known_timing(tracker),
         first_massage=_one("experience", tracker, "experience") == "first_massage",
     )
+
+
+def timing_in_message(tracker: Tracker) -> str | None:
+    """A race or phase said in so many words ("ran a marathon yesterday", "10k in 5 days")."""
+    found = timing_in_text(normalise(latest_text(tracker)))
+    return found if found not in UNKNOWN else None
+
+
+def known_timing(tracker: Tracker) -> str | None:
+    """The timing slot (entities fill it), else what the latest message says in free text."""
+    return _one("timing", tracker, "timing") or timing_in_message(tracker)
+
+
+def follow_up_context(tracker: Tracker) -> Context:
+    """The race timing and the technique a follow-up question refers to."""
+    named = [t for t in latest_entities(tracker, "technique") if t in default_knowledge_base().techniques]
+    return Context(timing=known_timing(tracker), technique=(named or [tracker.get_slot("last_technique")])[0])
+
+
+def is_fresh_user_turn(tracker: Tracker) -> bool:
+    """True right after a user message, before any action other than slot extraction
+    and the form has answered it (a form resumed after another action is not fresh)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return True
+        if event.get("event") == "action" and event.get("name") not in (
+            "action_listen", "action_extract_slots", "recommendation_form", None,
+        ):
+            return False
+    return False
 
 
 def turn_number(tracker: Tracker) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.knowledge_base import Fact, KnowledgeBase, Technique, Topic, default_knowledge_base
 from bot.recommender import Recommendation, Situation, recommend
 from bot.replies import Button, Reply, bullets, intent_button, join_names, lower_first, pick, sentence, sources_of
@@ -138,7 +140,7 @@ def concerns_reply(situation: Situation, variant: int = 0, kb: KnowledgeBase | N
     if "sleep" in situation.concerns:
         replies.append(sleep_reply(situation, kb) if not replies else sleep_mechanisms_reply(kb))
     if "stress" in situation.concerns:
-        replies.append(stress_reply(situation, kb) if not replies else _stress_short(kb))
+        replies.append(stress_reply(situation, kb) if not replies else stress_short(kb))
     if not replies:
         replies.append(recommendation_reply(situation, variant, kb))
     reply = replies[0]
@@ -147,7 +149,7 @@ def concerns_reply(situation: Situation, variant: int = 0, kb: KnowledgeBase | N
     return reply
 
 
-def _stress_short(kb: KnowledgeBase) -> Reply:
+def stress_short(kb: KnowledgeBase) -> Reply:
     facts = list(kb.benefits["stress_wellbeing"].facts[:2])
     return Reply(f"For stress and nerves:\n{bullets(facts)}", (), sources_of(facts))
 
@@ -304,3 +306,67 @@ def sleep_mechanisms_reply(kb: KnowledgeBase | None = None) -> Reply:
     facts = [m.facts[0] for m in sleep.mechanisms]
     lines = [f"- {m.name}: {lower_first(sentence(m.facts[0].text))}" for m in sleep.mechanisms]
     return Reply("How massage helps sleep:\n" + "\n".join(lines), (), sources_of(facts))
+
+
+# --- follow-ups that use what the conversation already knows ---------------------
+
+# "How many days should I wait?", "can I get deep tissue tomorrow?": asked about
+# *when*, so the answer depends on the race or run already mentioned.
+WHEN_CUES = ("how many days", "how long should i wait", "how long do i wait", "how long do i have to wait",
+             "how soon", "when can i", "when could i", "when should i", "tomorrow", "wait", "too soon",
+             "too early", "this week", "right away", "straight away", "yet")
+SAME_AS_CUES = ("same as", "same thing as", "instead of", "difference", "different from", "versus", "vs",
+                "better than", "or just", "replace")
+TIMING_TOPIC_IDS = frozenset(TIMING_TOPICS.values()) | {"night_before_race"}
+CONTEXT_TOPIC_IDS = TIMING_TOPIC_IDS | {"foam_rolling", "running_on_a_niggle", "running_after_massage"}
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the conversation already knows, for answering a follow-up."""
+
+    timing: str | None = None
+    technique: str | None = None  # named now, else recommended last
+
+
+QUESTION_OPENERS = ("what", "how", "can", "could", "is", "are", "should", "does", "do", "will", "would", "why",
+                    "when", "which", "where", "any", "and", "but", "so", "ok", "okay", "also")
+
+
+def is_question(text: str) -> bool:
+    """A question rather than an answer: a question mark, or a question word up front."""
+    clean = normalise(text)
+    if clean.rstrip().endswith("?"):
+        return True
+    words = clean.split()[:3]
+    return any(w in ("what", "how", "can", "should", "does", "is", "will", "when", "why") for w in words[:1]) or (
+        len(words) > 1 and words[0] in QUESTION_OPENERS and words[1] in ("what", "how", "can", "should", "is"))
+
+
+def _has_cue(clean: str, cues: tuple[str, ...]) -> bool:
+    return any(phrase_pattern(cue).search(clean) for cue in cues)
+
+
+def _not_the_same(technique: Technique, topic: Topic) -> Reply:
+    facts = [technique.summary, *topic.facts[:3]]
+    text = (f"Not quite. {technique.name}: {sentence(technique.summary.text)}\n"
+            f"{topic.title}:\n{bullets(topic.facts[:3])}")
+    return Reply(text, (), sources_of(facts))
+
+
+def follow_up_reply(text: str, context: Context, kb: KnowledgeBase | None = None) -> Reply | None:
+    """An answer that needs the conversation's context, or None when the question
+    does not depend on it (the caller then answers as usual)."""
+    kb = _kb(kb)
+    clean = normalise(text)
+    topic = find_topic(clean, kb)
+    timing_topic = kb.topics.get(TIMING_TOPICS.get(context.timing or "", ""))
+    explicit_timing = topic is not None and topic.id in TIMING_TOPIC_IDS
+    if timing_topic and not explicit_timing and _has_cue(clean, WHEN_CUES):
+        return topic_reply(timing_topic)
+    if topic is None or topic.id not in CONTEXT_TOPIC_IDS:
+        return None
+    technique = kb.techniques.get(context.technique or "")
+    if topic.id == "foam_rolling" and technique and _has_cue(clean, SAME_AS_CUES):
+        return _not_the_same(technique, topic)
+    return topic_reply(topic)

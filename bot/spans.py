@@ -67,3 +67,102 @@ def timing_from_span(text: str) -> str | None:
     if days <= RACE_WEEK_DAYS:
         return "race_week"
     return "pre_race" if days <= PRE_RACE_DAYS else "training_block"
+
+
+# --- answers to the form's questions, in the runner's own words -------------------
+# "about three weeks", "yeah a 10k in 5 days", "no idea", "Sunday long runs, no race".
+# Callers pass normalised text (bot.text.normalise: lower case, "don't" -> "do not").
+
+_NUMBER_WORD = rf"(?:\d+|{'|'.join(NUMBER_WORDS)})"
+_UNSURE = re.compile(r"\b(no idea|not sure|unsure|dunno|do not know|no clue|hard to say|cannot remember|"
+                     r"can not remember|cannot say|who knows|not certain|idk|skip|pass)\b")
+_DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_RECENT = re.compile(rf"\b(days|a day|yesterday|today|this morning|last night|since (last )?({_DAYS})|"
+                     rf"since (the|my|last|this) (weekend|race|run|long run|marathon|session|workout|week|"
+                     rf"half|10k|parkrun|tempo|intervals)|this week)\b")
+_LONG = re.compile(r"\b(weeks|months|years|ages|forever|a while|a long time|since (the )?(spring|summer|autumn|"
+                   r"fall|winter|christmas|new year|january|february|march|april|may|june|july|august|"
+                   r"september|october|november|december|last year)|months now|weeks now)\b")
+_RACE = r"(race|racing|marathon|half|10k|5k|10 k|5 k|ultra|parkrun|10 miler|half marathon|hm|trail race|event)"
+_COUNTDOWN = re.compile(rf"\bin\s+(?:about\s+|around\s+|just\s+|only\s+)?({_NUMBER_WORD})\s+(?:of\s+)?"
+                        r"(day|week|month)s?\b")
+_SOON = re.compile(rf"\b(tomorrow|this weekend|this ({_DAYS})|on ({_DAYS})|this week|in a few days|"
+                   r"at the weekend|next few days)\b")
+_NEXT_WEEKS = re.compile(r"\b(next week|next weekend|in a week|in a fortnight|next (monday|tuesday|wednesday|"
+                         r"thursday|friday|saturday|sunday))\b")
+_LATER = re.compile(r"\b(next month|in a month|in a couple of months|in the (spring|summer|autumn|fall|winter)|"
+                    r"later this year|next year|in (january|february|march|april|may|june|july|august|september|"
+                    r"october|november|december))\b")
+_RACED = re.compile(rf"\b((ran|raced|did|finished|completed|run)\b.{{0,25}}\b{_RACE}\b.{{0,25}}\b"
+                    rf"(yesterday|last (week|weekend|{_DAYS})|on ({_DAYS})|this morning|at the weekend|"
+                    rf"days ago|a few days ago)|just (ran|raced|did|finished|completed)\b.{{0,20}}\b{_RACE})\b")
+_NO_RACE = re.compile(r"\b(no race|no races|no racing|not racing|nothing planned|nothing booked|"
+                      r"nothing on the calendar|nothing coming up|no plans|nothing scheduled|no events?|"
+                      r"not training for anything|no target race|nothing soon)\b")
+_BLOCK = re.compile(r"\b(base building|building (my )?(mileage|base)|training block|marathon block|"
+                    r"in a block|training for|build up|build-up|building up)\b")
+_ALL_OVER = re.compile(r"\b(all over|everywhere|whole body|everything)\b")
+
+
+def _count(word: str) -> int:
+    return int(word) if word.isdigit() else WORD_VALUES[word]
+
+
+def duration_answer(text: str) -> str | None:
+    """How long, as the form's answer: 'about three weeks' -> chronic, 'no idea' -> unknown."""
+    spanned = duration_from_span(text)
+    if spanned:
+        return spanned
+    if _LONG.search(text):
+        return "chronic"
+    if _RECENT.search(text):
+        return "new"
+    return "unknown" if _UNSURE.search(text) else None
+
+
+def timing_in_text(text: str) -> str | None:
+    """A race or training phase stated in a sentence: 'a 10k in 5 days' -> race_week,
+    'ran a marathon yesterday' -> post_race, 'no race' -> none; None when not said."""
+    if _RACED.search(text):
+        return "post_race"
+    countdown = _COUNTDOWN.search(text)
+    if countdown and re.search(rf"\b{_RACE}\b", text):
+        days = _count(countdown.group(1)) * _UNIT_DAYS[countdown.group(2)]
+        if days <= RACE_WEEK_DAYS:
+            return "race_week"
+        return "pre_race" if days <= PRE_RACE_DAYS else "training_block"
+    if re.search(rf"\b{_RACE}\b", text) and not _NO_RACE.search(text):
+        if _SOON.search(text):
+            return "race_week"
+        if _NEXT_WEEKS.search(text):
+            return "pre_race"
+        if _LATER.search(text):
+            return "training_block"
+    if _BLOCK.search(text):
+        return "training_block"
+    return "none" if _NO_RACE.search(text) else None
+
+
+def timing_answer(text: str) -> str | None:
+    """Race or training block, as the form's answer; 'dunno' -> unknown."""
+    return timing_in_text(text) or ("unknown" if _UNSURE.search(text) else None)
+
+
+def body_part_answer(text: str) -> str | None:
+    """'no idea' or 'all over' as the answer to where it hurts: unknown (the form moves on)."""
+    return "unknown" if _UNSURE.search(text) or _ALL_OVER.search(text) else None
+
+
+_STATED_SPAN = re.compile(rf"\b(?:for|about|around|over|nearly|almost|past|last|been|roughly|maybe|probably)\s+"
+                          rf"(?:a\s+|the\s+|like\s+)?({_NUMBER_WORD})\s+(?:of\s+)?(day|week|month|year)s?\b")
+_STATED_LONG = re.compile(r"\b(been|for) (weeks|months|years|ages|a while|a long time)\b")
+
+
+def duration_in_text(text: str) -> str | None:
+    """How long, stated in a sentence ('it's been weeks', 'for about 10 days'); a
+    countdown ('a race in 3 weeks') is not a duration."""
+    match = _STATED_SPAN.search(text)
+    if match:
+        days = _count(match.group(1)) * _UNIT_DAYS[match.group(2)]
+        return "new" if days <= NEW_WITHIN_DAYS else "chronic"
+    return "chronic" if _STATED_LONG.search(text) else None

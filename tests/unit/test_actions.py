@@ -10,6 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.questions import (
     ActionAnswerBenefits,
+    ActionAnswerFallback,
+    ActionAnswerOutOfScope,
     ActionAnswerSleep,
     ActionAnswerStress,
     ActionAnswerTiming,
@@ -227,3 +229,159 @@ async def test_form_validation_normalises_and_skips() -> None:
 async def test_inform_with_nothing_known_asks_for_more() -> None:
     messages, _ = await run(ActionRecommend(), make_tracker("hmm ok so", "inform"))
     assert "tell me a bit more" in messages[0]["text"].lower() and messages[0]["buttons"]
+
+
+def in_form(text: str, intent: str, requested: str, entities: list[dict[str, Any]] | None = None,
+            slots: dict[str, Any] | None = None) -> Tracker:
+    """A tracker right after the user answered (or didn't) the form's question about `requested`."""
+    known = {"concern": "pain", "body_part": "calf", **(slots or {}), "requested_slot": requested}
+    known.pop(requested if requested != "requested_slot" else "", None)
+    known["requested_slot"] = requested
+    return make_tracker(text, intent, entities, known, active_loop="recommendation_form")
+
+
+def slot_sets(events: list[dict[str, Any]]) -> dict[str, Any]:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("text", "intent", "requested", "expected"),
+    [
+        ("about three weeks", "inform", "duration", "chronic"),
+        ("no idea", "deny", "duration", "unknown"),
+        ("hmm, maybe a couple of months?", "inform", "duration", "chronic"),
+        ("yeah a 10k in 5 days", "affirm", "timing", "race_week"),
+        ("Sunday long runs, no race", "inform", "timing", "none"),
+        ("just building my base at the moment", "inform", "timing", "training_block"),
+        ("not sure really, it's all over", "inform", "body_part", "unknown"),
+    ],
+)
+async def test_form_reads_free_text_answers(text: str, intent: str, requested: str, expected: str) -> None:
+    tracker = in_form(text, intent, requested, slots={"duration": "chronic"} if requested == "timing" else {})
+    messages, events = await run(ValidateRecommendationForm(), tracker)
+    assert slot_sets(events).get(requested) == expected, events
+    assert not messages  # an answer is not an aside: the form simply moves on
+
+
+@pytest.mark.asyncio
+async def test_a_question_inside_the_form_is_answered_and_the_form_goes_on() -> None:
+    tracker = in_form("is it safe to foam roll it?", "ask_technique", "duration")
+    messages, events = await run(ValidateRecommendationForm(), tracker)
+    assert "foam roll" in messages[0]["text"].lower()
+    assert slot_sets(events).get("asides") == 1  # keeps the form going; it asks its question again
+    assert "duration" not in slot_sets(events)
+
+
+@pytest.mark.asyncio
+async def test_a_race_question_inside_the_form_is_answered_and_remembers_the_race() -> None:
+    tracker = in_form("what about before my race on Sunday?", "ask_timing", "duration",
+                      [entity("timing", "before my race", "before my race", 11)])
+    messages, events = await run(ValidateRecommendationForm(), tracker)
+    assert "race" in messages[0]["text"].lower() and "48" in messages[0]["text"]
+    assert "duration" not in slot_sets(events)
+
+
+@pytest.mark.asyncio
+async def test_a_new_concern_inside_the_form_is_answered() -> None:
+    tracker = in_form("I also sleep terribly before races", "inform", "duration")
+    messages, events = await run(ValidateRecommendationForm(), tracker)
+    assert "sleep" in messages[0]["text"].lower() and slot_sets(events).get("asides") == 1
+
+
+@pytest.mark.asyncio
+async def test_a_warning_sign_inside_the_form_ends_it_without_a_question() -> None:
+    tracker = in_form("since I felt a pop on monday", "inform", "duration",
+                      [entity("duration", "since monday", "since monday", 0)])
+    messages, events = await run(ValidateRecommendationForm(), tracker)
+    assert not messages and slot_sets(events) == {"requested_slot": None}
+
+
+@pytest.mark.asyncio
+async def test_an_unreadable_answer_gets_a_kind_word_and_the_question_again() -> None:
+    messages, events = await run(ValidateRecommendationForm(), in_form("hmm well", "inform", "duration"))
+    assert "didn't catch" in messages[0]["text"] and slot_sets(events).get("asides") == 1
+
+
+@pytest.mark.asyncio
+async def test_deep_tissue_the_day_after_a_marathon_waits_and_goes_light() -> None:
+    tracker = make_tracker("can I get deep tissue tomorrow?", "ask_technique",
+                           [entity("technique", "deep tissue", "deep tissue", 10)],
+                           {"timing": "post_race", "last_technique": "sports_massage"})
+    messages, _ = await run(ActionExplainTechnique(), tracker)
+    text = messages[0]["text"].lower()
+    assert "after a race" in text and "week" in text and "gentle" in text
+
+
+@pytest.mark.asyncio
+async def test_follow_up_after_a_recommendation_uses_the_last_technique() -> None:
+    tracker = make_tracker("is that the same as foam rolling?", "compare_techniques", [],
+                           {"last_technique": "myofascial_release"})
+    messages, _ = await run(ActionCompareTechniques(), tracker)
+    text = messages[0]["text"].lower()
+    assert text.startswith("not quite") and "myofascial release" in text and "foam roll" in text
+
+
+@pytest.mark.asyncio
+async def test_and_after_the_race_is_answered_not_recommended_again() -> None:
+    tracker = make_tracker("and after the race?", "inform", [entity("timing", "post_race", "after the race", 4)],
+                           {"concern": "pain", "body_part": "calf", "timing": "post_race",
+                            "last_technique": "sports_massage"})
+    messages, events = await run(ActionRecommend(), tracker)
+    assert messages[0]["text"].startswith("Massage after a race") and not events
+
+
+@pytest.mark.asyncio
+async def test_can_i_still_run_on_it() -> None:
+    tracker = make_tracker("can I still run on it?", "ask_timing", [], {"last_technique": "sports_massage"})
+    messages, _ = await run(ActionAnswerTiming(), tracker)
+    assert "rest" in messages[0]["text"].lower() and "easy" in messages[0]["text"].lower()
+
+
+@pytest.mark.asyncio
+async def test_low_confidence_follow_up_is_answered_from_context() -> None:
+    tracker = make_tracker("and after the race?", "nlu_fallback", [], {"last_technique": "sports_massage"})
+    messages, events = await run(ActionAnswerFallback(), tracker)
+    assert messages[0]["text"].startswith("Massage after a race") and not events
+
+
+@pytest.mark.asyncio
+async def test_low_confidence_concern_gets_a_recommendation_and_remembers_the_race() -> None:
+    tracker = make_tracker("ran a marathon yesterday and my legs are destroyed", "nlu_fallback",
+                           [entity("body_part", "legs", "legs", 35)])
+    messages, events = await run(ActionAnswerFallback(), tracker)
+    assert names_technique(messages[0]["text"])
+    assert slot_sets(events).get("timing") == "post_race"
+
+
+@pytest.mark.asyncio
+async def test_gibberish_still_gets_the_fallback_response() -> None:
+    messages, events = await run(ActionAnswerFallback(), make_tracker("asdfgh", "nlu_fallback"))
+    assert [m.get("response") for m in messages] == ["utter_default"] and not messages[0].get("text")
+    assert not events
+
+
+@pytest.mark.asyncio
+async def test_off_topic_reading_of_a_follow_up_is_answered() -> None:
+    messages, _ = await run(ActionAnswerOutOfScope(), make_tracker("can I still run on it?", "out_of_scope"))
+    assert messages[0]["text"].startswith("Running on a sore muscle")
+    messages, _ = await run(ActionAnswerOutOfScope(), make_tracker("best gps watch for a marathon?", "out_of_scope"))
+    assert messages[0]["response"] == "utter_out_of_scope"
+
+
+@pytest.mark.asyncio
+async def test_off_topic_with_a_warning_sign_is_a_referral() -> None:
+    messages, _ = await run(ActionAnswerOutOfScope(),
+                            make_tracker("my chest feels tight on runs, best watch for heart rate?", "out_of_scope"))
+    assert "emergency" in messages[0]["text"].lower()
+
+
+@pytest.mark.asyncio
+async def test_a_pain_statement_read_as_a_technique_question_starts_the_form() -> None:
+    tracker = make_tracker("my quads hurt", "ask_technique", [entity("body_part", "quads", "quads", 3)])
+    messages, events = await run(ActionExplainTechnique(), tracker)
+    assert not messages
+    assert events[-1] == {"event": "followup", "timestamp": None, "name": "recommendation_form"}
+    question = make_tracker("will it hurt on my quads?", "ask_technique", [entity("body_part", "quads", "quads", 17)])
+    messages, _ = await run(ActionExplainTechnique(), question)
+    assert "hurt" in messages[0]["text"].lower()

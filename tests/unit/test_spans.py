@@ -6,6 +6,8 @@ import pytest
 
 from bot.knowledge_base import KnowledgeBase
 from bot.nlp_pipeline import build_pipeline
+from bot.spans import body_part_answer, duration_answer, duration_in_text, timing_answer, timing_in_text
+from bot.text import normalise
 from bot.vocabulary import resolve
 
 
@@ -32,3 +34,64 @@ def test_ruler_finds_numeric_spans(kb: KnowledgeBase) -> None:
     doc = build_pipeline(kb)("half marathon in 12 days and my calves have hurt for 13 weeks")
     found = {(e.label_, e.text) for e in doc.ents}
     assert {("timing", "in 12 days"), ("duration", "for 13 weeks"), ("body_part", "calves")} <= found
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("about three weeks", "chronic"),
+        ("hmm maybe 2 months?", "chronic"),
+        ("on and off since the spring", "chronic"),
+        ("weeks honestly", "chronic"),
+        ("since saturday", "new"),
+        ("since my parkrun", "new"),
+        ("a couple of days", "new"),
+        ("no idea", "unknown"),
+        ("hard to say", "unknown"),
+        ("my calves", None),
+    ],
+)
+def test_duration_answer(text: str, expected: str | None) -> None:
+    assert duration_answer(normalise(text)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("yeah a 10k in 5 days", "race_week"),
+        ("half marathon in ten days", "pre_race"),
+        ("marathon in 8 weeks", "training_block"),
+        ("racing a 5k this saturday", "race_week"),
+        ("a 10 miler next weekend", "pre_race"),
+        ("Sunday long runs, no race", "none"),
+        ("nothing planned right now", "none"),
+        ("just base building", "training_block"),
+        ("ran a marathon yesterday", "post_race"),
+        ("just finished my first half", "post_race"),
+        ("in 5 days", None),  # a countdown to what? not a race
+        ("my knee hurts", None),
+    ],
+)
+def test_timing_in_text(text: str, expected: str | None) -> None:
+    assert timing_in_text(normalise(text)) == expected
+
+
+def test_unsure_answers_skip_the_question() -> None:
+    assert timing_answer(normalise("dunno")) == "unknown"
+    assert timing_in_text(normalise("dunno")) is None
+    assert body_part_answer(normalise("not sure, kind of all over")) == "unknown"
+    assert body_part_answer(normalise("my calves")) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("lower back, and it's been weeks", "chronic"),
+        ("for about 10 days now", "new"),
+        ("been like this maybe 3 months", "chronic"),
+        ("yes, a marathon in 3 weeks", None),  # a countdown, not how long it has hurt
+        ("weeks", None),  # bare: only read as the answer to "how long?"
+    ],
+)
+def test_duration_in_text(text: str, expected: str | None) -> None:
+    assert duration_in_text(normalise(text)) == expected
