@@ -79,6 +79,19 @@ class Assistant:
         response.raise_for_status()
         return list(response.json())
 
+    def wait_for_model(self, timeout: float = 300) -> None:
+        """`/` answers before the model is loaded; /status answers 200 only after."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if self.session.get(f"{self.url}/status", params={"token": self.token}, timeout=10).ok:
+                    return
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the model did not load within {timeout:.0f}s")
+            time.sleep(1)
+
     def events(self, sender: str) -> list[dict[str, Any]]:
         quoted = urllib.parse.quote(sender, safe="")
         response = self.session.get(f"{self.url}/conversations/{quoted}/tracker",
@@ -193,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
                 service.start()
             stack.wait_healthy(services, timeout=300)
             assistant = Assistant(f"http://127.0.0.1:{rasa_port}", token)
+            assistant.wait_for_model()
             run_id = secrets.token_hex(4)
             started = time.monotonic()
             outcomes = []
