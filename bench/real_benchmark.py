@@ -15,6 +15,7 @@ import argparse
 import json
 import re
 import secrets
+import signal
 import sys
 import tempfile
 import time
@@ -186,6 +187,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.set.is_file():
         parser.error(f"no set at {args.set}; pass SET=path/to/file.yml")
     items = load_items(args.set)[: args.limit or None]
+    # A plain TERM (or INT, ignored in background jobs) still stops the servers via `finally`.
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda *_: sys.exit(130))
     found = markers()
     token = secrets.token_urlsafe(16)
     with tempfile.TemporaryDirectory(prefix="bench-real-") as tmp:
