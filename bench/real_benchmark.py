@@ -182,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("set", type=Path, nargs="?", default=DEFAULT_SET, help="a file in the real set's format")
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "runner.tar.gz")
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--start-timeout", type=float, default=1200,
+                        help="seconds to wait for the servers and the model (a busy machine is slow)")
     parser.add_argument("--limit", type=int, default=0, help="only the first N items (a quick look)")
     args = parser.parse_args(argv)
     if not args.set.is_file():
@@ -208,9 +210,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             for service in services:
                 service.start()
-            stack.wait_healthy(services, timeout=300)
+            stack.wait_healthy(services, timeout=args.start_timeout)
             assistant = Assistant(f"http://127.0.0.1:{rasa_port}", token)
-            assistant.wait_for_model()
+            assistant.wait_for_model(args.start_timeout)
             run_id = secrets.token_hex(4)
             started = time.monotonic()
             outcomes = []
