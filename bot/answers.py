@@ -233,8 +233,24 @@ def techniques_overview(kb: KnowledgeBase | None = None) -> Reply:
     return Reply("Here are the main massage types for runners:\n" + "\n".join(lines), buttons, sources_of(facts))
 
 
+def tool_reply(tool_id: str, also: list[str] | None = None, kb: KnowledgeBase | None = None) -> Reply:
+    """The honest answer about a tool or method no seed covers (its editorial topic), plus a
+    one-line summary of any technique of ours asked about in the same breath."""
+    kb = _kb(kb)
+    reply = topic_reply(kb.topics[kb.tools[tool_id].topic])
+    techniques = [kb.techniques[i] for i in dict.fromkeys(also or []) if i in kb.techniques][:2]
+    if not techniques:
+        return reply
+    lines = [f"{t.name}: {sentence(t.summary.text)}" for t in techniques]
+    return Reply(f"{reply.text}\n\n" + "\n".join(lines), reply.buttons,
+                 tuple(dict.fromkeys((*reply.sources, *sources_of(t.summary for t in techniques)))))
+
+
 def compare_reply(ids: list[str], kb: KnowledgeBase | None = None) -> Reply:
     kb = _kb(kb)
+    tools = [i for i in ids if i in kb.tools]
+    if tools:
+        return tool_reply(tools[0], ids, kb)
     techniques = [kb.techniques[i] for i in dict.fromkeys(ids) if i in kb.techniques][:3]
     if len(techniques) < 2:
         return techniques_overview(kb)
