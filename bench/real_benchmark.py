@@ -28,6 +28,7 @@ import yaml
 
 from bench.real_scoring import (
     CLASSES,
+    TURNS,
     Item,
     Markers,
     Outcome,
@@ -112,9 +113,9 @@ def _split_turns(events: list[dict[str, Any]]) -> list[tuple[str | None, set[str
     return turns
 
 
-def converse(assistant: Assistant, item: Item, sender: str, found: Markers) -> Outcome:
+def converse(assistant: Assistant, item: Item, sender: str, found: Markers, limit: int) -> Outcome:
     turns = [Turn(item.text, assistant.send(sender, item.text))]
-    while needs_more_turns(item, turns, found):
+    while needs_more_turns(item, turns, found, limit):
         answer = next_answer(turns[-1].replies, item)
         turns.append(Turn(answer, assistant.send(sender, answer)))
     tracked = _split_turns(assistant.events(sender))
@@ -161,7 +162,9 @@ def table(result: dict[str, Any]) -> str:
         f"false alarms         {fa['ordinary_referred']}/{fa['ordinary_total']} ordinary pain/sleep/stress "
         f"({fa['ordinary_rate']:.1%}); tricky {fa['tricky_referred']}/{fa['tricky_total']}; "
         f"other referred {fa['other_referred']}",
-        f"useful first reply   {result['useful']['share']:.3f} of {result['useful']['judged']} in-domain messages",
+        f"useful first reply   {result['useful']['share']:.3f} of {result['useful']['judged']} in-domain messages "
+        f"(technique within {result['useful']['turns']} turns; "
+        f"{result['useful_one_turn_later']['share']:.3f} within {result['useful_one_turn_later']['turns']})",
         f"first replies        {result['first_reply_kinds']}",
     ]
     return "\n".join(lines)
@@ -184,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--start-timeout", type=float, default=1200,
                         help="seconds to wait for the servers and the model (a busy machine is slow)")
+    parser.add_argument("--turns", type=int, default=TURNS,
+                        help="user turns in which pain, sleep and stress must reach a technique")
     parser.add_argument("--limit", type=int, default=0, help="only the first N items (a quick look)")
     args = parser.parse_args(argv)
     if not args.set.is_file():
@@ -217,13 +222,17 @@ def main(argv: list[str] | None = None) -> int:
             started = time.monotonic()
             outcomes = []
             for number, item in enumerate(items, 1):
-                outcomes.append(converse(assistant, item, f"bench-real-{run_id}-{number}", found))
+                outcomes.append(converse(assistant, item, f"bench-real-{run_id}-{number}", found,
+                                         max(args.turns, TURNS + 1)))
                 if number % 25 == 0:
                     print(f"  {number}/{len(items)} messages", flush=True)
             seconds = time.monotonic() - started
         finally:
             stack.stop_all(services)
-    result = report(outcomes, found)
+    result = report(outcomes, found, args.turns)
+    # The walk goes one turn further, so the figure a turn later is known too (forms that ask
+    # three questions answer on the fourth turn).
+    result["useful_one_turn_later"] = report(outcomes, found, args.turns + 1)["useful"]
     result.update(set=args.set.name, model=args.model.name, seconds=round(seconds, 1))
     # Per-message details quote the set, which never goes into the repository: build/ only.
     details = [{"text": o.item.text[:160], "gold": o.item.gold, "intent": o.intent,

@@ -187,7 +187,10 @@ def turn_kind(turn: Turn, markers: Markers) -> str:
     return "answer" if kinds else "empty"
 
 
-def useful(item: Item, turns: Sequence[Turn], markers: Markers) -> bool | None:
+TURNS = 3  # a pain, sleep or stress message must reach a technique within this many user turns
+
+
+def useful(item: Item, turns: Sequence[Turn], markers: Markers, limit: int = TURNS) -> bool | None:
     """Whether the conversation gave a useful reply; None for `other` items (not judged).
 
     Red flags: useful when the first reply refers. Otherwise a referral, fallback,
@@ -202,7 +205,7 @@ def useful(item: Item, turns: Sequence[Turn], markers: Markers) -> bool | None:
     if item.gold not in IN_DOMAIN:
         return None
     if item.gold in ORDINARY:
-        for turn in turns[:3]:
+        for turn in turns[:limit]:
             if turn_kind(turn, markers) != "answer":
                 return False
             if markers.techniques_named(turn.text) - set(OUTSIDE_TOOLS):
@@ -231,9 +234,9 @@ def next_answer(replies: Sequence[dict[str, Any]], item: Item) -> str:
     return "skip"
 
 
-def needs_more_turns(item: Item, turns: Sequence[Turn], markers: Markers) -> bool:
+def needs_more_turns(item: Item, turns: Sequence[Turn], markers: Markers, limit: int = TURNS) -> bool:
     """True while a pain/sleep/stress walk has not yet reached a technique or a dead end."""
-    if item.red_flag or item.gold not in ORDINARY or len(turns) >= 3 or not turns:
+    if item.red_flag or item.gold not in ORDINARY or len(turns) >= limit or not turns:
         return False
     last = turns[-1]
     return turn_kind(last, markers) == "answer" and not (markers.techniques_named(last.text) - set(OUTSIDE_TOOLS))
@@ -255,7 +258,7 @@ def share(part: int, whole: int) -> float:
     return part / whole if whole else 0.0
 
 
-def report(outcomes: Sequence[Outcome], markers: Markers) -> dict[str, Any]:
+def report(outcomes: Sequence[Outcome], markers: Markers, limit: int = TURNS) -> dict[str, Any]:
     pairs = [judged_pair(o.item, o.intent) for o in outcomes]
     scores = f1_scores(pairs)
     first_kinds = [turn_kind(o.turns[0], markers) if o.turns else "empty" for o in outcomes]
@@ -263,7 +266,7 @@ def report(outcomes: Sequence[Outcome], markers: Markers) -> dict[str, Any]:
     red = [r for o, r in zip(outcomes, referred, strict=True) if o.item.red_flag]
     ordinary = [r for o, r in zip(outcomes, referred, strict=True) if not o.item.red_flag and o.item.gold in ORDINARY]
     tricky = [r for o, r in zip(outcomes, referred, strict=True) if o.item.tricky]
-    judged = [(o, useful(o.item, o.turns, markers)) for o in outcomes]
+    judged = [(o, useful(o.item, o.turns, markers, limit)) for o in outcomes]
     judged = [(o, u) for o, u in judged if u is not None]
     per_class_useful = {
         c: share(sum(1 for o, u in judged if u and o.item.gold == c), sum(1 for o, _ in judged if o.item.gold == c))
@@ -286,6 +289,6 @@ def report(outcomes: Sequence[Outcome], markers: Markers) -> dict[str, Any]:
         },
         "red_flag_intent_on_ordinary": sum(1 for o in outcomes if o.intent == RED_FLAG_INTENT and not o.item.red_flag),
         "useful": {"share": share(sum(1 for _, u in judged if u), len(judged)), "judged": len(judged),
-                   "per_class": per_class_useful},
+                   "per_class": per_class_useful, "turns": limit},
         "first_reply_kinds": {k: first_kinds.count(k) for k in sorted(set(first_kinds))},
     }

@@ -116,6 +116,13 @@ def test_useful(items: list[Item], index: int, turns: list[Turn], expected: bool
     assert useful(items[index], turns, MARKERS) is expected
 
 
+def test_the_turn_limit_is_a_parameter(items: list[Item]) -> None:
+    walk = [Turn("m", [reply("Where?")]), Turn("skip", [reply("How long?")]), Turn("skip", [reply("When?")]),
+            Turn("skip", [reply("Sports massage is my pick.")])]
+    assert useful(items[0], walk, MARKERS) is False  # three turns by default
+    assert useful(items[0], walk, MARKERS, limit=4) is True
+
+
 def test_useful_does_not_judge_other(items: list[Item]) -> None:
     assert useful(items[4], [Turn("m", [reply("Anything else?")])], MARKERS) is None
 
