@@ -222,8 +222,7 @@ def main(argv: list[str] | None = None) -> int:
             started = time.monotonic()
             outcomes = []
             for number, item in enumerate(items, 1):
-                outcomes.append(converse(assistant, item, f"bench-real-{run_id}-{number}", found,
-                                         max(args.turns, TURNS + 1)))
+                outcomes.append(converse(assistant, item, f"bench-real-{run_id}-{number}", found, args.turns + 1))
                 if number % 25 == 0:
                     print(f"  {number}/{len(items)} messages", flush=True)
             seconds = time.monotonic() - started
