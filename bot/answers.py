@@ -201,8 +201,9 @@ def technique_reply(technique: Technique, question: str = "", kb: KnowledgeBase 
     kb = _kb(kb)
     topic = find_topic(question, kb, among=("should_it_hurt", "swedish_strokes", "what_to_wear",
                                             "soreness_after_massage", "running_after_massage"))
-    if topic:
-        return topic_reply(topic, list(technique.expect[:1]))
+    if topic:  # named first, so a question about one technique is answered about that one
+        reply = topic_reply(topic, list(technique.expect[:1]))
+        return Reply(f"{technique.name} — {lower_first(reply.text)}", reply.buttons, reply.sources)
     facts = [technique.summary, *technique.how[:2], *technique.helps[:2], *technique.ideal_for[:1]]
     lines = [f"{technique.name}: {sentence(technique.summary.text)}",
              f"How it's done:\n{bullets(technique.how[:2])}",

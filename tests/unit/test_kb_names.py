@@ -75,6 +75,20 @@ def test_swedish_strokes_are_explained_with_their_names(kb: KnowledgeBase) -> No
         assert stroke in text and "swedish" in text
 
 
+@pytest.mark.parametrize(("technique_id", "question"), [
+    ("deep_tissue", "should deep tissue hurt this much?"),
+    ("sports", "what do I wear for a sports massage"),
+    ("trigger_point", "is it normal to be sore after trigger point work"),
+    ("myofascial_release", "can I run after myofascial release"),
+])
+def test_a_practical_question_about_a_technique_names_it(kb: KnowledgeBase, technique_id: str,
+                                                          question: str) -> None:
+    technique = kb.techniques[technique_id]
+    text = answers.technique_reply(technique, question, kb).text
+    assert text.startswith(technique.name), text[:80]
+    assert "\n- " in text  # and still gives the topic's facts
+
+
 def test_ischemic_compression_is_explained_as_static_pressure(kb: KnowledgeBase) -> None:
     text = answers.method_reply(resolve("technique", "ischemic compression", kb) or "", kb).text
     assert "Static pressure" in text and "trigger point" in text
