@@ -8,6 +8,7 @@ a list of items with `text`, `intent`, optional `alt_intent`, `red_flag`, `trick
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -291,4 +292,7 @@ def report(outcomes: Sequence[Outcome], markers: Markers, limit: int = TURNS) ->
         "useful": {"share": share(sum(1 for _, u in judged if u), len(judged)), "judged": len(judged),
                    "per_class": per_class_useful, "turns": limit},
         "first_reply_kinds": {k: first_kinds.count(k) for k in sorted(set(first_kinds))},
+        # What "other" hides: the model's own intents (red_flag, nlu_fallback, out_of_scope...) per true class.
+        "intents_by_class": {c: dict(Counter(str(o.intent) for o in outcomes if o.item.gold == c).most_common())
+                             for c in CLASSES},
     }

@@ -159,3 +159,4 @@ def test_report_counts_referrals_and_false_alarms(items: list[Item]) -> None:
     assert result["accuracy"] == 1.0 and result["macro_f1"] == 1.0
     assert result["useful"]["judged"] == 4 and result["useful"]["share"] == 0.75
     assert result["confusion"][0][0] == 3  # pain row, pain column
+    assert result["intents_by_class"]["pain"] == {"report_pain": 2, "red_flag": 1}
