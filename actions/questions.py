@@ -56,6 +56,9 @@ class ActionExplainTechnique(AdviceAction):
         asked = _techniques_asked(tracker)
         if not asked:
             return answers.question_reply(latest_text(tracker)) or answers.techniques_overview(kb)
+        tools = [t for t in asked if t in kb.tools]
+        if tools:
+            return answers.tool_reply(tools[0], asked, kb)
         if asked[0] in kb.methods():
             return answers.method_reply(asked[0], kb)
         return answers.technique_reply(kb.techniques[asked[0]], latest_text(tracker), kb)

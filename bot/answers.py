@@ -203,8 +203,9 @@ def technique_reply(technique: Technique, question: str = "", kb: KnowledgeBase 
     kb = _kb(kb)
     topic = find_topic(question, kb, among=("should_it_hurt", "swedish_strokes", "what_to_wear",
                                             "soreness_after_massage", "running_after_massage"))
-    if topic:
-        return topic_reply(topic, list(technique.expect[:1]))
+    if topic:  # named first, so a question about one technique is answered about that one
+        reply = topic_reply(topic, list(technique.expect[:1]))
+        return Reply(f"{technique.name} — {lower_first(reply.text)}", reply.buttons, reply.sources)
     facts = [technique.summary, *technique.how[:2], *technique.helps[:2], *technique.ideal_for[:1]]
     lines = [f"{technique.name}: {sentence(technique.summary.text)}",
              f"How it's done:\n{bullets(technique.how[:2])}",
@@ -235,8 +236,24 @@ def techniques_overview(kb: KnowledgeBase | None = None) -> Reply:
     return Reply("Here are the main massage types for runners:\n" + "\n".join(lines), buttons, sources_of(facts))
 
 
+def tool_reply(tool_id: str, also: list[str] | None = None, kb: KnowledgeBase | None = None) -> Reply:
+    """The honest answer about a tool or method no seed covers (its editorial topic), plus a
+    one-line summary of any technique of ours asked about in the same breath."""
+    kb = _kb(kb)
+    reply = topic_reply(kb.topics[kb.tools[tool_id].topic])
+    techniques = [kb.techniques[i] for i in dict.fromkeys(also or []) if i in kb.techniques][:2]
+    if not techniques:
+        return reply
+    lines = [f"{t.name}: {sentence(t.summary.text)}" for t in techniques]
+    return Reply(f"{reply.text}\n\n" + "\n".join(lines), reply.buttons,
+                 tuple(dict.fromkeys((*reply.sources, *sources_of(t.summary for t in techniques)))))
+
+
 def compare_reply(ids: list[str], kb: KnowledgeBase | None = None) -> Reply:
     kb = _kb(kb)
+    tools = [i for i in ids if i in kb.tools]
+    if tools:
+        return tool_reply(tools[0], ids, kb)
     techniques = [kb.techniques[i] for i in dict.fromkeys(ids) if i in kb.techniques][:3]
     if len(techniques) < 2:
         return techniques_overview(kb)

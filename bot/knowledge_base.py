@@ -108,6 +108,18 @@ class Term:
 
 
 @dataclass(frozen=True)
+class Tool:
+    """A tool or method runners ask about that no seed covers (foam roller, cupping...):
+    its names, and the editorial topic that answers for it."""
+
+    id: str
+    name: str
+    sources: tuple[str, ...]
+    terms: tuple[str, ...]
+    topic: str
+
+
+@dataclass(frozen=True)
 class RedFlag:
     id: str
     name: str
@@ -127,6 +139,7 @@ class KnowledgeBase:
     vocabulary: Mapping[str, Mapping[str, Term]]
     red_flags: Mapping[str, RedFlag]
     concern_cues: Mapping[str, Term] = field(default_factory=dict)
+    tools: Mapping[str, Tool] = field(default_factory=dict)
     files: tuple[Path, ...] = field(default=())
 
     def methods(self) -> dict[str, Method]:
@@ -151,6 +164,7 @@ class KnowledgeBase:
         }
         technique_terms = {t.id: t.terms for t in self.techniques.values()}
         technique_terms.update({m.id: m.terms for m in self.methods().values()})
+        technique_terms.update({t.id: t.terms for t in self.tools.values()})  # runners ask about them alike
         out["technique"] = technique_terms
         return out
 
@@ -161,6 +175,8 @@ class KnowledgeBase:
         methods = self.methods()
         if entity_id in methods:
             return methods[entity_id].name
+        if entity_id in self.tools:
+            return self.tools[entity_id].name
         for entries in self.vocabulary.values():
             if entity_id in entries:
                 return entries[entity_id].name
@@ -291,6 +307,12 @@ def _read_term(ctx: _Context, node: Node, seen: set[str]) -> Term:
                 ctx.source_list(node.get("source")), _terms(node.get("terms")))
 
 
+def _read_tool(ctx: _Context, node: Node, seen: set[str]) -> Tool:
+    node.check_keys({"id", "name", "source", "terms", "topic"})
+    return Tool(_entry_id(node, seen), node.get("name").text(), ctx.source_list(node.get("source")),
+                _terms(node.get("terms")), node.get("topic").text())
+
+
 def _compile(node: Node) -> re.Pattern[str]:
     try:
         return re.compile(node.text(), re.IGNORECASE)
@@ -334,6 +356,10 @@ def _check_references(kb: KnowledgeBase, file: Path) -> None:
         "concern": set(CONCERNS),
         **{ENTITY_OF_KIND[k]: set(v) for k, v in kb.vocabulary.items()},
     }
+    for tool in kb.tools.values():
+        if tool.topic not in kb.topics:
+            raise KnowledgeBaseError(file.with_name("vocabulary.yml"), f"tools[{tool.id}].topic",
+                                     f"unknown topic {tool.topic!r}; expected an id from topics.yml")
     for technique in kb.techniques.values():
         for i, indication in enumerate(technique.indications):
             for name, values in indication.when.items():
@@ -384,11 +410,13 @@ def load_knowledge_base(directory: Path = KNOWLEDGE_DIR) -> KnowledgeBase:
         root.check_keys({key})
         sections[key] = {e.id: e for e in (reader(ctx, n, seen) for n in root.get(key).items())}
     vocab_root = read_yaml(directory / "vocabulary.yml")
-    vocab_root.check_keys({*VOCABULARY_KINDS, "concern_cues"})
+    vocab_root.check_keys({*VOCABULARY_KINDS, "concern_cues", "tools"})
     vocabulary = {
         kind: {t.id: t for t in (_read_term(ctx, n, seen) for n in vocab_root.get(kind).items())}
         for kind in VOCABULARY_KINDS
     }
+    tool_nodes = _optional(vocab_root, "tools").items(allow_empty=True)
+    tools = {t.id: t for t in (_read_tool(ctx, n, seen) for n in tool_nodes)}
     cue_nodes = _optional(vocab_root, "concern_cues").items(allow_empty=True)
     cues = {t.id: t for t in (_read_term(ctx, n, set()) for n in cue_nodes)}
     unknown = sorted(set(cues) - set(CONCERNS))
@@ -403,6 +431,7 @@ def load_knowledge_base(directory: Path = KNOWLEDGE_DIR) -> KnowledgeBase:
         vocabulary=vocabulary,
         red_flags=sections["red_flags"],  # type: ignore[arg-type]
         concern_cues=cues,
+        tools=tools,
         files=tuple(sorted(directory.glob("*.yml"))),
     )
     _check_unique_terms(kb, directory / "vocabulary.yml")

@@ -70,3 +70,13 @@ def test_thin_slice_conversation(stack: Stack) -> None:
     assert "fascia" in text_of(say(stack, sender, "what is myofascial release?"))
     goodbye = text_of(say(stack, sender, "ok bye"))
     assert "bye" in goodbye or "happy running" in goodbye, goodbye
+
+
+@pytest.mark.parametrize(("message", "names"), [
+    ("what is cupping?", ("cupping", "my sources")),  # a tool no seed covers: the honest answer
+    ("what's ischemic compression", ("static pressure", "trigger point")),  # a runner's name for a method
+])
+def test_tool_and_method_names_get_a_knowledge_base_answer(stack: Stack, message: str,
+                                                           names: tuple[str, ...]) -> None:
+    reply = text_of(say(stack, f"rest-names-{names[0]}", message))
+    assert all(name in reply for name in names), reply

@@ -3,7 +3,9 @@ and entity annotations the knowledge-base vocabulary knows."""
 
 from __future__ import annotations
 
+import difflib
 import re
+import unicodedata
 from collections import Counter
 from pathlib import Path
 
@@ -31,8 +33,10 @@ ALL_INTENTS = (
     "red_flag",
 )
 _MARKUP = re.compile(r"\[([^\]]+)\](?:\(([^)]+)\)|\{[^}]*\"entity\":\s*\"([^\"]+)\"[^}]*\})")
-_WORD = re.compile(r"[a-z0-9']+")
+_APOSTROPHE = re.compile(r"['\u2019`]")
+_NON_WORD = re.compile(r"[^\w\s]|_")
 SHARED_RUN = 6
+NEAR_COPY = 0.8  # difflib similarity of normalised text at which a sentence is a near-copy
 
 
 def _examples(path: Path) -> list[tuple[str, str]]:
@@ -51,8 +55,26 @@ def _plain(text: str) -> str:
     return _MARKUP.sub(lambda m: m.group(1), text)
 
 
+def _normal(text: str) -> str:
+    """Case, apostrophes, punctuation, emoji and spacing ignored: "Yep, that's it!" == "yep thats it"."""
+    text = unicodedata.normalize("NFKC", _plain(text)).lower()
+    return " ".join(_NON_WORD.sub(" ", _APOSTROPHE.sub("", text)).split())
+
+
+def _nearest(text: str, others: list[str]) -> str | None:
+    """The first of `others` at least NEAR_COPY similar to `text` (difflib ratio), if any."""
+    for other in others:
+        total = len(text) + len(other)
+        if not total or 2 * min(len(text), len(other)) / total < NEAR_COPY:
+            continue  # the ratio can't reach the bar: skip the costly comparison
+        matcher = difflib.SequenceMatcher(None, text, other, autojunk=False)
+        if matcher.quick_ratio() >= NEAR_COPY and matcher.ratio() >= NEAR_COPY:
+            return other
+    return None
+
+
 def _runs(text: str) -> set[tuple[str, ...]]:
-    words = _WORD.findall(_plain(text).lower())
+    words = _normal(text).split()
     return {tuple(words[i : i + SHARED_RUN]) for i in range(len(words) - SHARED_RUN + 1)}
 
 
@@ -81,14 +103,30 @@ def test_held_out_set_covers_every_intent(test_set: list[tuple[str, str]]) -> No
 def test_held_out_set_shares_no_sentence_with_training(
     training: list[tuple[str, str]], test_set: list[tuple[str, str]]
 ) -> None:
-    seen = {_plain(text).lower().strip() for _, text in training}
+    """No held-out sentence is a training sentence once case, punctuation, emoji and spacing
+    are ignored (short ones and commands included), nor shares a run of six words with one."""
+    seen = {_normal(text) for _, text in training}
     train_runs = set().union(*(_runs(text) for _, text in training))
-    for intent, text in test_set:
-        if intent == "start":  # a command has only one spelling
-            continue
-        assert _plain(text).lower().strip() not in seen, text
+    copies = [text for _, text in test_set if _normal(text) in seen]
+    assert not copies, f"held-out sentences that are in the training data: {copies}"
+    for _, text in test_set:
         shared = _runs(text) & train_runs
         assert not shared, f"{text!r} shares {' '.join(next(iter(shared)))!r} with the training data"
+
+
+def test_held_out_set_has_no_near_copies(training: list[tuple[str, str]], test_set: list[tuple[str, str]]) -> None:
+    """A held-out sentence a character edit or a word away from a training sentence of the
+    same intent ("hi friend" / "hey friend", "my left achilles" / "my achilles") only
+    measures memory."""
+    by_intent: dict[str, list[str]] = {}
+    for intent, text in training:
+        by_intent.setdefault(intent, []).append(_normal(text))
+    near = []
+    for intent, text in test_set:
+        twin = _nearest(_normal(text), by_intent.get(intent, []))
+        if twin:
+            near.append((text, twin))
+    assert not near, "near-copies of training sentences (held-out, training): " + repr(near)
 
 
 def test_annotated_entities_are_in_the_vocabulary(
