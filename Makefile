@@ -26,7 +26,7 @@ EMBEDDINGS := $(EMBEDDINGS_DIR)/embeddings.safetensors
 
 -include mk/*.mk
 
-.PHONY: help install system-deps run shell test lint unit validate train test-stories e2e generate nlp embeddings check bench-nlu nlu-cv clean
+.PHONY: help install system-deps run shell test lint unit validate train test-stories e2e generate nlp embeddings check bench-nlu bench-real nlu-cv clean
 
 help: ## Show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -122,6 +122,11 @@ test: ## Everything, from a clean clone (CI runs this)
 
 bench-nlu: $(MODEL) ## NLU accuracy on the held-out set vs a baseline and without the entity ruler
 	@$(PY) -m bench.nlu_benchmark
+
+# The real set is not in the repository: `make bench-real SET=path/to/messages.yml`.
+SET ?= ../shared/data/real_runner_messages.yml
+bench-real: $(MODEL) ## Intent F1, red flags, false alarms and useful replies on real messages (SET=file)
+	@$(PY) -m bench.real_benchmark "$(SET)"
 
 nlu-cv: $(NLP_STAMP) $(SYNONYMS) $(EMBEDDINGS) ## Choose NLU settings by 5-fold cross-validation on the training data (~15 min)
 	@$(PY) -m bench.nlu_cv
