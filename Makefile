@@ -20,10 +20,13 @@ NLP_STAMP := $(NLP_DIR)/kb_patterns.json
 SYNONYMS := data/generated/synonyms.yml
 DATA := $(shell find data -name '*.yml')
 MODEL := models/runner.tar.gz
+EMBEDDINGS_PIN := requirements-embeddings.txt
+EMBEDDINGS_DIR := build/wordllama
+EMBEDDINGS := $(EMBEDDINGS_DIR)/embeddings.safetensors
 
 -include mk/*.mk
 
-.PHONY: help install system-deps run shell purge screenshot test lint unit validate train test-stories e2e generate nlp check bench-nlu bench-real nlu-cv clean
+.PHONY: help install system-deps run shell purge screenshot test lint unit validate train test-stories e2e generate nlp embeddings check bench-nlu bench-real nlu-cv clean
 
 help: ## Show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -44,7 +47,20 @@ $(WEB_STAMP): web/package.json web/package-lock.json
 system-deps: ## Debian packages (Chromium, PostgreSQL, Redis, nginx) when root
 	@scripts/install-system-deps.sh
 
-install: $(STAMP) $(WEB_STAMP) ## Create or update the Python and npm environments
+install: $(STAMP) $(WEB_STAMP) $(EMBEDDINGS) ## Create or update the Python and npm environments, fetch the embeddings
+
+# The wheel is downloaded for one fixed platform so that its hash always matches;
+# only its data files are used.
+$(EMBEDDINGS): $(EMBEDDINGS_PIN) | $(STAMP)
+	@echo "Fetching pretrained token embeddings (WordLlama wheel, 19 MB, from PyPI)..."
+	@rm -rf $(EMBEDDINGS_DIR) && mkdir -p $(EMBEDDINGS_DIR)/wheel
+	@$(PY) -m pip download --quiet --disable-pip-version-check --no-deps --require-hashes -r $(EMBEDDINGS_PIN) \
+	  --platform manylinux2014_x86_64 --python-version 3.10 --only-binary=:all: -d $(EMBEDDINGS_DIR)/wheel \
+	  >$(EMBEDDINGS_DIR)/pip.log 2>&1 || { grep -v "^WARNING: Location" $(EMBEDDINGS_DIR)/pip.log >&2; exit 1; }
+	@$(PY) -m nlu_components.static_embeddings $(EMBEDDINGS_DIR)/wheel/wordllama-*.whl $(EMBEDDINGS_DIR)
+	@rm -rf $(EMBEDDINGS_DIR)/wheel $(EMBEDDINGS_DIR)/pip.log
+
+embeddings: $(EMBEDDINGS) ## Fetch the pretrained token embeddings the NLU uses
 
 $(NLP_STAMP): $(KB) bot/nlp_pipeline.py bot/knowledge_base.py | $(STAMP)
 	@echo "Building the spaCy pipeline from the knowledge base..."
@@ -58,7 +74,7 @@ nlp: $(NLP_STAMP) ## Build the spaCy pipeline
 generate: $(STAMP) ## Regenerate NLU files from the knowledge base
 	@$(PY) -m bot generate
 
-$(MODEL): $(NLP_STAMP) $(SYNONYMS) domain.yml config.yml $(DATA) $(wildcard nlu_components/*.py)
+$(MODEL): $(NLP_STAMP) $(SYNONYMS) domain.yml config.yml $(DATA) $(wildcard nlu_components/*.py) $(EMBEDDINGS_PIN) | $(EMBEDDINGS)
 	@echo "Training the model (data, domain or config changed; about 3 minutes on 2 cores)..."
 	@rm -f $@
 	@$(RASA) train --fixed-model-name runner --out models
@@ -85,7 +101,7 @@ lint: $(STAMP) ## ruff
 check: $(STAMP) ## Validate the knowledge base and generated files
 	@$(PY) -m bot check
 
-unit: $(STAMP) ## pytest for bot/ and actions/ (no model needed)
+unit: $(STAMP) $(EMBEDDINGS) ## pytest for bot/ and actions/ (no model needed)
 	@$(PY) -m pytest -q tests/unit
 
 validate: $(NLP_STAMP) $(SYNONYMS) ## rasa data validate
@@ -125,7 +141,7 @@ SET ?= ../shared/data/real_runner_messages.yml
 bench-real: $(MODEL) ## Intent F1, red flags, false alarms and useful replies on real messages (SET=file)
 	@$(PY) -m bench.real_benchmark "$(SET)"
 
-nlu-cv: $(NLP_STAMP) $(SYNONYMS) ## Choose NLU settings by 5-fold cross-validation on the training data (~15 min)
+nlu-cv: $(NLP_STAMP) $(SYNONYMS) $(EMBEDDINGS) ## Choose NLU settings by 5-fold cross-validation on the training data (~15 min)
 	@$(PY) -m bench.nlu_cv
 
 clean: ## Remove build outputs (keeps the venv)

@@ -9,7 +9,9 @@ alone, 0.805 for the blend with weight 0.75.
 
 Place it right after DIETClassifier (with `ranking_length: 0`, so DIET reports
 every intent) and before FallbackClassifier, which then sees the blended
-confidence.
+confidence. With `dense_weight` above 0, the n-gram model also reads the sentence
+vector of the dense featurizer named by `dense_featurizer` (its alias), so that
+words our data never had still count.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Dict, List
 
+import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -26,7 +29,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.pipeline import Pipeline
 
-from nlu_components.ngram_model import DEFAULT_C, ngram_intent_model, ngram_probabilities, scorer_for
+from nlu_components.ngram_model import DEFAULT_C, fit_ngram_model, ngram_probabilities, scorer_for
 
 logger = logging.getLogger(__name__)
 
@@ -62,14 +65,16 @@ class IntentEnsemble(GraphComponent):
         if not 0.0 <= self.weight <= 1.0:
             raise ValueError(f"IntentEnsemble: weight must be between 0 and 1, not {self.weight}")
         self.c = float(config["C"])
+        self.dense_weight = float(config["dense_weight"])
+        self.dense_featurizer = str(config["dense_featurizer"])
         self._model_storage = model_storage
         self._resource = resource
         self.model = model
-        self._scorer = scorer_for(model) if model is not None else None
+        self._scorer = scorer_for(model, self.dense_weight) if model is not None else None
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        return {"weight": 0.5, "C": DEFAULT_C}
+        return {"weight": 0.5, "C": DEFAULT_C, "dense_weight": 0.0, "dense_featurizer": "static_embeddings"}
 
     @classmethod
     def create(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -82,8 +87,10 @@ class IntentEnsemble(GraphComponent):
         if len(intents) < 2:
             logger.warning("IntentEnsemble: fewer than two intents to learn; DIET's ranking is used alone.")
             return self._resource
-        self.model = ngram_intent_model(self.c).fit([m.get(TEXT) for m in examples], [m.get(INTENT) for m in examples])
-        self._scorer = scorer_for(self.model)
+        dense = np.stack([self._dense(m) for m in examples]) if self.dense_weight else None
+        self.model = fit_ngram_model([m.get(TEXT) for m in examples], [m.get(INTENT) for m in examples],
+                                     dense, self.dense_weight, self.c)
+        self._scorer = scorer_for(self.model, self.dense_weight)
         self.persist()
         return self._resource
 
@@ -115,15 +122,28 @@ class IntentEnsemble(GraphComponent):
             if not text.strip() or not ranking:
                 continue
             diet = {item[INTENT_NAME_KEY]: float(item[PREDICTED_CONFIDENCE_KEY]) for item in ranking}
-            linear = self._ngram_probabilities(text)
+            linear = self._ngram_probabilities(message)
             blended = blend(diet, linear, self.weight)
             message.set(INTENT, blended[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, blended[:RANKING_LENGTH], add_to_output=True)
             message.set(SOURCES_KEY, {"diet": top_intent(diet), "ngram": top_intent(linear)}, add_to_output=True)
         return messages
 
-    def _ngram_probabilities(self, text: str) -> Dict[str, float]:
+    def _ngram_probabilities(self, message: Message) -> Dict[str, float]:
+        text = message.get(TEXT)
+        dense = self._dense(message) if self.dense_weight else None
         if self._scorer is not None:
-            return self._scorer.probabilities(text)
+            return self._scorer.probabilities(text, dense)
         assert self.model is not None
-        return ngram_probabilities(self.model, [text])[0]
+        return ngram_probabilities(self.model, [text], None if dense is None else dense[np.newaxis, :],
+                                   self.dense_weight)[0]
+
+    def _dense(self, message: Message) -> np.ndarray:
+        """The sentence vector the dense featurizer gave the message's text."""
+        _, sentence = message.get_dense_features(TEXT, [self.dense_featurizer])
+        if sentence is None:
+            raise ValueError(
+                f"IntentEnsemble: dense_weight is set but no featurizer named {self.dense_featurizer!r} "
+                "ran before it (put StaticEmbeddingFeaturizer earlier in the pipeline)."
+            )
+        return np.asarray(sentence.features, dtype=np.float64).reshape(-1)

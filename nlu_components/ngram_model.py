@@ -2,7 +2,9 @@
 
 Shared by the pipeline's `IntentEnsemble` and the baseline of `make bench-nlu`,
 so the two always mean the same model. Character n-grams within words make it
-robust to the typos runners write ("recovry", "myofacial").
+robust to the typos runners write ("recovry", "myofacial"). Optionally, a dense
+sentence vector per text (pretrained embeddings, see `static_embeddings`) joins
+the n-gram features, times `dense_weight`, so words the data never had still count.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import math
 from collections import Counter
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline, make_union
@@ -27,6 +30,30 @@ def ngram_intent_model(c: float = DEFAULT_C) -> Pipeline:
     return make_pipeline(features, LogisticRegression(max_iter=2000, C=c))
 
 
+def fit_ngram_model(texts: list[str], intents: list[str], dense: np.ndarray | None = None,
+                    dense_weight: float = 0.0, c: float = DEFAULT_C) -> Pipeline:
+    """The model fitted on texts, with each text's dense vector (rows of `dense`) as extra features."""
+    model = ngram_intent_model(c)
+    if dense is None or dense_weight == 0.0:
+        return model.fit(texts, intents)
+    union, classifier = model.steps[0][1], model.steps[-1][1]
+    classifier.fit(_with_dense(union.fit_transform(texts), dense, dense_weight), intents)
+    return model
+
+
+def dense_size(model: Pipeline) -> int:
+    """How many dense features the classifier expects after the n-gram ones (0: none)."""
+    union, classifier = model.steps[0][1], model.steps[-1][1]
+    ngrams = sum(len(vectorizer.vocabulary_) for _, vectorizer in union.transformer_list)
+    return int(classifier.n_features_in_) - ngrams
+
+
+def _with_dense(ngrams: sp.spmatrix, dense: np.ndarray, dense_weight: float) -> sp.csr_matrix:
+    if dense.shape[0] != ngrams.shape[0]:
+        raise ValueError(f"{dense.shape[0]} dense vectors for {ngrams.shape[0]} texts")
+    return sp.hstack([ngrams, sp.csr_matrix(dense * dense_weight)]).tocsr()
+
+
 class NgramScorer:
     """The fitted model's `predict_proba` for one text, without scikit-learn's per-call overhead.
 
@@ -36,7 +63,7 @@ class NgramScorer:
     L2-normalised per vectorizer) and the multinomial softmax directly with NumPy.
     """
 
-    def __init__(self, model: Pipeline) -> None:
+    def __init__(self, model: Pipeline, dense_weight: float = 0.0) -> None:
         union, classifier = model.steps[0][1], model.steps[-1][1]
         self.classes = [str(name) for name in classifier.classes_]
         self._vectorizers = []
@@ -46,6 +73,9 @@ class NgramScorer:
             offset += len(vectorizer.vocabulary_)
         self._coef = np.ascontiguousarray(classifier.coef_.T)  # features x classes
         self._intercept = classifier.intercept_
+        self._dense_offset = offset
+        self.dense_size = dense_size(model)
+        self._dense_weight = dense_weight
 
     @staticmethod
     def supports(model: Pipeline) -> bool:
@@ -57,8 +87,12 @@ class NgramScorer:
             v.sublinear_tf and v.use_idf and v.norm == "l2" for v in vectorizers
         )
 
-    def probabilities(self, text: str) -> dict[str, float]:
+    def probabilities(self, text: str, dense: np.ndarray | None = None) -> dict[str, float]:
         logits = self._intercept.copy()
+        if self.dense_size:
+            if dense is None or dense.shape != (self.dense_size,):
+                raise ValueError(f"the model needs a dense vector of {self.dense_size} values per text")
+            logits += (dense * self._dense_weight) @ self._coef[self._dense_offset :]
         for analyze, vocabulary, idf, offset in self._vectorizers:
             counts = Counter(analyze(text))
             known = [gram for gram in counts if gram in vocabulary]
@@ -72,12 +106,20 @@ class NgramScorer:
         return dict(zip(self.classes, (exp / exp.sum()).tolist(), strict=True))
 
 
-def scorer_for(model: Pipeline) -> NgramScorer | None:
+def scorer_for(model: Pipeline, dense_weight: float = 0.0) -> NgramScorer | None:
     """A fast scorer when the model is one `ngram_intent_model` builds, else None."""
-    return NgramScorer(model) if NgramScorer.supports(model) else None
+    return NgramScorer(model, dense_weight) if NgramScorer.supports(model) else None
 
 
-def ngram_probabilities(model: Pipeline, texts: list[str]) -> list[dict[str, float]]:
-    """scikit-learn's probabilities per text, by intent name."""
+def ngram_probabilities(model: Pipeline, texts: list[str], dense: np.ndarray | None = None,
+                        dense_weight: float = 0.0) -> list[dict[str, float]]:
+    """scikit-learn's probabilities per text, by intent name (`dense` as the model was fitted)."""
     classes = [str(name) for name in model.classes_]
-    return [dict(zip(classes, map(float, row), strict=True)) for row in model.predict_proba(texts)]
+    if dense_size(model):
+        if dense is None:
+            raise ValueError("the model was fitted with dense vectors: pass them")
+        union, classifier = model.steps[0][1], model.steps[-1][1]
+        rows = classifier.predict_proba(_with_dense(union.transform(texts), dense, dense_weight))
+    else:
+        rows = model.predict_proba(texts)
+    return [dict(zip(classes, map(float, row), strict=True)) for row in rows]

@@ -105,3 +105,38 @@ def test_a_two_intent_model_blends_through_scikit_learn(storage: LocalModelStora
                                   for t in EXAMPLES[i]]))
     (out,) = component.process([message("tight calfs after my run", greet=0.55, report_pain=0.45)])
     assert out.get(INTENT)["name"] == "report_pain"
+
+
+def featurized(messages: list[Message], tmp_path: Path) -> list[Message]:
+    """Whitespace tokens and the real pretrained-embedding features (`make embeddings`)."""
+    from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+
+    from nlu_components.embedding_featurizer import StaticEmbeddingFeaturizer
+
+    root = Path(__file__).resolve().parents[2]
+    (tmp_path / "featurizer").mkdir(exist_ok=True)
+    settings = {**StaticEmbeddingFeaturizer.get_default_config(), "path": str(root / "build" / "wordllama")}
+    featurizer = StaticEmbeddingFeaturizer.create(settings, LocalModelStorage(tmp_path / "featurizer"),
+                                                  Resource("f"), context())
+    return featurizer.process(WhitespaceTokenizer(WhitespaceTokenizer.get_default_config()).process(messages))
+
+
+def test_with_dense_features_it_trains_loads_and_blends(storage: LocalModelStorage, tmp_path: Path) -> None:
+    resource = Resource("dense")
+    config = {**IntentEnsemble.get_default_config(), "weight": 1.0, "dense_weight": 2.0}
+    component = IntentEnsemble.create(config, storage, resource, context())
+    examples = [Message(data={TEXT: t, INTENT: i}) for i, texts in EXAMPLES.items() for t in texts]
+    component.train(TrainingData(featurized(examples, tmp_path)))
+    loaded = IntentEnsemble.load(config, storage, resource, context())
+    assert loaded._scorer is not None and loaded._scorer.dense_size == 256
+    (out,) = loaded.process(featurized([message("I lie awake all night", greet=0.5, report_pain=0.3, ask_sleep=0.2)],
+                                       tmp_path))
+    assert out.get(INTENT)["name"] == "ask_sleep"
+
+
+def test_dense_weight_without_the_featurizer_is_a_clear_error(storage: LocalModelStorage) -> None:
+    config = {**IntentEnsemble.get_default_config(), "dense_weight": 1.0}
+    component = IntentEnsemble.create(config, storage, Resource("no-featurizer"), context())
+    data = TrainingData([Message(data={TEXT: t, INTENT: i}) for i, texts in EXAMPLES.items() for t in texts])
+    with pytest.raises(ValueError, match="StaticEmbeddingFeaturizer"):
+        component.train(data)

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from sklearn.pipeline import Pipeline
 
-from nlu_components.ngram_model import NgramScorer, ngram_intent_model
+from nlu_components.ngram_model import NgramScorer, dense_size, fit_ngram_model, ngram_intent_model, ngram_probabilities
 
 ROOT = Path(__file__).resolve().parents[2]
 ODD = ["", "   ", "🔥🔥🔥", "zzzz qqqq", "<script>alert(1)</script>", "calf " * 2000, "Mollets très tendus",
@@ -51,3 +51,30 @@ def test_a_two_intent_model_is_left_to_scikit_learn() -> None:
     model = ngram_intent_model().fit(["my calves hurt", "hello there", "sore legs", "hi again"],
                                      ["report_pain", "greet", "report_pain", "greet"])
     assert not NgramScorer.supports(model)
+
+
+def test_with_dense_vectors_the_scorer_still_matches_scikit_learn() -> None:
+    texts, intents = examples()
+    rng = np.random.default_rng(3)
+    dense = rng.normal(size=(len(texts), 8))
+    dense /= np.linalg.norm(dense, axis=1, keepdims=True)
+    model = fit_ngram_model(texts[::2], intents[::2], dense[::2], dense_weight=2.0)
+    assert dense_size(model) == 8
+    unseen, unseen_dense = texts[1::2][:60], dense[1::2][:60]
+    expected = ngram_probabilities(model, unseen, unseen_dense, dense_weight=2.0)
+    scorer = NgramScorer(model, dense_weight=2.0)
+    for text, vector, want in zip(unseen, unseen_dense, expected, strict=True):
+        got = scorer.probabilities(text, vector)
+        np.testing.assert_allclose([got[c] for c in scorer.classes], [want[c] for c in scorer.classes], rtol=1e-9)
+    with pytest.raises(ValueError, match="dense vector"):
+        scorer.probabilities(unseen[0])
+    with pytest.raises(ValueError, match="dense vectors"):
+        ngram_probabilities(model, unseen)
+
+
+def test_without_dense_vectors_the_model_is_the_plain_n_gram_one() -> None:
+    texts = ["my calves hurt", "hello there", "sore legs", "hi again", "can't sleep", "awake all night"]
+    model = fit_ngram_model(texts, ["report_pain", "greet", "report_pain", "greet", "ask_sleep", "ask_sleep"])
+    assert dense_size(model) == 0
+    expected = ngram_probabilities(model, ["sore calves"])[0]
+    assert NgramScorer(model).probabilities("sore calves") == pytest.approx(expected)

@@ -36,3 +36,21 @@ def test_the_cv_config_stops_at_diet_and_reports_every_intent(tmp_path: Path, mo
     assert names[-1] == "DIETClassifier" and "FallbackClassifier" not in names
     assert config["pipeline"][-1]["ranking_length"] == 0 and config["pipeline"][-1]["epochs"] == 5
     assert config["policies"] == []
+
+
+def test_the_cheap_ngram_cv_scores_each_dense_weight_and_c() -> None:
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    texts = {
+        "report_pain": ["my calves are tight", "sore hamstrings", "knee aches after runs", "shins hurt",
+                        "stiff achilles"],
+        "ask_sleep": ["can't sleep after races", "awake at 3am", "insomnia in taper", "restless legs at night",
+                      "sleeping badly"],
+        "greet": ["hi", "hello", "hey there", "good morning", "hiya"],
+    }
+    data = TrainingData([Message(data={"text": t, "intent": i}) for i, ts in texts.items() for t in ts])
+    results = nlu_cv.ngram_cv(data, folds=5, seed=1, dense_weights=[0.0, 1.0], cs=[1.0, 10.0])
+    assert results["examples"] == 15
+    assert set(results["scores"]) == {f"C={c} dense_weight={w}" for c in ("1", "10") for w in ("0", "1")}
+    assert all(0.0 <= s["macro_f1"] <= 1.0 and 0.0 <= s["accuracy"] <= 1.0 for s in results["scores"].values())
