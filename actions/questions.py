@@ -69,6 +69,8 @@ class ActionAnswerTiming(AdviceAction):
 
 
 class ActionAnswerSleep(AdviceAction):
+    about_body = False
+
     def name(self) -> str:
         return "action_answer_sleep"
 
@@ -77,6 +79,8 @@ class ActionAnswerSleep(AdviceAction):
 
 
 class ActionAnswerStress(AdviceAction):
+    about_body = False
+
     def name(self) -> str:
         return "action_answer_stress"
 

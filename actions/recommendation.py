@@ -11,6 +11,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.advice_action import AdviceAction
+from actions.safety import referral_from_tracker
 from actions.tracker_adapter import latest_entities, latest_intent, situation_from_tracker, turn_number
 from bot.answers import alternatives_reply, concerns_reply, need_more_reply, why_reply
 from bot.recommender import recommend
@@ -28,6 +29,12 @@ def _asks_again(tracker: Tracker) -> bool:
     """Asked for a recommendation again, with nothing new, after getting one."""
     return (latest_intent(tracker) == "ask_recommendation" and bool(tracker.get_slot("last_technique"))
             and not _has_new_details(tracker))
+
+
+def _referral_holds(tracker: Tracker) -> bool:
+    """A standing referral covers this: no questions, action_recommend explains why not yet."""
+    situation = situation_from_tracker(tracker)
+    return referral_from_tracker(tracker).holds(situation.body_parts, about_body="pain" in situation.concerns)
 
 
 class ActionRecommend(AdviceAction):
@@ -66,7 +73,7 @@ class ValidateRecommendationForm(FormValidationAction):
 
     async def required_slots(self, domain_slots: List[str], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[str]:
-        if _asks_again(tracker):
+        if _asks_again(tracker) or _referral_holds(tracker):
             return []
         if tracker.get_slot("concern") in ("sleep", "stress") and not tracker.get_slot("body_part"):
             return [s for s in domain_slots if s != "body_part"]
