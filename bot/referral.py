@@ -107,7 +107,7 @@ def held_reply(referral: Referral, kb: KnowledgeBase | None = None) -> Reply:
         names = " and ".join(lower_first(flag.name) for flag in flags[:2])
         lines = [
             f"I'm sorry, I can't suggest a massage for that yet. Earlier you mentioned {names}, and massage "
-            "on something like that could hide or worsen an injury that needs proper care first.",
+            "could hide or worsen something that needs proper care first.",
             sentence(flags[0].advice),
             "Once a doctor or physiotherapist has checked it, tell me (for example \"the physio cleared me\") "
             "and I'll happily suggest a technique.",
