@@ -19,7 +19,9 @@ Design (precision on purpose; measured by `make bench-triage`, recall and false 
     message says it is back ("the same spot hurts again");
   * it is a hypothetical or a general question ("what if", "signs of", "to prevent");
   * it is the expected after-effect of a treatment (bruises from cupping, tingling under dry
-    needling), for the bruising and tingling signs only.
+    needling), for the bruising and tingling signs only;
+  * swelling is a general topic ("does massage reduce swelling?") or both feet swell on long,
+    hot runs.
   A pattern match that runs across a clause break is not one finding ("a dull ache along the
   muscle, not on the bone").
 - Slang is handled in the sign's own rules, where it is known: "suicide pace", "suicides"
@@ -73,6 +75,11 @@ _BENIGN_SWELLING = re.compile(
     r"\b(feet|hands|fingers)\b[^.;!?]{0,60}\b(long runs?|long run|marathons?|heat|hot|shoes?|size up|half size)\b|"
     r"\b(long runs?|marathons?|heat|hot)\b[^.;!?]{0,60}\b(feet|hands|fingers)\b"
 )
+# Swelling as a general topic ("does massage reduce swelling?") is a question, not a report.
+_GENERAL_SWELLING = re.compile(
+    r"\b(reduce|reduces|reducing|reduced|prevent|prevents|decrease|decreases|limit|minimi[sz]e|flush|flushes|"
+    r"drain|drains|help with|helps with|good for|against|lymphatic|lymph)\s+(the\s+)?$"
+)
 _TREATMENT_EFFECT_SIGNS = frozenset({"swelling_bruising", "numbness_tingling"})
 _TREATMENT = (r"(cupping|cups|graston|scraping|gua sha|iastm|dry needling|needling|needles|acupuncture|"
               r"massage gun|percussion|theragun|foam roll\w*|deep tissue|sports massage|massage|therapist)")
@@ -123,7 +130,7 @@ def _counts(text: str, match: re.Match[str], flag: RedFlag) -> bool:
     whole_clause = clause + match.group() + _CLAUSE_BREAK.split(text[match.end():match.end() + 120])[0]
     if flag.id in _TREATMENT_EFFECT_SIGNS and _TREATMENT_EFFECT.search(whole_clause):
         return False
-    if flag.id == "swelling_bruising" and _BENIGN_SWELLING.search(whole_clause):
+    if flag.id == "swelling_bruising" and (_BENIGN_SWELLING.search(whole_clause) or _GENERAL_SWELLING.search(clause)):
         return False
     return not (_PAST.search(whole_clause) and not _BACK_AGAIN.search(text))
 
