@@ -78,11 +78,13 @@ _BENIGN_SWELLING = re.compile(
 # Swelling as a general topic ("does massage reduce swelling?") is a question, not a report.
 _GENERAL_SWELLING = re.compile(
     r"\b(reduce|reduces|reducing|reduced|prevent|prevents|decrease|decreases|limit|minimi[sz]e|flush|flushes|"
-    r"drain|drains|help with|helps with|good for|against|lymphatic|lymph)\s+(the\s+)?$"
+    r"drain|drains|help|helps|help with|helps with|for|with|good for|against|lymphatic|lymph|"
+    r"inflammation and|inflammation or|inflammation,)\s+$"
 )
 _TREATMENT_EFFECT_SIGNS = frozenset({"swelling_bruising", "numbness_tingling"})
-_TREATMENT = (r"(cupping|cups|graston|scraping|gua sha|iastm|dry needling|needling|needles|acupuncture|"
-              r"massage gun|percussion|theragun|foam roll\w*|deep tissue|sports massage|massage|therapist)")
+_TREATMENT = (r"(cupping|cups?|graston|scraping|gua sha|iastm|dry needling|needling|needles|acupuncture|"
+              r"massage guns?|percussion|theraguns?|foam roll\w*|deep tissue|sports massages?|massages?|"
+              r"therapists?|tools?)")
 _TREATMENT_EFFECT = re.compile(
     rf"\b(from|after|by|during)\b.{{0,25}}\b{_TREATMENT}\b|\b{_TREATMENT}\b.{{0,30}}"
     r"\b(left|leaves|leave|gave me|gives me|give you|causes?|caused|feels like|felt like)\b"
