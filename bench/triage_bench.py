@@ -72,7 +72,7 @@ def measure(items: list[dict[str, Any]], show: bool = False) -> Figures:
     alarms: Counter[str] = Counter()
     for item in items:
         referred = assess(str(item["text"]), kb).is_red_flag
-        if item.get("red_flag"):
+        if item.get("red_flag") or "sign" in item:  # tests/nlu/red_flag_messages.yml names the sign only
             figures.red_flags += 1
             figures.referred += referred
             if not referred:
