@@ -107,8 +107,8 @@ test: ## Everything, from a clean clone (CI runs this)
 bench-nlu: $(MODEL) ## NLU accuracy on the held-out set vs a baseline and without the entity ruler
 	@$(PY) -m bench.nlu_benchmark
 
-bench-triage: $(STAMP) ## Triage recall and false alarms (fresh sets, or SET=path in the real set's format)
-	@$(PY) -m bench.triage_bench $(SET)
+bench-triage: $(STAMP) ## Triage recall and false alarms (fresh sets, or SET=path in the real set's format; MODEL_CHECK=1 adds the model)
+	@$(PY) -m bench.triage_bench $(SET) $(if $(MODEL_CHECK),--model $(MODEL))
 
 nlu-cv: $(NLP_STAMP) $(SYNONYMS) ## Choose NLU settings by 5-fold cross-validation on the training data (~15 min)
 	@$(PY) -m bench.nlu_cv

@@ -9,6 +9,8 @@ in bot/triage.py), so no model is needed. Prints and writes bench/results/triage
                   items that are not red flags
 Misses and false alarms are counted per sign / category; `--show` lists the messages (for our
 own fresh sets only: never write rules from the real set's messages).
+`--model models/runner.tar.gz` also parses every message with the trained model and counts how
+often DIET alone leaned to red_flag (the answer then carries a gentle check, not a referral).
 """
 
 from __future__ import annotations
@@ -97,6 +99,26 @@ def measure(items: list[dict[str, Any]], show: bool = False) -> Figures:
     return figures
 
 
+def diet_hints(model: Path, items: list[dict[str, Any]]) -> dict[str, int]:
+    """Messages the model leaves unreferred but with DIET's red_flag score >= the check threshold."""
+    import asyncio
+
+    from actions.advice_action import RED_FLAG_HINT
+    from bench.nlu_benchmark import parse_all
+
+    parsed = asyncio.run(parse_all(model, [str(item["text"]) for item in items]))
+    counts = {"red_flag_items_with_check": 0, "other_items_with_check": 0, "model_referred": 0}
+    for item, parse in zip(items, parsed, strict=True):
+        if parse["intent"]["name"] == "red_flag":
+            counts["model_referred"] += 1
+            continue
+        ranking = parse.get("intent_ranking") or []
+        hint = any(r["name"] == "red_flag" and r["confidence"] >= RED_FLAG_HINT for r in ranking)
+        is_flag = bool(item.get("red_flag") or "sign" in item)
+        counts["red_flag_items_with_check" if is_flag else "other_items_with_check"] += hint
+    return counts
+
+
 def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.1%}"
 
@@ -126,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("sets", nargs="*", type=Path, help="set files (default: tests/triage/*.yml)")
     parser.add_argument("--show", action="store_true", help="list misses and false alarms")
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--model", type=Path, help="also parse with this trained model (DIET's gentle checks)")
     args = parser.parse_args(argv)
     sets = args.sets or list(DEFAULT_SETS)
     results = {}
@@ -133,7 +156,14 @@ def main(argv: list[str] | None = None) -> int:
         if not path.is_file():
             print(f"no such set: {path}", file=sys.stderr)
             return 2
-        results[path.stem] = report(path.stem, measure(load_items(path), args.show))
+        items = load_items(path)
+        results[path.stem] = report(path.stem, measure(items, args.show))
+        if args.model:
+            hints = diet_hints(args.model, items)
+            print(f"  with the model: referred {hints['model_referred']}, gentle check on "
+                  f"{hints['red_flag_items_with_check']} unreferred red flags, "
+                  f"{hints['other_items_with_check']} others")
+            results[path.stem]["model"] = hints
     args.out.mkdir(parents=True, exist_ok=True)
     name = "triage-" + "+".join(path.stem for path in sets) if args.sets else "triage-fresh"
     target = args.out / f"{name}.json"
