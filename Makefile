@@ -23,7 +23,7 @@ MODEL := models/runner.tar.gz
 
 -include mk/*.mk
 
-.PHONY: help install system-deps run shell test lint unit validate train test-stories e2e generate nlp check bench-nlu nlu-cv clean
+.PHONY: help install system-deps run shell test lint unit validate train test-stories e2e generate nlp check bench-nlu bench-triage nlu-cv clean
 
 help: ## Show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'

@@ -34,10 +34,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.knowledge_base import URGENCIES, KnowledgeBase, RedFlag, default_knowledge_base
 from bot.text import normalise, phrase_pattern
 
+# bot.text.phrase_pattern's whole-word guards, shared by a sign's combined phrase pattern.
+_PHRASE_START, _PHRASE_END = r"(?<![\w-])", r"(?![\w-])"
 # A sign just after one of these (same clause) is being denied, not reported.
 _NEGATIONS = frozenset({"no", "not", "without", "never", "nor", "zero", "nothing", "neither", "none"})
 _NEGATION_WINDOW = 3
@@ -137,10 +140,20 @@ def _counts(text: str, match: re.Match[str], flag: RedFlag) -> bool:
     return not (_PAST.search(whole_clause) and not _BACK_AGAIN.search(text))
 
 
+@lru_cache(maxsize=256)
+def _phrases_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
+    """All of a sign's phrases in one pattern (one scan of the text, not one per phrase)."""
+    if not phrases:
+        return None
+    bodies = [phrase_pattern(p).pattern.removeprefix(_PHRASE_START).removesuffix(_PHRASE_END)
+              for p in sorted(phrases, key=len, reverse=True)]
+    return re.compile(_PHRASE_START + "(?:" + "|".join(bodies) + ")" + _PHRASE_END)
+
+
 def _matches(flag: RedFlag, text: str) -> bool:
-    for phrase in flag.phrases:
-        if any(_counts(text, match, flag) for match in phrase_pattern(phrase).finditer(text)):
-            return True
+    phrases = _phrases_pattern(flag.phrases)
+    if phrases and any(_counts(text, match, flag) for match in phrases.finditer(text)):
+        return True
     return any(_counts(text, match, flag) for pattern in flag.patterns for match in pattern.finditer(text))
 
 
