@@ -108,6 +108,8 @@ class ActionAnswerTiming(AdviceAction):
 
 
 class ActionAnswerSleep(AdviceAction):
+    about_body = False
+
     def name(self) -> str:
         return "action_answer_sleep"
 
@@ -116,6 +118,8 @@ class ActionAnswerSleep(AdviceAction):
 
 
 class ActionAnswerStress(AdviceAction):
+    about_body = False
+
     def name(self) -> str:
         return "action_answer_stress"
 

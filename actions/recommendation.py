@@ -11,7 +11,7 @@ from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.advice_action import AdviceAction
-from actions.safety import GENERAL_REFERRAL
+from actions.safety import GENERAL_REFERRAL, referral_from_tracker
 from actions.tracker_adapter import (
     follow_up_context,
     is_fresh_user_turn,
@@ -93,6 +93,12 @@ def aside_reply(tracker: Tracker) -> Reply | None:
     if named:
         return answers.technique_reply(kb.techniques[named[0]], text, kb)
     return None
+
+
+def _referral_holds(tracker: Tracker) -> bool:
+    """A standing referral covers this: no questions, action_recommend explains why not yet."""
+    situation = situation_from_tracker(tracker)
+    return referral_from_tracker(tracker).holds(situation.body_parts, about_body="pain" in situation.concerns)
 
 
 class ActionRecommend(AdviceAction):
@@ -177,7 +183,7 @@ class ValidateRecommendationForm(FormValidationAction):
 
     async def required_slots(self, domain_slots: List[str], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[str]:
-        if _asks_again(tracker):
+        if _asks_again(tracker) or _referral_holds(tracker):
             return []
         if tracker.get_slot("concern") in ("sleep", "stress") and not tracker.get_slot("body_part"):
             return [s for s in domain_slots if s != "body_part"]

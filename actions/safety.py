@@ -1,4 +1,4 @@
-"""The medical referral for messages with warning signs."""
+"""The medical referral for messages with warning signs, and its memory across turns."""
 
 from __future__ import annotations
 
@@ -8,17 +8,46 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.tracker_adapter import latest_text, send
+from actions.tracker_adapter import latest_text, send, situation_from_tracker
 from bot.answers import referral_reply
+from bot.referral import Referral
 from bot.replies import Reply
-from bot.triage import assess
+from bot.triage import Triage, assess
 
-# NLU said red_flag but the phrases found nothing specific: still refer, gently.
+REFERRAL_SLOTS = ("referral_signs", "referral_areas", "referral_cleared")
+
+# NLU said red_flag (a button or payload) but the knowledge base's signs found nothing: still refer, gently.
 GENERAL_REFERRAL = Reply(
     "That sounds like something a doctor or physiotherapist should look at before any massage. "
     "If it's severe, getting worse, or you feel unwell, please get medical help today. "
     "I can only give general information, not a diagnosis."
 )
+
+
+def _list(value: Any) -> tuple[str, ...]:
+    if not value:
+        return ()
+    return tuple(str(v) for v in value) if isinstance(value, (list, tuple)) else (str(value),)
+
+
+def referral_from_tracker(tracker: Tracker) -> Referral:
+    return Referral(
+        _list(tracker.get_slot("referral_signs")),
+        _list(tracker.get_slot("referral_areas")),
+        bool(tracker.get_slot("referral_cleared")),
+    )
+
+
+def remember(tracker: Tracker, triage: Triage) -> List[Dict[str, Any]]:
+    """Slot events that add this message's signs (and the area they concern) to the referral."""
+    areas = sorted(situation_from_tracker(tracker).body_parts)
+    referral = referral_from_tracker(tracker).with_signs(triage.ids, areas)
+    return [
+        SlotSet("referral_signs", list(referral.signs)),
+        SlotSet("referral_areas", list(referral.areas)),
+        SlotSet("referral_cleared", None),
+        SlotSet("last_technique", None),
+    ]
 
 
 class ActionReferMedical(Action):
@@ -28,5 +57,8 @@ class ActionReferMedical(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         triage = assess(latest_text(tracker))
-        send(dispatcher, referral_reply(triage) if triage.is_red_flag else GENERAL_REFERRAL)
-        return [SlotSet("last_technique", None)]
+        if not triage.is_red_flag:
+            send(dispatcher, GENERAL_REFERRAL)
+            return [SlotSet("last_technique", None)]
+        send(dispatcher, referral_reply(triage))
+        return remember(tracker, triage)

@@ -169,7 +169,7 @@ def referral_reply(triage: Triage) -> Reply:
         raise ValueError("referral_reply needs at least one red flag")
     lines = [URGENCY_OPENERS[triage.urgency or "prompt"]]
     lines.extend(sentence(flag.advice) for flag in triage.flags[:2])
-    if "self_harm" in triage.ids:
+    if {"self_harm", "low_mood"} & set(triage.ids):
         lines.append("You don't have to carry this alone. I'm only a bot, but I'm still here if you want to talk.")
     else:
         lines.append("I can only give general information, not a diagnosis, and massage is not the right "

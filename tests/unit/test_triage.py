@@ -64,3 +64,133 @@ def test_has_words(text: str, expected: bool) -> None:
     from bot.text import has_words
 
     assert has_words(text) is expected
+
+
+# --- the fresh evaluation sets: regression floors (accuracy, not timing) ---------------------
+
+def _fresh(name: str) -> list[dict[str, object]]:
+    import yaml
+
+    from bot.knowledge_base import KNOWLEDGE_DIR
+
+    path = KNOWLEDGE_DIR.parent.parent / "tests" / "triage" / name
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+# Measured with `make bench-triage` when the floors were set: 79/83 referred, 0/93 false alarms.
+RECALL_FLOOR = 0.95
+FALSE_ALARM_CEILING = 0.0
+
+
+def test_recall_on_the_fresh_warning_signs_stays_above_the_floor(kb: KnowledgeBase) -> None:
+    items = _fresh("warning_signs.yml")
+    assert len(items) >= 60 and all(item["red_flag"] for item in items)
+    referred = sum(assess(str(item["text"]), kb).is_red_flag for item in items)
+    assert referred / len(items) >= RECALL_FLOOR, f"{referred}/{len(items)} referred"
+
+
+def test_false_alarms_on_the_fresh_ordinary_set_stay_under_the_ceiling(kb: KnowledgeBase) -> None:
+    items = _fresh("ordinary.yml")
+    assert len(items) >= 80 and not any(item.get("red_flag") for item in items)
+    alarms = sum(assess(str(item["text"]), kb).is_red_flag for item in items)
+    assert alarms / len(items) <= FALSE_ALARM_CEILING, f"{alarms}/{len(items)} false alarms"
+
+
+def test_the_fresh_set_covers_every_warning_sign_of_the_knowledge_base(kb: KnowledgeBase) -> None:
+    covered = {str(item["sign"]) for item in _fresh("warning_signs.yml")}
+    assert set(kb.red_flags) - {"energy_deficiency"} <= covered  # added after the set was written
+
+
+def test_every_red_flag_example_in_the_training_data_is_caught(kb: KnowledgeBase) -> None:
+    import re
+
+    import yaml
+
+    from bot.knowledge_base import KNOWLEDGE_DIR
+
+    data = yaml.safe_load((KNOWLEDGE_DIR.parent.parent / "data" / "nlu" / "red_flags.yml").read_text("utf-8"))
+    examples = [re.sub(r"\[([^\]]*)\](\([^)]*\)|\{[^}]*\})", r"\1", line[2:]).strip()
+                for block in data["nlu"] if block.get("intent") == "red_flag"
+                for line in block["examples"].splitlines() if line.startswith("- ")]
+    assert len(examples) >= 50
+    missed = [e for e in examples if not assess(e, kb).is_red_flag]
+    assert not missed, missed
+
+
+# --- context: what a match does not count for ------------------------------------------------
+
+@pytest.mark.parametrize("message", [
+    "went out at suicide pace and paid for it",          # slang
+    "coach had us doing suicides and my calves are toast",
+    "that last hill nearly gave me a heart attack",
+    "I could barely walk after the marathon, stairs are a joke",
+    "my friend heard a pop in his knee last week",       # someone else
+    "I had a stress fracture three years ago, fully healed now",  # over
+    "how do I know if it's a stress fracture?",          # a question about a sign
+    "no numbness or tingling, just tight",               # denied
+    "the doctor ruled out a stress fracture",
+    "a dull ache along the muscle, not on the bone",     # the match would cross a clause
+    "cupping left round bruises on my back",             # a treatment's after-effect
+    "my feet swell a bit on long runs in the heat",      # both feet, ordinary
+    "I get short of breath on the hills",                # hard effort
+    "feeling a bit down after a bad race",               # a low day is not low mood
+    "I don't see the point of easy runs",
+    "I feel numb after that DNF",
+])
+def test_context_keeps_ordinary_talk_quiet(kb: KnowledgeBase, message: str) -> None:
+    assert not assess(message, kb).is_red_flag, assess(message, kb).ids
+
+
+@pytest.mark.parametrize(("message", "flag"), [
+    ("I've been really low for weeks and don't see the point", "low_mood"),
+    ("I feel hopeless about everything", "low_mood"),
+    ("I can't go on like this, I don't want to be here", "self_harm"),
+    ("it went pop and now I can barely walk", "pop_sudden_pain"),
+    ("I had a stress fracture last year and the same spot hurts again", "bone_point_pain"),
+    ("I'm short of breath even sitting on the sofa", "chest_pain_breathless"),
+    ("my toes go numb on long runs", "numbness_tingling"),
+    ("suicidal thoughts since the injury", "self_harm"),
+])
+def test_paraphrases_and_recurrences_are_caught(kb: KnowledgeBase, message: str, flag: str) -> None:
+    assert flag in assess(message, kb).ids
+
+
+# --- remembered referrals (bot/referral.py) ----------------------------------------------------
+
+@pytest.mark.parametrize(("message", "cleared"), [
+    ("the physio cleared me", True),
+    ("doctor said it's fine", True),
+    ("my GP says it is nothing serious, just a strain", True),
+    ("the x-ray came back clear", True),
+    ("I've had it checked and it's all fine", True),
+    ("I'm seeing the physio tomorrow", False),
+    ("the doctor hasn't cleared me yet", False),
+    ("it's fine, I don't need a doctor", False),
+    ("can't I just get a sports massage on it instead?", False),
+])
+def test_says_cleared(message: str, cleared: bool) -> None:
+    from bot.referral import says_cleared
+
+    assert says_cleared(message) is cleared
+
+
+def test_a_referral_holds_for_its_area_until_cleared() -> None:
+    from bot.referral import Referral
+
+    foot = Referral().with_signs(["bone_point_pain"], ["foot"])
+    assert foot.holds([]) and foot.holds(["foot"])          # "it", or the foot by name
+    assert not foot.holds(["shoulder"])                      # another area
+    assert not foot.holds([], about_body=False)              # sleep or stress advice
+    assert not Referral(foot.signs, foot.areas, cleared=True).holds(["foot"])
+    whole = foot.with_signs(["low_mood"], [])                # no area: the whole person
+    assert whole.holds(["shoulder"]) and whole.holds([], about_body=False)
+
+
+def test_held_reply_explains_and_refers_again_without_a_technique(kb: KnowledgeBase) -> None:
+    from bot.referral import Referral, held_reply
+
+    text = held_reply(Referral(("bone_point_pain",), ("foot",)), kb).text.lower()
+    assert "stress fracture" in text and "physio" in text
+    assert not any(t in text for t in ("swedish", "deep tissue", "sports massage", "myofascial", "trigger point"))
+    mood = held_reply(Referral(("low_mood",), ()), kb).text.lower()
+    assert "gp" in mood and "crisis line" in mood

@@ -1,0 +1,115 @@
+"""A referral is remembered: no massage for what was referred until a professional has checked it.
+
+The state lives in three slots (domain.yml), read and written by the actions:
+  referral_signs    ids of the warning signs referred so far in the conversation
+  referral_areas    body-part ids those signs were about (empty: the whole person, e.g.
+                    chest pain or low mood, so every massage waits)
+  referral_cleared  set when the user says a professional has checked it
+A request about a referred area (or about "it", naming no other area) gets `held_reply`:
+a kind explanation and the referral again, never a recommendation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable
+
+from bot.knowledge_base import KnowledgeBase, default_knowledge_base
+from bot.replies import Reply, lower_first, sentence
+from bot.text import normalise
+
+MOOD_SIGNS = frozenset({"self_harm", "low_mood"})
+
+_PROFESSIONAL = (
+    r"(physio|physios|physiotherapist|physical therapist|pt|doctor|doctors|doc|gp|dr|consultant|specialist|"
+    r"surgeon|orthopaedic|orthopedic|ortho|podiatrist|osteopath|osteo|chiropractor|chiro|sports medicine|"
+    r"sports doctor|nurse|a&e|a and e|er|emergency room|hospital|urgent care|clinic|x-ray|xray|x ray|scan|"
+    r"mri|ultrasound|blood tests?|tests|counsellor|counselor|therapist|psychologist|psychiatrist)"
+)
+_CLEARANCE = (
+    r"(cleared|all clear|all-clear|go ahead|go-ahead|green light|signed me off|signed off|"
+    r"(said|says|told me|reckons|thinks) (that )?(it is |it was |i am |i was |i'm |it's |everything is )?"
+    r"(fine|ok|okay|all good|nothing serious|nothing to worry|just (a |some )?\w+|not (serious|broken|a fracture))|"
+    r"nothing (serious|broken|wrong|torn|to worry about)|ruled (it )?out|no (fracture|break|tear|clot|damage)|"
+    r"(fine|ok|okay|good|safe) to (run|massage|get|have|train|go)|can (have|get|book) (a )?massage|"
+    r"came back (clear|normal|fine|negative)|(was|were|is|are) (clear|normal|negative))"
+)
+_CLEARED = re.compile(
+    rf"\b{_PROFESSIONAL}\b.{{0,80}}\b{_CLEARANCE}\b|"
+    rf"\b{_CLEARANCE}\b.{{0,40}}\b(by|from) (my |the |a )?{_PROFESSIONAL}\b|"
+    r"\b(been|got it|had it|got myself|had myself) (checked|looked at|seen to|examined)\b.{0,60}"
+    r"\b(fine|ok|okay|all good|all clear|nothing serious|clear)\b"
+)
+_NOT_YET = re.compile(
+    r"\b(not|never|yet to|waiting|wait for|appointment|going to|gonna|will see|booked|book|tomorrow|next week|"
+    r"haven't|have not|has not|did not|if)\b[^.;!?]{0,25}\b(cleared|checked|go ahead|green light|fine|seen|see)\b"
+)
+
+
+@dataclass(frozen=True)
+class Referral:
+    signs: tuple[str, ...] = ()
+    areas: tuple[str, ...] = ()
+    cleared: bool = False
+
+    @property
+    def active(self) -> bool:
+        return bool(self.signs) and not self.cleared
+
+    def holds(self, named_areas: Iterable[str], about_body: bool = True) -> bool:
+        """Does the referral stand in the way of advice about `named_areas`?
+
+        `about_body` is False for advice that concerns no part of the body (sleep, stress):
+        it waits only when the referral was about the whole person.
+        """
+        if not self.active:
+            return False
+        named = set(named_areas)
+        if not self.areas:
+            return True
+        if named:
+            return bool(named & set(self.areas))
+        return about_body
+
+    def with_signs(self, signs: Iterable[str], areas: Iterable[str]) -> Referral:
+        """A new referral adds to what is still referred; no area means the whole person."""
+        base = self if self.active else Referral()
+        areas = tuple(areas)
+        whole_person = not areas or (base.active and not base.areas)
+        return Referral(
+            tuple(dict.fromkeys((*base.signs, *signs))),
+            () if whole_person else tuple(dict.fromkeys((*base.areas, *areas))),
+        )
+
+
+def says_cleared(message: str) -> bool:
+    """The user says a professional has checked it ("the physio cleared me", "doctor said it's fine")."""
+    text = normalise(message)
+    return bool(_CLEARED.search(text)) and not _NOT_YET.search(text)
+
+
+def held_reply(referral: Referral, kb: KnowledgeBase | None = None) -> Reply:
+    """Why not a massage yet, and the referral again."""
+    kb = kb or default_knowledge_base()
+    flags = [kb.red_flags[s] for s in referral.signs if s in kb.red_flags]
+    if not flags:
+        raise ValueError("held_reply needs a referral with a known warning sign")
+    if any(flag.id in MOOD_SIGNS for flag in flags):
+        mood = next(flag for flag in flags if flag.id in MOOD_SIGNS)
+        lines = [
+            "I'd rather not point you to a massage just yet. What you told me earlier matters more, "
+            "and a massage isn't the help it needs.",
+            sentence(mood.advice),
+            "You don't have to carry this alone. Once you've talked to someone, I'm happy to talk recovery.",
+        ]
+    else:
+        names = " and ".join(lower_first(flag.name) for flag in flags[:2])
+        lines = [
+            f"I'm sorry, I can't suggest a massage for that yet. Earlier you mentioned {names}, and massage "
+            "could hide or worsen something that needs proper care first.",
+            sentence(flags[0].advice),
+            "Once a doctor or physiotherapist has checked it, tell me (for example \"the physio cleared me\") "
+            "and I'll happily suggest a technique.",
+        ]
+    return Reply("\n".join(lines), (), tuple(dict.fromkeys(s for f in flags for s in f.sources)))

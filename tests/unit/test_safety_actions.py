@@ -1,0 +1,132 @@
+"""Triage in every dialogue state, through the real actions (rasa_sdk dispatcher + Tracker)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.questions import ActionAnswerSleep, ActionAnswerStress, ActionExplainTechnique
+from actions.recommendation import ActionRecommend, ValidateRecommendationForm
+from actions.safety import ActionReferMedical
+from nlu_components.red_flags import RedFlagOverride
+from tests.unit.test_actions import DOMAIN, entity, make_tracker, names_technique, run
+
+FOOT_REFERRAL = {"referral_signs": ["bone_point_pain"], "referral_areas": ["foot"], "body_part": "foot"}
+
+
+def slots_of(events: list[dict[str, Any]]) -> dict[str, Any]:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("answer", ["it's more of a chest pain actually", "I've felt low for weeks"])
+async def test_a_warning_sign_given_as_a_form_answer_wins_over_the_form(answer: str) -> None:
+    tracker = make_tracker(answer, "inform", slots={"requested_slot": "duration", "body_part": "calf"},
+                           active_loop="recommendation_form")
+    messages, events = await run(ActionRecommend(), tracker)
+    text = messages[0]["text"].lower()
+    assert "doctor" in text or "gp" in text or "emergency" in text, text
+    assert not names_technique(text)
+    assert slots_of(events)["referral_signs"]
+
+
+@pytest.mark.asyncio
+async def test_a_warning_sign_after_a_recommendation_is_referred_and_remembered() -> None:
+    tracker = make_tracker("now there's a sharp pain on one spot of my foot bone", "inform",
+                           entities=[entity("body_part", "foot", "foot", 34)],
+                           slots={"last_technique": "sports_massage", "body_part": "calf"})
+    messages, events = await run(ActionExplainTechnique(), tracker)
+    assert "stress fracture" in messages[0]["text"].lower()
+    slots = slots_of(events)
+    assert slots["referral_signs"] == ["bone_point_pain"] and slots["referral_areas"] == ["foot"]
+    assert slots["last_technique"] is None
+
+
+@pytest.mark.asyncio
+async def test_refer_medical_remembers_signs_and_the_area_from_the_form() -> None:
+    tracker = make_tracker("it's gone really swollen since yesterday", "red_flag", slots={"body_part": "ankle"})
+    _, events = await run(ActionReferMedical(), tracker)
+    assert slots_of(events)["referral_signs"] == ["swelling_bruising"]
+    assert slots_of(events)["referral_areas"] == ["ankle"]
+    assert slots_of(events)["referral_cleared"] is None
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(("action", "intent"), [(ActionRecommend(), "ask_recommendation"),
+                                                (ActionExplainTechnique(), "ask_technique")])
+async def test_a_massage_request_after_a_referral_gets_the_referral_again(action: Any, intent: str) -> None:
+    tracker = make_tracker("can't I just get a sports massage on it instead?", intent,
+                           entities=[entity("technique", "sports massage", "sports massage", 16)], slots=FOOT_REFERRAL)
+    messages, events = await run(action, tracker)
+    text = messages[0]["text"].lower()
+    assert "can't suggest a massage" in text and "stress fracture" in text and "physio" in text, text
+    assert not names_technique(text)
+    assert events == []
+
+
+@pytest.mark.asyncio
+async def test_the_form_asks_nothing_while_a_referral_holds_for_that_area() -> None:
+    tracker = make_tracker("can I get a massage for it?", "ask_recommendation", slots=FOOT_REFERRAL,
+                           active_loop="recommendation_form")
+    form = ValidateRecommendationForm()
+    slots = await form.required_slots(["body_part", "duration", "timing"], CollectingDispatcher(), tracker, DOMAIN)
+    assert slots == []
+
+
+@pytest.mark.asyncio
+async def test_another_area_or_a_clearance_gets_a_recommendation() -> None:
+    other = make_tracker("what about my tight shoulders?", "report_pain",
+                         entities=[entity("body_part", "shoulder", "shoulders", 19)], slots=FOOT_REFERRAL)
+    messages, _ = await run(ActionRecommend(), other)
+    assert names_technique(messages[0]["text"]), messages[0]["text"]
+    cleared = make_tracker("the physio cleared me, can I get a massage on it now?", "ask_recommendation",
+                           slots={**FOOT_REFERRAL, "referral_cleared": "yes", "duration": "chronic", "timing": "none"})
+    messages, _ = await run(ActionRecommend(), cleared)
+    assert names_technique(messages[0]["text"]), messages[0]["text"]
+
+
+@pytest.mark.asyncio
+async def test_sleep_advice_waits_only_for_a_whole_person_referral() -> None:
+    foot = make_tracker("I can't sleep well lately", "ask_sleep", slots=FOOT_REFERRAL)
+    messages, _ = await run(ActionAnswerSleep(), foot)
+    assert "can't suggest a massage" not in messages[0]["text"].lower()
+    low = make_tracker("would a massage help me relax?", "ask_stress",
+                       slots={"referral_signs": ["low_mood"], "referral_areas": []})
+    messages, _ = await run(ActionAnswerStress(), low)
+    text = messages[0]["text"].lower()
+    assert "gp" in text and not names_technique(text), text
+
+
+@pytest.mark.asyncio
+async def test_diet_leaning_to_red_flag_without_a_sign_answers_with_a_gentle_check() -> None:
+    tracker = make_tracker("my nerves are shot before my first half", "ask_stress")
+    tracker.latest_message["intent_ranking"] = [{"name": "red_flag", "confidence": 0.6},
+                                                {"name": "ask_stress", "confidence": 0.3}]
+    messages, events = await run(ActionAnswerStress(), tracker)
+    text = messages[0]["text"].lower()
+    assert "one check" in text and "see a doctor" in text
+    assert "referral_signs" not in slots_of(events)
+
+
+def _parsed(text: str, ranking: list[tuple[str, float]]) -> Message:
+    intents = [{"name": n, "confidence": c} for n, c in ranking]
+    return Message(data={TEXT: text, INTENT: intents[0], INTENT_RANKING_KEY: intents})
+
+
+def test_the_nlu_component_lets_only_the_knowledge_base_refer() -> None:
+    component = RedFlagOverride({})
+    nerves = _parsed("my nerves are shot before my first half", [("red_flag", 0.6), ("ask_stress", 0.3)])
+    unsure = _parsed("flights to the race", [("red_flag", 0.7), ("ask_timing", 0.1)])
+    sign = _parsed("I heard a pop in my calf", [("report_pain", 0.9), ("red_flag", 0.1)])
+    cleared = _parsed("the physio cleared me", [("inform", 0.8), ("affirm", 0.2)])
+    component.process([nerves, unsure, sign, cleared])
+    assert nerves.get(INTENT)["name"] == "ask_stress"
+    assert nerves.get(INTENT_RANKING_KEY)[0]["name"] == "red_flag"  # kept for the gentle check
+    assert unsure.get(INTENT)["name"] == "nlu_fallback"
+    assert sign.get(INTENT) == {"name": "red_flag", "confidence": 1.0}
+    assert [e["entity"] for e in cleared.get(ENTITIES)] == ["referral_cleared"]
+    assert cleared.get(INTENT)["name"] == "inform"
