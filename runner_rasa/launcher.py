@@ -31,7 +31,7 @@ from typing import Mapping, MutableMapping, Sequence
 
 import yaml
 
-from runner_rasa import retention
+from runner_rasa import namespace_migration, retention
 from runner_rasa.retention import SQLITE_STORE
 
 logger = logging.getLogger(__name__)
@@ -88,8 +88,8 @@ def api_arguments(parsed: argparse.Namespace, env: Mapping[str, str], command: s
     return extra
 
 
-def sqlite_tracker_folder(endpoints: Path) -> Path | None:
-    """Folder of the SQLite tracker store configured in `endpoints`, if any."""
+def sqlite_tracker_db(endpoints: Path) -> Path | None:
+    """File of the SQLite tracker store configured in `endpoints`, if any."""
     try:
         config = yaml.safe_load(endpoints.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError):
@@ -101,7 +101,24 @@ def sqlite_tracker_folder(endpoints: Path) -> Path | None:
     rasa_sqlite = kind.lower() == "sql" and str(store.get("dialect", "sqlite")).lower() == "sqlite"
     if kind != SQLITE_STORE and (not rasa_sqlite or store.get("host")):
         return None
-    return Path(str(store.get("db", "rasa.db"))).parent
+    return Path(str(store.get("db", "rasa.db")))
+
+
+def sqlite_tracker_folder(endpoints: Path) -> Path | None:
+    """Folder of the SQLite tracker store configured in `endpoints`, if any."""
+    database = sqlite_tracker_db(endpoints)
+    return None if database is None else database.parent
+
+
+def migrate_conversation_ids(endpoints: Path) -> None:
+    """Conversations stored before the input guard move to per-channel ids, so their
+    users find them again (idempotent; a no-op on a new or migrated file)."""
+    database = sqlite_tracker_db(endpoints)
+    if database is None or not database.exists():
+        return
+    renamed = namespace_migration.migrate(database)
+    if renamed:
+        print(f"Moved {renamed} stored conversations to per-channel ids (<channel>:<id>).", file=sys.stderr)
 
 
 def server_environment(env: MutableMapping[str, str], api_enabled: bool) -> None:
@@ -125,6 +142,7 @@ def prepare(argv: list[str], env: MutableMapping[str, str]) -> list[str]:
     folder = sqlite_tracker_folder(endpoints)
     if folder is not None:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    migrate_conversation_ids(endpoints)
     purge_old_conversations(endpoints, env)
     return argv
 

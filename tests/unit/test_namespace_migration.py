@@ -36,3 +36,20 @@ def test_conversations_are_renamed_once_by_their_channel(tmp_path: Path) -> None
     assert keys == {"telegram:12345", "rest:ada", "socketio:abc123", "silent"}
     tracker = asyncio.run(new.retrieve("telegram:12345"))
     assert tracker is not None and tracker.latest_message.text == "hi"
+
+
+def test_the_launcher_migrates_the_configured_store_before_rasa_starts(tmp_path: Path) -> None:
+    from runner_rasa.launcher import SQLITE_STORE, prepare
+
+    database = tmp_path / "state" / "conversations.db"
+    database.parent.mkdir()
+    old = store(database)
+    events = [ActionExecuted("action_listen"), UserUttered("hi", input_channel="telegram")]
+    asyncio.run(old.save(DialogueStateTracker.from_events("12345", events)))
+    old.engine.dispose()
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text(f"tracker_store:\n  type: {SQLITE_STORE}\n  db: {database}\n", encoding="utf-8")
+
+    prepare(["run", "--endpoints", str(endpoints)], {})
+
+    assert set(asyncio.run(store(database).keys())) == {"telegram:12345"}
