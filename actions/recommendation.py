@@ -5,17 +5,24 @@ from __future__ import annotations
 from typing import Any, Dict, List
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ActionExecutionRejected, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.advice_action import AdviceAction
 from actions.safety import referral_from_tracker
-from actions.tracker_adapter import latest_entities, latest_intent, situation_from_tracker, turn_number
+from actions.tracker_adapter import (
+    latest_entities,
+    latest_intent,
+    latest_text,
+    situation_from_tracker,
+    turn_number,
+)
 from bot.answers import alternatives_reply, concerns_reply, need_more_reply, why_reply
 from bot.recommender import recommend
 from bot.replies import Reply
+from bot.triage import assess
 from bot.vocabulary import resolve
 
 ENTITIES = ("body_part", "symptom", "duration", "timing", "experience")
@@ -70,6 +77,14 @@ class ValidateRecommendationForm(FormValidationAction):
 
     def name(self) -> str:
         return "validate_recommendation_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[Dict[str, Any]]:
+        # A warning sign wins over the form, even when the message also fills a slot
+        # ("I've felt low for weeks" gives a duration): reject, so the red-flag rule runs.
+        if assess(latest_text(tracker)).is_red_flag:
+            return [ActionExecutionRejected("recommendation_form")]
+        return await super().run(dispatcher, tracker, domain)
 
     async def required_slots(self, domain_slots: List[str], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[str]:
