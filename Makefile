@@ -101,7 +101,7 @@ lint: $(STAMP) ## ruff
 check: $(STAMP) ## Validate the knowledge base and generated files
 	@$(PY) -m bot check
 
-unit: $(STAMP) $(EMBEDDINGS) ## pytest for bot/ and actions/ (no model needed)
+unit: $(STAMP) $(EMBEDDINGS) $(NLP_STAMP) ## pytest for bot/ and actions/ (no model needed)
 	@$(PY) -m pytest -q tests/unit
 
 validate: $(NLP_STAMP) $(SYNONYMS) ## rasa data validate

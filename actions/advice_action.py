@@ -9,7 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.safety import referral_from_tracker, remember
-from actions.tracker_adapter import latest_entities, latest_text, send, situation_from_tracker
+from actions.tracker_adapter import latest_text, send, situation_from_tracker
 from bot.answers import referral_reply
 from bot.referral import held_reply
 from bot.replies import Reply
@@ -56,10 +56,9 @@ class AdviceAction(Action, ABC):
             send(dispatcher, referral_reply(triage))
             return remember(tracker, triage)
         referral = referral_from_tracker(tracker)
-        # Body advice is about the area in play (named now, or from the slot: "it");
-        # sleep and stress advice only about an area named in this message.
-        areas = situation_from_tracker(tracker).body_parts if self.about_body else latest_entities(tracker, "body_part")
-        if referral.holds(areas, self.about_body):
+        # The area in play (named now, or from the slot: "it"): even sleep or stress advice
+        # would suggest a massage for it.
+        if referral.holds(situation_from_tracker(tracker).body_parts, self.about_body):
             send(dispatcher, held_reply(referral))
             return []
         reply = self.answer(tracker)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, List
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ActionExecutionRejected, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
@@ -149,9 +149,11 @@ class ValidateRecommendationForm(FormValidationAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[Dict[str, Any]]:
+        # A warning sign wins over the form, even when the message also fills a slot
+        # ("I've felt low for weeks" gives a duration): reject, so the red-flag rule runs.
+        if _is_red_flag(tracker):
+            return [ActionExecutionRejected("recommendation_form")]
         fresh = is_fresh_user_turn(tracker)
-        if fresh and _is_red_flag(tracker):
-            return [SlotSet(REQUESTED_SLOT, None)]
         requested = tracker.get_slot(REQUESTED_SLOT)
         events = await super().run(dispatcher, tracker, domain)
         intent = latest_intent(tracker)

@@ -69,6 +69,16 @@ async def test_a_massage_request_after_a_referral_gets_the_referral_again(action
 
 
 @pytest.mark.asyncio
+async def test_a_form_answer_with_a_warning_sign_is_rejected_so_the_red_flag_rule_runs() -> None:
+    from rasa_sdk.events import ActionExecutionRejected
+
+    tracker = make_tracker("I've felt low for weeks", "red_flag", slots={"requested_slot": "body_part"},
+                           active_loop="recommendation_form")
+    events = await ValidateRecommendationForm().run(CollectingDispatcher(), tracker, DOMAIN)
+    assert events == [ActionExecutionRejected("recommendation_form")]
+
+
+@pytest.mark.asyncio
 async def test_the_form_asks_nothing_while_a_referral_holds_for_that_area() -> None:
     tracker = make_tracker("can I get a massage for it?", "ask_recommendation", slots=FOOT_REFERRAL,
                            active_loop="recommendation_form")
@@ -91,9 +101,13 @@ async def test_another_area_or_a_clearance_gets_a_recommendation() -> None:
 
 @pytest.mark.asyncio
 async def test_sleep_advice_waits_only_for_a_whole_person_referral() -> None:
-    foot = make_tracker("I can't sleep well lately", "ask_sleep", slots=FOOT_REFERRAL)
+    foot = make_tracker("I can't sleep well lately", "ask_sleep", slots={**FOOT_REFERRAL, "body_part": None})
     messages, _ = await run(ActionAnswerSleep(), foot)
     assert "can't suggest a massage" not in messages[0]["text"].lower()
+    # With the referred foot still in play, the sleep answer would suggest a massage for it: held.
+    messages, _ = await run(ActionAnswerSleep(), make_tracker("I can't sleep well lately", "ask_sleep",
+                                                              slots=FOOT_REFERRAL))
+    assert "can't suggest a massage" in messages[0]["text"].lower()
     low = make_tracker("would a massage help me relax?", "ask_stress",
                        slots={"referral_signs": ["low_mood"], "referral_areas": []})
     messages, _ = await run(ActionAnswerStress(), low)
