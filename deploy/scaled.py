@@ -33,19 +33,17 @@ import os
 import pwd
 import secrets
 import shutil
-import signal
 import socket
 import string
 import subprocess
 import sys
 from pathlib import Path
-from types import FrameType
 from typing import Sequence
 
 import yaml
 
-from launch import services
-from launch.supervisor import DEFAULT_POLICY, GaveUpError, RestartPolicy, Service, Supervisor, free_port
+from launch import foreground, services
+from launch.supervisor import DEFAULT_POLICY, RestartPolicy, Service, Supervisor, free_port
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_STATE = services.PROJECT_DIR / "build" / "scaled"
@@ -330,10 +328,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if not MODEL.exists():
@@ -342,28 +336,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     from launch.run import configure_logging
 
     configure_logging()
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    foreground.stop_on_sigterm()
     deployment = ScaledDeployment(args.instances, port=args.port, state_dir=args.state_dir,
                                   action_servers=args.action_servers)
     print(f"Starting PostgreSQL, Redis, {args.action_servers} action server(s), {args.instances} Rasa instances, "
           f"the web page and nginx (logs in {deployment.logs}); the instances take about a minute...", flush=True)
-    try:
-        deployment.start(progress=True)
+    def ready() -> None:
         print(f"\nScaled assistant ready at {deployment.url} (web page: {deployment.url}/). A service that crashes "
               "is restarted. Ctrl-C stops everything.", flush=True)
-        deployment.supervise()
-        return 0
-    except GaveUpError as error:
-        print(f"\nStopping everything: {error}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("\nStopping...")
-        return 0
-    finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        deployment.stop()
-        print("Stopped.")
+
+    return foreground.serve(lambda: deployment.start(progress=True), ready, deployment.supervise, deployment.stop)
 
 
 if __name__ == "__main__":

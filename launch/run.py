@@ -15,14 +15,12 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
-from types import FrameType
 
-from launch import services
-from launch.supervisor import DEFAULT_POLICY, GaveUpError, RestartPolicy, Supervisor
+from launch import foreground, services
+from launch.supervisor import DEFAULT_POLICY, RestartPolicy, Supervisor
 
 TELEGRAM_VARS = ("TELEGRAM_TOKEN", "TELEGRAM_BOT_USERNAME", "TELEGRAM_WEBHOOK_URL",
                  "TELEGRAM_API_BASE_URL", "TELEGRAM_SECRET_TOKEN")
@@ -81,10 +79,6 @@ def telegram_env() -> dict[str, str]:
     return {name: os.environ.get(name, "") for name in TELEGRAM_VARS}
 
 
-def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
 def configure_logging() -> None:
     """Supervisor events (starts, crashes, restarts) on stderr with a time stamp."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -97,7 +91,7 @@ def run(policy: RestartPolicy = DEFAULT_POLICY) -> int:
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    foreground.stop_on_sigterm()
     rasa_port, action_port, web_port = _port("RASA_PORT", 5005), _port("ACTION_PORT", 5055), _port("WEB_PORT", 8080)
     logs = log_dir()
     creds, telegram_status = credentials(logs)
@@ -112,30 +106,17 @@ def run(policy: RestartPolicy = DEFAULT_POLICY) -> int:
     ]
     supervisor = Supervisor(policy)
     print(f"Starting (logs in {logs}); the model takes ~30 s to load.", flush=True)
-    try:
-        supervisor.launch(stack, timeout=services.START_TIMEOUT, progress=True)
+
+    def ready() -> None:
         print("\nThe assistant is ready:")
         print(f"  Web chat: http://localhost:{web_port}")
         print(f"  REST:     curl -s -XPOST http://localhost:{rasa_port}/webhooks/rest/webhook "
               "-d '{\"sender\": \"me\", \"message\": \"my calves are tight\"}'")
         print(f"  {telegram_status}")
         print("A service that crashes is restarted. Press Ctrl-C to stop.", flush=True)
-        supervisor.watch()
-        return 0
-    except GaveUpError as error:
-        print(f"\nStopping everything: {error}", file=sys.stderr)
-        return 1
-    except (RuntimeError, TimeoutError) as error:
-        print(f"\nCould not start: {error}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("\nStopping...")
-        return 0
-    finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        supervisor.stop()
-        print("Stopped.", flush=True)
+
+    return foreground.serve(lambda: supervisor.launch(stack, timeout=services.START_TIMEOUT, progress=True),
+                            ready, supervisor.watch, supervisor.stop)
 
 
 def shell() -> int:
