@@ -38,9 +38,10 @@ from bench.real_scoring import (
     next_answer,
     report,
 )
-from bot import stack
 from bot.knowledge_base import default_knowledge_base
 from bot.text import phrase_pattern
+from launch import services as stack
+from launch.supervisor import Supervisor, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "results"
@@ -201,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     token = secrets.token_urlsafe(16)
     with tempfile.TemporaryDirectory(prefix="bench-real-") as tmp:
         work = Path(tmp)
-        action_port, rasa_port = stack.free_port(), stack.free_port()
+        action_port, rasa_port = free_port(), free_port()
         endpoints = stack.endpoints_file(action_port, work, base=ROOT / "endpoints.yml")
         config = yaml.safe_load(endpoints.read_text(encoding="utf-8"))
         config.pop("tracker_store", None)  # in memory: nothing written to the project's store
@@ -212,10 +213,9 @@ def main(argv: list[str] | None = None) -> int:
                     stack.rasa_server(rasa_port, model=args.model, endpoints=endpoints, credentials=credentials,
                                       log_path=work / "rasa.log", api_token=token)]
         print(f"Starting the action server and Rasa ({args.model.name}) on loopback...", flush=True)
+        supervisor = Supervisor(policy=None)  # a crash fails the run instead of hiding in it
         try:
-            for service in services:
-                service.start()
-            stack.wait_healthy(services, timeout=args.start_timeout)
+            supervisor.launch(services, timeout=args.start_timeout)
             assistant = Assistant(f"http://127.0.0.1:{rasa_port}", token)
             assistant.wait_for_model(args.start_timeout)
             run_id = secrets.token_hex(4)
@@ -227,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"  {number}/{len(items)} messages", flush=True)
             seconds = time.monotonic() - started
         finally:
-            stack.stop_all(services)
+            supervisor.stop()
     result = report(outcomes, found, args.turns)
     # The walk goes one turn further, so the figure a turn later is known too (forms that ask
     # three questions answer on the fourth turn).

@@ -28,7 +28,7 @@ import pytest
 import yaml
 from rasa.shared.nlu.training_data.loading import load_data
 
-from bot import stack as bot_stack
+from launch import services as launch_services
 from runner_rasa.launcher import SQLITE_STORE
 from tests.e2e.servers import ARTIFACTS, ROOT, Server, free_port, rasa_env, start, start_action_server, wait_until_up
 
@@ -89,7 +89,7 @@ def review(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Review]:
     (folder / "credentials.yml").write_text("channels.rest.RestInput:\n")
     shutil.copy(ROOT / "data" / "nlu" / "reviewed.yml", folder / "reviewed.yml")
     actions = start_action_server(ROOT, action_port)
-    cmd = [*bot_stack.rasa_command(), "run", "-m", "models", "-i", "127.0.0.1", "--port", str(rasa_port),
+    cmd = [*launch_services.rasa_command(), "run", "-m", "models", "-i", "127.0.0.1", "--port", str(rasa_port),
            "--credentials", str(folder / "credentials.yml"), "--endpoints", str(folder / "endpoints.yml")]
     rasa = start("rasa-review", cmd, ROOT, rasa_env(ROOT), f"http://127.0.0.1:{rasa_port}")
     try:
