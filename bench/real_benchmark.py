@@ -37,6 +37,7 @@ from bench.real_scoring import (
     needs_more_turns,
     next_answer,
     report,
+    report_summary,
 )
 from bot.knowledge_base import default_knowledge_base
 from bot.text import phrase_pattern
@@ -242,6 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     (DETAILS / json_name(args.set)).write_text(json.dumps(details, indent=2) + "\n", encoding="utf-8")
     json_path, png_path = out_paths(args.set, args.out)
     args.out.mkdir(parents=True, exist_ok=True)
+    result["systems"] = report_summary(result)
     json_path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     plot(result, png_path, f"Real messages: {args.set.name}")
     print(table(result))

@@ -296,3 +296,11 @@ def report(outcomes: Sequence[Outcome], markers: Markers, limit: int = TURNS) ->
         "intents_by_class": {c: dict(Counter(str(o.intent) for o in outcomes if o.item.gold == c).most_common())
                              for c in CLASSES},
     }
+
+
+def report_summary(result: Mapping[str, Any]) -> dict[str, Any]:
+    """The intent figures in the shape `make report` reads from bench/results (as nlu.json),
+    so the usage report shows the real set before and after retraining too."""
+    kinds = result.get("first_reply_kinds") or {}
+    return {"pipeline": {"intents": {"macro_f1": result["macro_f1"], "accuracy": result["accuracy"],
+                                     "fallbacks": kinds.get("fallback")}}}

@@ -160,3 +160,12 @@ def test_report_counts_referrals_and_false_alarms(items: list[Item]) -> None:
     assert result["useful"]["judged"] == 4 and result["useful"]["share"] == 0.75
     assert result["confusion"][0][0] == 3  # pain row, pain column
     assert result["intents_by_class"]["pain"] == {"report_pain": 2, "red_flag": 1}
+
+
+def test_the_usage_report_reads_the_real_set_figures() -> None:
+    from bench.real_scoring import report_summary
+    from review.bench_history import _figures
+
+    result = {"macro_f1": 0.71, "accuracy": 0.7, "first_reply_kinds": {"fallback": 8}}
+    figures = _figures("real", 0.0, {"systems": report_summary(result)})
+    assert figures is not None and (figures.macro_f1, figures.accuracy, figures.fallbacks) == (0.71, 0.7, 8)
