@@ -18,12 +18,17 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from deploy.scaled import ScaledDeployment, missing_binaries
+from deploy.scaled import PG_PASSWORD_ENV, REDIS_PASSWORD_ENV, ScaledDeployment, missing_binaries
 from review.store import read_only_engine, store_url
 from tests.e2e.servers import ROOT, rasa_env
 
 RED_FLAG = "sudden chest pain and I can't catch my breath"
 NO_WORDS = "🙃🙃"
+
+
+def passwords(deployment: ScaledDeployment) -> dict[str, str]:
+    """The endpoints file names the passwords' variables, as Rasa reads it; a maintainer sets them too."""
+    return {PG_PASSWORD_ENV: deployment.pg_password, REDIS_PASSWORD_ENV: deployment.redis_password}
 
 
 @pytest.fixture(scope="module")
@@ -47,14 +52,16 @@ def test_the_inbox_reads_postgresql_from_the_deployments_endpoints(deployment: S
     endpoints = deployment.run_dir / "endpoints.yml"
     result = subprocess.run([sys.executable, "-m", "review", "list", "--endpoints", str(endpoints),
                              "--state", str(tmp_path / "state.json")], cwd=ROOT, capture_output=True, text=True,
-                            timeout=300, env=rasa_env(ROOT, {"PYTHONWARNINGS": "ignore"}))
+                            timeout=300, env=rasa_env(ROOT, {"PYTHONWARNINGS": "ignore", **passwords(deployment)}))
     assert result.returncode == 0, result.stderr[-3000:]
     records = {r["text"]: r for r in map(json.loads, result.stdout.splitlines())}
     assert records[RED_FLAG]["reason"] == "red_flag" and records[NO_WORDS]["reason"] == "fallback"
     assert "hello" not in records and "scaled-" not in result.stdout
 
 
-def test_its_postgresql_session_cannot_write(deployment: ScaledDeployment) -> None:
+def test_its_postgresql_session_cannot_write(deployment: ScaledDeployment, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in passwords(deployment).items():
+        monkeypatch.setenv(name, value)
     url = store_url(deployment.run_dir / "endpoints.yml")
     assert url.get_backend_name() == "postgresql"
     engine = read_only_engine(url)
