@@ -118,7 +118,7 @@ screenshot: $(MODEL) $(WEB_STAMP) ## Refresh docs/webchat.png from a real conver
 	@echo "docs/webchat.png refreshed; review it before committing."
 
 e2e: $(MODEL) ## End-to-end tests through the real servers (a skip fails under CI=true)
-	@$(PY) -m pytest -q -rs tests/e2e
+	@$(PY) -m pytest -q -rs --durations=15 tests/e2e
 
 test: ## Everything, from a clean clone (CI runs this)
 	@$(MAKE) --no-print-directory system-deps install

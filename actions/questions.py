@@ -44,6 +44,14 @@ def _is_pain_statement(tracker: Tracker) -> bool:
             and not assess(text).is_red_flag)
 
 
+def _as_pain_report(tracker: Tracker) -> List[Dict[str, Any]] | None:
+    """"My quads hurt" read as "will the massage hurt?", as off-topic or unsure: a pain
+    statement is a pain report, so the recommendation form takes it (else None)."""
+    if not _is_pain_statement(tracker):
+        return None
+    return [SlotSet("concern", "pain"), FollowupAction("recommendation_form")]
+
+
 class ActionExplainTechnique(AdviceAction):
     def name(self) -> str:
         return "action_explain_technique"
@@ -69,10 +77,7 @@ class ActionExplainTechnique(AdviceAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
-        if _is_pain_statement(tracker):
-            # "My quads hurt" read as "will the massage hurt?": it is a pain report.
-            return [SlotSet("concern", "pain"), FollowupAction("recommendation_form")]
-        return await super().run(dispatcher, tracker, domain)
+        return _as_pain_report(tracker) or await super().run(dispatcher, tracker, domain)
 
 
 class ActionCompareTechniques(AdviceAction):
@@ -95,7 +100,10 @@ class ActionAnswerBenefits(AdviceAction):
         return "action_answer_benefits"
 
     def answer(self, tracker: Tracker) -> Reply:
-        return _follow_up(tracker) or answers.benefits_reply(latest_text(tracker))
+        text = latest_text(tracker)
+        if answers.asks_which_massage(text):
+            return answers.concerns_reply(situation_from_tracker(tracker))
+        return _follow_up(tracker) or answers.benefits_reply(text)
 
 
 class ActionAnswerTiming(AdviceAction):
@@ -144,6 +152,9 @@ class _FollowUpOrResponse(AdviceAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
+        pain_report = _as_pain_report(tracker)
+        if pain_report:
+            return pain_report
         if not assess(latest_text(tracker)).is_red_flag and self.contextual(tracker) is None:
             dispatcher.utter_message(response=self.fallback_response)
             return []
@@ -157,6 +168,11 @@ class ActionAnswerOutOfScope(_FollowUpOrResponse):
 
     def name(self) -> str:
         return "action_answer_out_of_scope"
+
+    def contextual(self, tracker: Tracker) -> Reply | None:
+        # "What should I wear to a massage?" is ours when the knowledge base has the topic.
+        text = latest_text(tracker)
+        return _follow_up(tracker) or (answers.question_reply(text) if answers.about_massage(text) else None)
 
 
 class ActionAnswerFallback(_FollowUpOrResponse):

@@ -28,7 +28,7 @@ from bot.answers import alternatives_reply, concerns_reply, need_more_reply, why
 from bot.knowledge_base import default_knowledge_base
 from bot.recommender import recommend
 from bot.replies import Reply
-from bot.spans import body_part_answer, duration_answer, duration_in_text, timing_answer, timing_in_text
+from bot.spans import body_part_answer, duration_answer, duration_in_statement, timing_answer, timing_in_text
 from bot.text import normalise
 from bot.triage import assess
 from bot.vocabulary import concerns_in, resolve
@@ -39,13 +39,13 @@ ASIDES_SLOT = "asides"
 LEFT_TO_RULES = frozenset({"red_flag", "stop", "goodbye", "thank", "bot_challenge", "out_of_scope", "greet",
                            "start"})
 # A reply to the form's question that says nothing we can read: ask again, kindly.
-NOT_CAUGHT = frozenset({"inform", "affirm", "deny", "report_pain", "ask_recommendation"})
+NOT_CAUGHT = frozenset({"inform", "affirm", "deny", "report_pain", "ask_recommendation", "nlu_fallback"})
 ANSWER_READERS: Dict[str, Callable[[str], str | None]] = {
     "body_part": body_part_answer, "duration": duration_answer, "timing": timing_answer,
 }
 # Read from any message, also when the form asks something else: only clear statements.
 STATEMENT_READERS: Dict[str, Callable[[str], str | None]] = {
-    "duration": duration_in_text, "timing": timing_in_text,
+    "duration": duration_in_statement, "timing": timing_in_text,
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot.knowledge_base import Fact, KnowledgeBase, Technique, Topic, default_knowledge_base
@@ -348,6 +349,23 @@ class Context:
 
 QUESTION_OPENERS = ("what", "how", "can", "could", "is", "are", "should", "does", "do", "will", "would", "why",
                     "when", "which", "where", "any", "and", "but", "so", "ok", "okay", "also")
+
+
+_WHICH_MASSAGE = re.compile(r"\b((what|which)( kind| type| sort| style)?( of)? massages?|"
+                            r"best (kind of |type of )?massages?|"
+                            r"massages? (would|will|should|could) (help|suit|work))\b")
+_ABOUT_MASSAGE = re.compile(r"\b(massages?|masseuse|masseur|massage therapist|therapist)\b")
+
+
+def asks_which_massage(text: str) -> bool:
+    """"What kind of massage would help me relax?": a request for a recommendation,
+    whatever intent the classifier gave it."""
+    return bool(_WHICH_MASSAGE.search(normalise(text)))
+
+
+def about_massage(text: str) -> bool:
+    """The message is about massage itself (so never off-topic for us)."""
+    return bool(_ABOUT_MASSAGE.search(normalise(text)))
 
 
 def is_question(text: str) -> bool:

@@ -29,11 +29,13 @@ _PROFESSIONAL = (
 )
 _CLEARANCE = (
     r"(cleared|all clear|all-clear|go ahead|go-ahead|green light|signed me off|signed off|"
-    r"(said|says|told me|reckons|thinks) (that )?(it is |it was |i am |i was |i'm |it's |everything is )?"
+    r"(said|says|told me|reckons|thinks) (that )?(it is |it was |i am |i was |i'm |it's |everything is |"
+    r"(a |sports )?(massage|running|rolling) (is|was) )?"
     r"(fine|ok|okay|all good|nothing serious|nothing to worry|just (a |some )?\w+|not (serious|broken|a fracture))|"
     r"nothing (serious|broken|wrong|torn|to worry about)|ruled (it )?out|no (fracture|break|tear|clot|damage)|"
     r"(fine|ok|okay|good|safe) to (run|massage|get|have|train|go)|can (have|get|book) (a )?massage|"
-    r"came back (clear|normal|fine|negative)|(was|were|is|are) (clear|normal|negative))"
+    r"came back (clear|normal|fine|negative)|(was|were|is|are) (clear|normal|negative)|"
+    r"(it's|it is|it was|its) (just|only) (a |an |some )?(mild |minor |small |slight |little )?\w+)"
 )
 _CLEARED = re.compile(
     rf"\b{_PROFESSIONAL}\b.{{0,80}}\b{_CLEARANCE}\b|"
@@ -43,7 +45,8 @@ _CLEARED = re.compile(
 )
 _NOT_YET = re.compile(
     r"\b(not|never|yet to|waiting|wait for|appointment|going to|gonna|will see|booked|book|tomorrow|next week|"
-    r"haven't|have not|has not|did not|if)\b[^.;!?]{0,25}\b(cleared|checked|go ahead|green light|fine|seen|see)\b"
+    r"haven't|have not|has not|did not|if|will|would|might|hope|hopefully)\b[^.;!?]{0,25}"
+    r"\b(cleared|checked|go ahead|green light|fine|seen|see|say|just)\b"
 )
 
 

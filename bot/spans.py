@@ -120,6 +120,12 @@ def duration_answer(text: str) -> str | None:
     return "unknown" if _UNSURE.search(text) else None
 
 
+def duration_in_statement(text: str) -> str | None:
+    """How long, stated or implied: sore since a race run days ago ('ran a marathon
+    yesterday and my legs are destroyed') is new."""
+    return duration_in_text(text) or ("new" if _RACED.search(text) else None)
+
+
 def timing_in_text(text: str) -> str | None:
     """A race or training phase stated in a sentence: 'a 10k in 5 days' -> race_week,
     'ran a marathon yesterday' -> post_race, 'no race' -> none; None when not said."""

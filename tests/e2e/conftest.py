@@ -1,9 +1,13 @@
-"""End-to-end tests must all run where it counts.
+"""End-to-end tests must all run where it counts; one shared stack for the public channels.
 
 A skipped end-to-end test (Chromium, PostgreSQL, nginx or Redis missing) is listed
 in build/e2e-skipped.txt, which `make test` reads so that it never reports
 "All checks passed" when something was not checked; under CI=true the skip itself
 is turned into a failure with its reason. Unit tests (tests/unit) may still skip.
+
+Rasa needs over a minute to start on 2 cores, so the modules that only talk to the
+public channels (REST and socket.io, no HTTP API token, no crash) share one stack,
+the `stack` fixture here; modules that restart, kill or reconfigure a server start their own.
 """
 
 from __future__ import annotations
@@ -11,11 +15,22 @@ from __future__ import annotations
 import os
 from collections.abc import Generator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+if TYPE_CHECKING:
+    from tests.e2e.servers import Stack
+
 SKIPPED_FILE = Path("build") / "e2e-skipped.txt"
+# The web page's two channels, as `make run` configures them (no Telegram, no API token).
+PUBLIC_CREDENTIALS = """\
+channels.rest.RestInput:
+channels.socketio.SocketIOInput:
+  user_message_evt: user_uttered
+  bot_message_evt: bot_uttered
+  session_persistence: true
+"""
 _skipped: list[str] = []
 
 
@@ -57,3 +72,13 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         path = skipped_file(session.config)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("\n".join(_skipped) + "\n", encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def stack() -> Generator[Stack, None, None]:
+    """Action server + Rasa (through the launcher) with REST and socket.io, for the whole run;
+    a module that needs its own defines a `stack` fixture of its own."""
+    from tests.e2e.servers import rasa_stack  # here: the CI-honesty test copies this file alone
+
+    with rasa_stack(PUBLIC_CREDENTIALS, launcher=True) as running:
+        yield running

@@ -156,8 +156,8 @@ def rasa_stack(
     actions.cwd = rasa.cwd = project
     with Supervisor(policy=None) as supervisor:
         try:
-            supervisor.launch([actions], timeout=services.START_TIMEOUT)
-            supervisor.launch([rasa], timeout=services.START_TIMEOUT)
+            # Rasa does not call the action server while it starts: start both at once.
+            supervisor.launch([actions, rasa], timeout=services.START_TIMEOUT)
         except (RuntimeError, TimeoutError) as error:
             raise RuntimeError(f"{error}\n{actions.log_tail()}\n{rasa.log_tail()}") from error
 

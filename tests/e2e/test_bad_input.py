@@ -1,8 +1,8 @@
 """Bad input through the REST channel (channels/rest.py): every request gets the bot's
 reply or a 4xx with a reason, the server stays up, other conversations carry on.
 
-One action server + Rasa server (through our launcher, as `make run` starts it) for
-the whole module.
+The action server + Rasa server (through our launcher, as `make run` starts it) are the
+run's shared public stack (conftest.py).
 """
 
 from __future__ import annotations
@@ -11,27 +11,19 @@ import itertools
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 
 from tests.e2e.bad_inputs import LONG_LIMIT, MESSAGES, BadMessage, check_refusal, check_replies, texts
-from tests.e2e.servers import Stack, rasa_stack
+from tests.e2e.servers import Stack
 
-CREDENTIALS = "channels.rest.RestInput:\n"
 WITNESS = "bad-input-witness"
 # The form's answers as the web page's buttons send them: independent of NLU changes.
 DURATION_NEW, NO_RACE = '/inform{"duration": "new"}', "/deny"
 JSON = "application/json"
 _witnesses = itertools.count()
-
-
-@pytest.fixture(scope="module")
-def stack() -> Iterator[Stack]:
-    with rasa_stack(CREDENTIALS, launcher=True) as running:
-        yield running
 
 
 def post(stack: Stack, body: bytes, content_type: str | None = JSON) -> tuple[int, Any]:

@@ -9,14 +9,13 @@ the form's question asked), never exact wording.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from tests.e2e.servers import Stack, rasa_stack
+from tests.e2e.servers import Stack
 from tests.e2e.test_rest import say
 
 CONVERSATIONS = Path(__file__).resolve().parents[1] / "conversations"
@@ -89,12 +88,6 @@ def check_turn(turn: dict[str, Any], reply: str) -> list[str]:
 CASES = load_conversations()
 
 
-@pytest.fixture(scope="module")
-def stack() -> Iterator[Stack]:
-    with rasa_stack("rest:\n") as running:
-        yield running
-
-
 def test_the_set_is_big_enough_and_well_formed() -> None:
     assert len(CASES) >= 45
     names = [c["name"] for c in CASES]
@@ -106,20 +99,9 @@ def test_the_set_is_big_enough_and_well_formed() -> None:
             assert "asks" not in turn or turn["asks"] in ASKS
 
 
-# Conversations that fail with the model trained at the end of session 4, each with what
-# goes wrong. Kept visible (not skipped) so a fix shows as XPASS; see the issue notes.
-KNOWN_FAILURES = {
-    "cleared by a physio, then a recommendation":
-        "the clearance ('a physio checked it, just a mild strain') is read as a new warning sign",
-    "what about before my race on Sunday, inside the form":
-        "sometimes the race question inside the form is not answered before the form asks again",
-    "deep tissue tomorrow the day after a marathon":
-        "the after-marathon advice is given, but the form's 'how long has it' question follows it",
-    "stress then what to wear":
-        "session logistics are now trained as out_of_scope, so 'what to wear' gets the redirect",
-    "nerves shot before my first half":
-        "no false alarm any more, but 'what kind of massage would help me relax?' names no technique",
-}
+# Conversations that fail with the trained model, each with what goes wrong. Kept visible
+# (not skipped) so a fix shows as XPASS; see the issue notes. Empty: every one passes.
+KNOWN_FAILURES: dict[str, str] = {}
 
 
 def _case(conversation: dict[str, Any]) -> Any:

@@ -4,27 +4,10 @@ and belongs to its own conversation. Latency is measured but not asserted here
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from bench.load import run_load
-from tests.e2e.servers import Stack, rasa_stack
+from tests.e2e.servers import Stack
 
-CREDENTIALS = """\
-channels.rest.RestInput:
-channels.socketio.SocketIOInput:
-  user_message_evt: user_uttered
-  bot_message_evt: bot_uttered
-  session_persistence: true
-"""
 CONVERSATIONS, TURNS = 8, 6
-
-
-@pytest.fixture(scope="module")
-def stack() -> Iterator[Stack]:
-    with rasa_stack(CREDENTIALS, launcher=True) as running:
-        yield running
 
 
 def test_no_reply_is_lost_or_misattributed(stack: Stack) -> None:

@@ -4,20 +4,13 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.e2e.servers import Stack, rasa_stack
+from tests.e2e.servers import Stack
 
 TECHNIQUES = ("swedish", "deep tissue", "sports massage", "myofascial release", "trigger point")
-
-
-@pytest.fixture(scope="module")
-def stack() -> Iterator[Stack]:
-    with rasa_stack("rest:\n") as running:
-        yield running
 
 
 def say(stack: Stack, sender: str, message: str) -> list[dict[str, Any]]:

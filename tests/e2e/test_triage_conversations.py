@@ -3,21 +3,13 @@ a warning sign inside the form, a massage request after a referral, and a cleara
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from tests.e2e.servers import Stack, rasa_stack
+from tests.e2e.servers import Stack
 from tests.e2e.test_rest import TECHNIQUES, say, text_of
 
 FORM_QUESTIONS = ("where do you feel it", "how long has it been", "race coming up")
 HELD = "can't suggest a massage"
-
-
-@pytest.fixture(scope="module")
-def stack() -> Iterator[Stack]:
-    with rasa_stack("rest:\n") as running:
-        yield running
 
 
 def names_technique(reply: str) -> bool:

@@ -299,9 +299,17 @@ async def test_a_warning_sign_inside_the_form_ends_it_without_a_question() -> No
 
 
 @pytest.mark.asyncio
-async def test_an_unreadable_answer_gets_a_kind_word_and_the_question_again() -> None:
-    messages, events = await run(ValidateRecommendationForm(), in_form("hmm well", "inform", "duration"))
+@pytest.mark.parametrize("intent", ["inform", "nlu_fallback"])
+async def test_an_unreadable_answer_gets_a_kind_word_and_the_question_again(intent: str) -> None:
+    messages, events = await run(ValidateRecommendationForm(), in_form("hmm well", intent, "duration"))
     assert "didn't catch" in messages[0]["text"] and slot_sets(events).get("asides") == 1
+
+
+@pytest.mark.asyncio
+async def test_a_race_question_the_nlu_could_not_place_is_answered_inside_the_form() -> None:
+    tracker = in_form("and what about before my race on saturday?", "nlu_fallback", "duration")
+    messages, events = await run(ValidateRecommendationForm(), tracker)
+    assert "race" in messages[0]["text"].lower() and "duration" not in slot_sets(events)
 
 
 @pytest.mark.asyncio
@@ -347,12 +355,29 @@ async def test_low_confidence_follow_up_is_answered_from_context() -> None:
 
 
 @pytest.mark.asyncio
-async def test_low_confidence_concern_gets_a_recommendation_and_remembers_the_race() -> None:
-    tracker = make_tracker("ran a marathon yesterday and my legs are destroyed", "nlu_fallback",
-                           [entity("body_part", "legs", "legs", 35)])
+async def test_low_confidence_concern_question_gets_a_recommendation_and_remembers_the_race() -> None:
+    tracker = make_tracker("ran a marathon yesterday, what would help my legs?", "nlu_fallback",
+                           [entity("body_part", "legs", "legs", 44)])
     messages, events = await run(ActionAnswerFallback(), tracker)
     assert names_technique(messages[0]["text"])
     assert slot_sets(events).get("timing") == "post_race"
+
+
+FORM_STARTS = {"event": "followup", "timestamp": None, "name": "recommendation_form"}
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(("action", "text", "intent", "part"), [
+    (ActionAnswerFallback(), "my quads hurt", "nlu_fallback", "quads"),
+    (ActionAnswerFallback(), "ran a marathon yesterday and my legs are destroyed", "nlu_fallback", "legs"),
+    (ActionAnswerOutOfScope(), "left hamstring is being a pain this week", "out_of_scope", "hamstring"),
+    (ActionExplainTechnique(), "my quads hurt", "ask_technique", "quads"),
+])
+async def test_a_pain_statement_read_as_something_else_starts_the_form(action: Any, text: str, intent: str,
+                                                                       part: str) -> None:
+    tracker = make_tracker(text, intent, [entity("body_part", part, part, text.index(part))])
+    messages, events = await run(action, tracker)
+    assert not messages and events[-1] == FORM_STARTS and slot_sets(events)["concern"] == "pain"
 
 
 @pytest.mark.asyncio
@@ -378,11 +403,31 @@ async def test_off_topic_with_a_warning_sign_is_a_referral() -> None:
 
 
 @pytest.mark.asyncio
-async def test_a_pain_statement_read_as_a_technique_question_starts_the_form() -> None:
-    tracker = make_tracker("my quads hurt", "ask_technique", [entity("body_part", "quads", "quads", 3)])
-    messages, events = await run(ActionExplainTechnique(), tracker)
-    assert not messages
-    assert events[-1] == {"event": "followup", "timestamp": None, "name": "recommendation_form"}
+async def test_a_question_about_pain_from_massage_is_answered() -> None:
     question = make_tracker("will it hurt on my quads?", "ask_technique", [entity("body_part", "quads", "quads", 17)])
     messages, _ = await run(ActionExplainTechnique(), question)
     assert "hurt" in messages[0]["text"].lower()
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(("text", "slots"), [
+    ("what kind of massage would help me relax?", {"concern": "stress"}),
+    ("which massage is best for tired legs?", {}),
+])
+async def test_which_massage_read_as_a_benefits_question_gets_a_recommendation(text: str,
+                                                                               slots: dict[str, Any]) -> None:
+    messages, _ = await run(ActionAnswerBenefits(), make_tracker(text, "ask_benefits", [], slots))
+    assert names_technique(messages[0]["text"]), messages
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(("text", "expected"), [
+    ("what should I wear to a massage?", "What to wear"),
+    ("what should I wear for my first marathon?", None),
+])
+async def test_a_massage_topic_read_as_off_topic_is_answered(text: str, expected: str | None) -> None:
+    messages, _ = await run(ActionAnswerOutOfScope(), make_tracker(text, "out_of_scope"))
+    if expected:
+        assert messages[0]["text"].startswith(expected), messages
+    else:
+        assert messages[0]["response"] == "utter_out_of_scope"

@@ -6,7 +6,14 @@ import pytest
 
 from bot.knowledge_base import KnowledgeBase
 from bot.nlp_pipeline import build_pipeline
-from bot.spans import body_part_answer, duration_answer, duration_in_text, timing_answer, timing_in_text
+from bot.spans import (
+    body_part_answer,
+    duration_answer,
+    duration_in_statement,
+    duration_in_text,
+    timing_answer,
+    timing_in_text,
+)
 from bot.text import normalise
 from bot.vocabulary import resolve
 
@@ -95,3 +102,16 @@ def test_unsure_answers_skip_the_question() -> None:
 )
 def test_duration_in_text(text: str, expected: str | None) -> None:
     assert duration_in_text(normalise(text)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("did a half marathon on sunday and my calves are wrecked", "new"),  # sore since the race
+        ("raced a 10k last weekend, my knee has hurt for 3 months", "chronic"),  # said outright wins
+        ("my hamstrings are tight", None),
+        ("marathon in 3 weeks and my quads are sore", None),  # a race ahead says nothing of how long
+    ],
+)
+def test_duration_in_statement(text: str, expected: str | None) -> None:
+    assert duration_in_statement(normalise(text)) == expected
