@@ -31,12 +31,17 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.pipeline import Pipeline
 
-from nlu_components.ngram_model import DEFAULT_C, fit_ngram_model, ngram_probabilities, scorer_for
+from nlu_components.ngram_model import (
+    DEFAULT_C,
+    fit_ngram_model,
+    load_ngram_model,
+    ngram_probabilities,
+    save_ngram_model,
+    scorer_for,
+)
 
 logger = logging.getLogger(__name__)
 
-# skops refuses to load types it does not know; this is the one our model holds.
-TRUSTED_TYPES = ["scipy.sparse._csr.csr_matrix"]
 RANKING_LENGTH = 10
 # Each model's own top intent, kept in the parse data for the review inbox (review/):
 # when they disagree, the message is worth a maintainer's look.
@@ -97,19 +102,16 @@ class IntentEnsemble(GraphComponent):
         return self._resource
 
     def persist(self) -> None:
-        import skops.io as sio
-
+        assert self.model is not None
         with self._model_storage.write_to(self._resource) as folder:
-            sio.dump(self.model, folder / "ngram_model.skops")
+            save_ngram_model(self.model, folder)
 
     @classmethod
     def load(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
              execution_context: ExecutionContext, **kwargs: Any) -> IntentEnsemble:
-        import skops.io as sio
-
         try:
             with model_storage.read_from(resource) as folder:
-                model = sio.load(folder / "ngram_model.skops", trusted=TRUSTED_TYPES)
+                model = load_ngram_model(folder)
         except ValueError:
             # Nothing persisted (too few intents at training time).
             return cls(config, model_storage, resource)

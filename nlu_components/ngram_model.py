@@ -9,8 +9,10 @@ the n-gram features, times `dense_weight`, so words the data never had still cou
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
@@ -19,6 +21,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline, make_union
 
 DEFAULT_C = 10.0
+# The vectorizer settings `ngram_intent_model` varies; everything else is scikit-learn's default.
+VECTORIZER_SETTINGS = ("analyzer", "ngram_range", "sublinear_tf")
+MODEL_FILE, ARRAYS_FILE = "ngram_model.json", "ngram_model.npz"
 
 
 def ngram_intent_model(c: float = DEFAULT_C) -> Pipeline:
@@ -123,3 +128,35 @@ def ngram_probabilities(model: Pipeline, texts: list[str], dense: np.ndarray | N
     else:
         rows = model.predict_proba(texts)
     return [dict(zip(classes, map(float, row), strict=True)) for row in rows]
+
+
+def save_ngram_model(model: Pipeline, folder: Path) -> None:
+    """Writes the fitted model as JSON (settings, vocabularies, classes) and NumPy arrays.
+
+    Plain data, never pickles: loading runs no code from the file. (skops did the same,
+    but importing it scans every scikit-learn estimator: 20 s of the server's start.)"""
+    union, classifier = model.steps[0][1], model.steps[-1][1]
+    vectorizers = [{"settings": {k: v.get_params()[k] for k in VECTORIZER_SETTINGS},
+                    "vocabulary": {gram: int(i) for gram, i in v.vocabulary_.items()}}
+                   for _, v in union.transformer_list]
+    meta = {"C": float(classifier.C), "classes": [str(c) for c in classifier.classes_], "vectorizers": vectorizers}
+    (folder / MODEL_FILE).write_text(json.dumps(meta), encoding="utf-8")
+    idf = {f"idf{i}": v.idf_ for i, (_, v) in enumerate(union.transformer_list)}
+    np.savez(folder / ARRAYS_FILE, coef=classifier.coef_, intercept=classifier.intercept_, **idf)
+
+
+def load_ngram_model(folder: Path) -> Pipeline:
+    """The model `save_ngram_model` wrote; FileNotFoundError when there is none."""
+    meta = json.loads((folder / MODEL_FILE).read_text(encoding="utf-8"))
+    with np.load(folder / ARRAYS_FILE, allow_pickle=False) as arrays:
+        model = ngram_intent_model(float(meta["C"]))
+        union, classifier = model.steps[0][1], model.steps[-1][1]
+        for i, ((_, vectorizer), saved) in enumerate(zip(union.transformer_list, meta["vectorizers"], strict=True)):
+            settings = saved["settings"]
+            vectorizer.set_params(**{**settings, "ngram_range": tuple(settings["ngram_range"])})
+            vectorizer.vocabulary_ = saved["vocabulary"]
+            vectorizer.idf_ = arrays[f"idf{i}"]
+        classifier.classes_ = np.array(meta["classes"])
+        classifier.coef_, classifier.intercept_ = arrays["coef"], arrays["intercept"]
+    classifier.n_features_in_ = classifier.coef_.shape[1]
+    return model

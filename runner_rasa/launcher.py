@@ -2,8 +2,9 @@
 
 Before handing the arguments to `rasa`, for `run` (and `shell`):
 
-- installs `runner_rasa.resilience` (apology when the action server is down or slow)
-  and `runner_rasa.action_schema` (action answers checked against a schema compiled once);
+- installs `runner_rasa.resilience` (apology when the action server is down or slow),
+  `runner_rasa.action_schema` (action answers checked against a schema compiled once)
+  and `runner_rasa.fast_model_load` (DIET and TED load without tracing a training step);
 - HTTP API: enabled only when RASA_API_TOKEN or RASA_JWT_SECRET is set in the
   environment (then `--enable-api` with that token/secret is added here, in-process,
   so the secret never shows in the process list). `--enable-api` without one is
@@ -173,11 +174,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LaunchError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    from runner_rasa import action_schema, input_guard, resilience
+    from runner_rasa import action_schema, fast_model_load, input_guard, resilience
 
     input_guard.install(args)
     resilience.install()
     action_schema.install()
+    fast_model_load.install()
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", *args]

@@ -140,3 +140,25 @@ def test_dense_weight_without_the_featurizer_is_a_clear_error(storage: LocalMode
     data = TrainingData([Message(data={TEXT: t, INTENT: i}) for i, texts in EXAMPLES.items() for t in texts])
     with pytest.raises(ValueError, match="StaticEmbeddingFeaturizer"):
         component.train(data)
+
+
+@pytest.mark.parametrize("dense_weight", [0.0, 2.0])
+def test_the_saved_ngram_model_loads_back_with_the_same_probabilities(tmp_path: Path, dense_weight: float) -> None:
+    import numpy as np
+
+    from nlu_components.ngram_model import fit_ngram_model, load_ngram_model, ngram_probabilities, save_ngram_model
+
+    texts = [t for examples in EXAMPLES.values() for t in examples]
+    intents = [i for i, examples in EXAMPLES.items() for _ in examples]
+    rng = np.random.default_rng(0)
+    dense = rng.normal(size=(len(texts), 4)) if dense_weight else None
+    model = fit_ngram_model(texts, intents, dense, dense_weight)
+    save_ngram_model(model, tmp_path)
+    loaded = load_ngram_model(tmp_path)
+    probe = ["my calfs are tite after parkrun", "cant sleep", "yo"]
+    probe_dense = rng.normal(size=(len(probe), 4)) if dense_weight else None
+    before = ngram_probabilities(model, probe, probe_dense, dense_weight)
+    after = ngram_probabilities(loaded, probe, probe_dense, dense_weight)
+    for old, new in zip(before, after, strict=True):
+        assert new == pytest.approx(old)
+    assert not list(tmp_path.glob("*.pkl")) and not list(tmp_path.glob("*.skops"))
