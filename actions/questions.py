@@ -17,6 +17,7 @@ from actions.tracker_adapter import (
     timing_in_message,
 )
 from bot import answers
+from bot.kb_ids import POST_RACE, SLEEP, STRESS
 from bot.knowledge_base import default_knowledge_base
 from bot.recommender import recommend
 from bot.replies import Reply
@@ -122,7 +123,7 @@ class ActionAnswerSleep(AdviceAction):
         return "action_answer_sleep"
 
     def answer(self, tracker: Tracker) -> Reply:
-        return answers.concerns_reply(situation_from_tracker(tracker).with_concern("sleep"))
+        return answers.concerns_reply(situation_from_tracker(tracker).with_concern(SLEEP))
 
 
 class ActionAnswerStress(AdviceAction):
@@ -132,7 +133,7 @@ class ActionAnswerStress(AdviceAction):
         return "action_answer_stress"
 
     def answer(self, tracker: Tracker) -> Reply:
-        return answers.concerns_reply(situation_from_tracker(tracker).with_concern("stress"))
+        return answers.concerns_reply(situation_from_tracker(tracker).with_concern(STRESS))
 
 
 class _FollowUpOrResponse(AdviceAction):
@@ -190,7 +191,7 @@ class ActionAnswerFallback(_FollowUpOrResponse):
         if reply:
             return reply
         situation = situation_from_tracker(tracker)
-        if situation.body_parts or situation.symptoms or situation.timing == "post_race":
+        if situation.body_parts or situation.symptoms or situation.timing == POST_RACE:
             return answers.concerns_reply(situation)
         return None
 

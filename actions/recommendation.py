@@ -25,7 +25,8 @@ from actions.tracker_adapter import (
 )
 from bot import answers
 from bot.answers import alternatives_reply, concerns_reply, need_more_reply, why_reply
-from bot.knowledge_base import default_knowledge_base
+from bot.kb_ids import NO_RACE, PAIN, SENTINELS, SLEEP, STRESS, UNKNOWN
+from bot.knowledge_base import ENTITY_OF_KIND, default_knowledge_base
 from bot.recommender import recommend
 from bot.replies import Reply
 from bot.spans import body_part_answer, duration_answer, duration_in_statement, timing_answer, timing_in_text
@@ -33,7 +34,7 @@ from bot.text import normalise
 from bot.triage import assess
 from bot.vocabulary import concerns_in, resolve
 
-ENTITIES = ("body_part", "symptom", "duration", "timing", "experience")
+ENTITIES = tuple(ENTITY_OF_KIND.values())
 ASIDES_SLOT = "asides"
 # Intents the form leaves to their own rules (they answer, then the form asks again or stops).
 LEFT_TO_RULES = frozenset({"red_flag", "stop", "goodbye", "thank", "bot_challenge", "out_of_scope", "greet",
@@ -78,10 +79,10 @@ def aside_reply(tracker: Tracker) -> Reply | None:
     kb = default_knowledge_base()
     concerns = concerns_in(text)
     situation = situation_from_tracker(tracker)
-    if "sleep" in concerns:
-        return answers.sleep_reply(situation.with_concern("sleep"), kb)
-    if "stress" in concerns:
-        return answers.stress_reply(situation.with_concern("stress"), kb)
+    if SLEEP in concerns:
+        return answers.sleep_reply(situation.with_concern(SLEEP), kb)
+    if STRESS in concerns:
+        return answers.stress_reply(situation.with_concern(STRESS), kb)
     reply = answers.follow_up_reply(text, follow_up_context(tracker)) or answers.question_reply(text)
     if reply:
         return reply
@@ -98,7 +99,7 @@ def aside_reply(tracker: Tracker) -> Reply | None:
 def _referral_holds(tracker: Tracker) -> bool:
     """A standing referral covers this: no questions, action_recommend explains why not yet."""
     situation = situation_from_tracker(tracker)
-    return referral_from_tracker(tracker).holds(situation.body_parts, about_body="pain" in situation.concerns)
+    return referral_from_tracker(tracker).holds(situation.body_parts, about_body=PAIN in situation.concerns)
 
 
 class ActionRecommend(AdviceAction):
@@ -177,17 +178,17 @@ class ValidateRecommendationForm(FormValidationAction):
         """Pain plus sleep or stress in the opening message: answer the other concern now,
         while the form asks about the pain (the recommendation covers the pain)."""
         missing = [s for s in ("body_part", "duration", "timing") if tracker.slots.get(s) is None]
-        others = concerns_in(latest_text(tracker)) & {"sleep", "stress"}
+        others = concerns_in(latest_text(tracker)) & {SLEEP, STRESS}
         if not missing or not others or tracker.get_slot("concern") in others:
             return
         kb = default_knowledge_base()
-        send(dispatcher, answers.sleep_mechanisms_reply(kb) if "sleep" in others else answers.stress_short(kb))
+        send(dispatcher, answers.sleep_mechanisms_reply(kb) if SLEEP in others else answers.stress_short(kb))
 
     async def required_slots(self, domain_slots: List[str], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[str]:
         if _asks_again(tracker) or _referral_holds(tracker):
             return []
-        if tracker.get_slot("concern") in ("sleep", "stress") and not tracker.get_slot("body_part"):
+        if tracker.get_slot("concern") in (SLEEP, STRESS) and not tracker.get_slot("body_part"):
             return [s for s in domain_slots if s != "body_part"]
         return domain_slots
 
@@ -216,18 +217,18 @@ class ValidateRecommendationForm(FormValidationAction):
     @staticmethod
     def _normalise(entity: str, value: Any, fallback: str | None) -> Dict[str, Any]:
         first = value[0] if isinstance(value, list) and value else value
-        if first in ("unknown", "none"):
+        if first in SENTINELS:
             return {entity: first}
         return {entity: resolve(entity, str(first)) or fallback}
 
     def validate_body_part(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                            domain: DomainDict) -> Dict[str, Any]:
-        return self._normalise("body_part", value, "unknown")
+        return self._normalise("body_part", value, UNKNOWN)
 
     def validate_duration(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                           domain: DomainDict) -> Dict[str, Any]:
-        return self._normalise("duration", value, "unknown")
+        return self._normalise("duration", value, UNKNOWN)
 
     def validate_timing(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                         domain: DomainDict) -> Dict[str, Any]:
-        return self._normalise("timing", value, "none")
+        return self._normalise("timing", value, NO_RACE)

@@ -8,6 +8,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.answers import Context
+from bot.kb_ids import FIRST_MASSAGE, GENERAL, PAIN, SENTINELS
 from bot.knowledge_base import default_knowledge_base
 from bot.recommender import Situation
 from bot.replies import Reply
@@ -15,7 +16,7 @@ from bot.spans import timing_in_text
 from bot.text import normalise
 from bot.vocabulary import concerns_in, resolve
 
-UNKNOWN = frozenset({"unknown", "none", None})
+UNKNOWN = frozenset({*SENTINELS, None})
 
 
 def latest_text(tracker: Tracker) -> str:
@@ -61,14 +62,14 @@ def situation_from_tracker(tracker: Tracker) -> Situation:
     if slot_concern:
         concerns.add(slot_concern)
     if body_parts or symptoms:
-        concerns.add("pain")
+        concerns.add(PAIN)
     return Situation(
-        concerns=frozenset(concerns or {"general"}),
+        concerns=frozenset(concerns or {GENERAL}),
         body_parts=body_parts,
         symptoms=symptoms,
         duration=_one("duration", tracker, "duration"),
         timing=known_timing(tracker),
-        first_massage=_one("experience", tracker, "experience") == "first_massage",
+        first_massage=_one("experience", tracker, "experience") == FIRST_MASSAGE,
     )
 
 

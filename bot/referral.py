@@ -15,11 +15,10 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
+from bot.kb_ids import MOOD_SIGNS
 from bot.knowledge_base import KnowledgeBase, default_knowledge_base
 from bot.replies import Reply, lower_first, sentence
 from bot.text import normalise
-
-MOOD_SIGNS = frozenset({"self_harm", "low_mood"})
 
 _PROFESSIONAL = (
     r"(physio|physios|physiotherapist|physical therapist|pt|doctor|doctors|doc|gp|dr|consultant|specialist|"

@@ -36,6 +36,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from bot.kb_ids import NUMBNESS_TINGLING, SWELLING_BRUISING
 from bot.knowledge_base import URGENCIES, KnowledgeBase, RedFlag, default_knowledge_base
 from bot.text import normalise, phrase_pattern
 
@@ -84,7 +85,7 @@ _GENERAL_SWELLING = re.compile(
     r"drain|drains|help|helps|help with|helps with|for|with|good for|against|lymphatic|lymph|"
     r"inflammation and|inflammation or|inflammation,)\s+$"
 )
-_TREATMENT_EFFECT_SIGNS = frozenset({"swelling_bruising", "numbness_tingling"})
+_TREATMENT_EFFECT_SIGNS = frozenset({SWELLING_BRUISING, NUMBNESS_TINGLING})
 _TREATMENT = (r"(cupping|cups?|graston|scraping|gua sha|iastm|dry needling|needling|needles|acupuncture|"
               r"massage guns?|percussion|theraguns?|foam roll\w*|deep tissue|sports massages?|massages?|"
               r"therapists?|tools?)")
@@ -135,7 +136,7 @@ def _counts(text: str, match: re.Match[str], flag: RedFlag) -> bool:
     whole_clause = clause + match.group() + _CLAUSE_BREAK.split(text[match.end():match.end() + 120])[0]
     if flag.id in _TREATMENT_EFFECT_SIGNS and _TREATMENT_EFFECT.search(whole_clause):
         return False
-    if flag.id == "swelling_bruising" and (_BENIGN_SWELLING.search(whole_clause) or _GENERAL_SWELLING.search(clause)):
+    if flag.id == SWELLING_BRUISING and (_BENIGN_SWELLING.search(whole_clause) or _GENERAL_SWELLING.search(clause)):
         return False
     return not (_PAST.search(whole_clause) and not _BACK_AGAIN.search(text))
 
