@@ -8,10 +8,10 @@ instead of failing conversation after conversation.
 
 import sys
 
-from bot.knowledge_base import KnowledgeBaseError, default_knowledge_base
+from bot.knowledge_base import KnowledgeBaseError
 
 try:
-    default_knowledge_base()
+    from actions.knowledge import KB  # noqa: F401
 except KnowledgeBaseError as error:
     sys.exit(f"Action server not started: knowledge base error: {error}")
 

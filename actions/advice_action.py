@@ -8,6 +8,7 @@ from typing import Any, Dict, List
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.knowledge import KB
 from actions.safety import referral_from_tracker, remember
 from actions.tracker_adapter import latest_text, send, situation_from_tracker
 from bot.answers import referral_reply
@@ -51,7 +52,7 @@ class AdviceAction(Action, ABC):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
-        triage = assess(latest_text(tracker))
+        triage = assess(latest_text(tracker), KB)
         if triage.is_red_flag:
             send(dispatcher, referral_reply(triage))
             return remember(tracker, triage)
@@ -59,7 +60,7 @@ class AdviceAction(Action, ABC):
         # The area in play (named now, or from the slot: "it"): even sleep or stress advice
         # would suggest a massage for it.
         if referral.holds(situation_from_tracker(tracker).body_parts, self.about_body):
-            send(dispatcher, held_reply(referral))
+            send(dispatcher, held_reply(referral, KB))
             return []
         reply = self.answer(tracker)
         send(dispatcher, with_check(reply) if red_flag_suspected(tracker) else reply)

@@ -9,6 +9,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.advice_action import AdviceAction
+from actions.knowledge import KB
 from actions.tracker_adapter import (
     follow_up_context,
     latest_entities,
@@ -18,7 +19,6 @@ from actions.tracker_adapter import (
 )
 from bot import answers
 from bot.kb_ids import POST_RACE, SLEEP, STRESS
-from bot.knowledge_base import default_knowledge_base
 from bot.recommender import recommend
 from bot.replies import Reply
 from bot.triage import assess
@@ -34,7 +34,7 @@ def _techniques_asked(tracker: Tracker) -> list[str]:
 def _follow_up(tracker: Tracker) -> Reply | None:
     """An answer that depends on the conversation so far ("can I get deep tissue tomorrow?"
     the day after a marathon), else None."""
-    return answers.follow_up_reply(latest_text(tracker), follow_up_context(tracker))
+    return answers.follow_up_reply(latest_text(tracker), follow_up_context(tracker), KB)
 
 
 def _is_pain_statement(tracker: Tracker) -> bool:
@@ -42,7 +42,7 @@ def _is_pain_statement(tracker: Tracker) -> bool:
     text = latest_text(tracker)
     return (not tracker.active_loop.get("name") and bool(latest_entities(tracker, "body_part"))
             and not latest_entities(tracker, "technique") and not answers.is_question(text)
-            and not assess(text).is_red_flag)
+            and not assess(text, KB).is_red_flag)
 
 
 def _as_pain_report(tracker: Tracker) -> List[Dict[str, Any]] | None:
@@ -61,19 +61,18 @@ class ActionExplainTechnique(AdviceAction):
         follow_up = _follow_up(tracker)
         if follow_up:
             return follow_up
-        kb = default_knowledge_base()
         asked = _techniques_asked(tracker)
         if not asked:
-            return answers.question_reply(latest_text(tracker)) or answers.techniques_overview(kb)
-        tools = [t for t in asked if t in kb.tools]
+            return answers.question_reply(latest_text(tracker), KB) or answers.techniques_overview(KB)
+        tools = [t for t in asked if t in KB.tools]
         if tools:
-            return answers.tool_reply(tools[0], asked, kb)
-        if asked[0] in kb.methods():
-            return answers.method_reply(asked[0], kb)
-        return answers.technique_reply(kb.techniques[asked[0]], latest_text(tracker), kb)
+            return answers.tool_reply(tools[0], KB, asked)
+        if asked[0] in KB.methods():
+            return answers.method_reply(asked[0], KB)
+        return answers.technique_reply(KB.techniques[asked[0]], latest_text(tracker), KB)
 
     def events(self, tracker: Tracker) -> List[Dict[str, Any]]:
-        named = [t for t in latest_entities(tracker, "technique") if t in default_knowledge_base().techniques]
+        named = [t for t in latest_entities(tracker, "technique") if t in KB.techniques]
         return [SlotSet("last_technique", named[0])] if named else []
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -93,7 +92,7 @@ class ActionCompareTechniques(AdviceAction):
         last = tracker.get_slot("last_technique")
         if len(named) == 1 and last and last not in named:
             named.append(last)
-        return answers.compare_reply(named)
+        return answers.compare_reply(named, KB)
 
 
 class ActionAnswerBenefits(AdviceAction):
@@ -103,8 +102,8 @@ class ActionAnswerBenefits(AdviceAction):
     def answer(self, tracker: Tracker) -> Reply:
         text = latest_text(tracker)
         if answers.asks_which_massage(text):
-            return answers.concerns_reply(situation_from_tracker(tracker))
-        return _follow_up(tracker) or answers.benefits_reply(text)
+            return answers.concerns_reply(situation_from_tracker(tracker), KB)
+        return _follow_up(tracker) or answers.benefits_reply(text, KB)
 
 
 class ActionAnswerTiming(AdviceAction):
@@ -113,7 +112,7 @@ class ActionAnswerTiming(AdviceAction):
 
     def answer(self, tracker: Tracker) -> Reply:
         timing = (latest_entities(tracker, "timing") or [follow_up_context(tracker).timing])[0]
-        return _follow_up(tracker) or answers.timing_reply(timing, latest_text(tracker))
+        return _follow_up(tracker) or answers.timing_reply(timing, latest_text(tracker), KB)
 
 
 class ActionAnswerSleep(AdviceAction):
@@ -123,7 +122,7 @@ class ActionAnswerSleep(AdviceAction):
         return "action_answer_sleep"
 
     def answer(self, tracker: Tracker) -> Reply:
-        return answers.concerns_reply(situation_from_tracker(tracker).with_concern(SLEEP))
+        return answers.concerns_reply(situation_from_tracker(tracker).with_concern(SLEEP), KB)
 
 
 class ActionAnswerStress(AdviceAction):
@@ -133,7 +132,7 @@ class ActionAnswerStress(AdviceAction):
         return "action_answer_stress"
 
     def answer(self, tracker: Tracker) -> Reply:
-        return answers.concerns_reply(situation_from_tracker(tracker).with_concern(STRESS))
+        return answers.concerns_reply(situation_from_tracker(tracker).with_concern(STRESS), KB)
 
 
 class _FollowUpOrResponse(AdviceAction):
@@ -156,7 +155,7 @@ class _FollowUpOrResponse(AdviceAction):
         pain_report = _as_pain_report(tracker)
         if pain_report:
             return pain_report
-        if not assess(latest_text(tracker)).is_red_flag and self.contextual(tracker) is None:
+        if not assess(latest_text(tracker), KB).is_red_flag and self.contextual(tracker) is None:
             dispatcher.utter_message(response=self.fallback_response)
             return []
         return await super().run(dispatcher, tracker, domain)
@@ -173,7 +172,7 @@ class ActionAnswerOutOfScope(_FollowUpOrResponse):
     def contextual(self, tracker: Tracker) -> Reply | None:
         # "What should I wear to a massage?" is ours when the knowledge base has the topic.
         text = latest_text(tracker)
-        return _follow_up(tracker) or (answers.question_reply(text) if answers.about_massage(text) else None)
+        return _follow_up(tracker) or (answers.question_reply(text, KB) if answers.about_massage(text) else None)
 
 
 class ActionAnswerFallback(_FollowUpOrResponse):
@@ -187,19 +186,19 @@ class ActionAnswerFallback(_FollowUpOrResponse):
 
     def contextual(self, tracker: Tracker) -> Reply | None:
         text = latest_text(tracker)
-        reply = _follow_up(tracker) or answers.question_reply(text)
+        reply = _follow_up(tracker) or answers.question_reply(text, KB)
         if reply:
             return reply
         situation = situation_from_tracker(tracker)
         if situation.body_parts or situation.symptoms or situation.timing == POST_RACE:
-            return answers.concerns_reply(situation)
+            return answers.concerns_reply(situation, KB)
         return None
 
     def events(self, tracker: Tracker) -> List[Dict[str, Any]]:
         situation = situation_from_tracker(tracker)
-        if _follow_up(tracker) or answers.question_reply(latest_text(tracker)):
+        if _follow_up(tracker) or answers.question_reply(latest_text(tracker), KB):
             return []
-        events = [SlotSet("last_technique", recommend(situation).technique.id)]
+        events = [SlotSet("last_technique", recommend(situation, KB).technique.id)]
         timing = timing_in_message(tracker)
         if timing and not tracker.get_slot("timing"):
             events.append(SlotSet("timing", timing))

@@ -11,6 +11,7 @@ from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.advice_action import AdviceAction
+from actions.knowledge import KB
 from actions.safety import GENERAL_REFERRAL, referral_from_tracker
 from actions.tracker_adapter import (
     follow_up_context,
@@ -26,7 +27,7 @@ from actions.tracker_adapter import (
 from bot import answers
 from bot.answers import alternatives_reply, concerns_reply, need_more_reply, why_reply
 from bot.kb_ids import NO_RACE, PAIN, SENTINELS, SLEEP, STRESS, UNKNOWN
-from bot.knowledge_base import ENTITY_OF_KIND, default_knowledge_base
+from bot.knowledge_base import ENTITY_OF_KIND
 from bot.recommender import recommend
 from bot.replies import Reply
 from bot.spans import body_part_answer, duration_answer, duration_in_statement, timing_answer, timing_in_text
@@ -61,7 +62,7 @@ def _asks_again(tracker: Tracker) -> bool:
 
 
 def _is_red_flag(tracker: Tracker) -> bool:
-    return latest_intent(tracker) == "red_flag" or assess(latest_text(tracker)).is_red_flag
+    return latest_intent(tracker) == "red_flag" or assess(latest_text(tracker), KB).is_red_flag
 
 
 def _follow_up(tracker: Tracker) -> Reply | None:
@@ -70,29 +71,28 @@ def _follow_up(tracker: Tracker) -> Reply | None:
     if (tracker.latest_action_name not in (None, "action_listen") or latest_entities(tracker, "body_part")
             or not answers.is_question(latest_text(tracker))):
         return None
-    return answers.follow_up_reply(latest_text(tracker), follow_up_context(tracker))
+    return answers.follow_up_reply(latest_text(tracker), follow_up_context(tracker), KB)
 
 
 def aside_reply(tracker: Tracker) -> Reply | None:
     """An answer to a question or new concern raised in the middle of the form."""
     text = latest_text(tracker)
-    kb = default_knowledge_base()
-    concerns = concerns_in(text)
+    concerns = concerns_in(text, KB)
     situation = situation_from_tracker(tracker)
     if SLEEP in concerns:
-        return answers.sleep_reply(situation.with_concern(SLEEP), kb)
+        return answers.sleep_reply(situation.with_concern(SLEEP), KB)
     if STRESS in concerns:
-        return answers.stress_reply(situation.with_concern(STRESS), kb)
-    reply = answers.follow_up_reply(text, follow_up_context(tracker)) or answers.question_reply(text)
+        return answers.stress_reply(situation.with_concern(STRESS), KB)
+    reply = answers.follow_up_reply(text, follow_up_context(tracker), KB) or answers.question_reply(text, KB)
     if reply:
         return reply
     named = latest_entities(tracker, "technique")
     if len(named) > 1:
-        return answers.compare_reply(named, kb)
-    if named and named[0] in kb.methods():
-        return answers.method_reply(named[0], kb)
+        return answers.compare_reply(named, KB)
+    if named and named[0] in KB.methods():
+        return answers.method_reply(named[0], KB)
     if named:
-        return answers.technique_reply(kb.techniques[named[0]], text, kb)
+        return answers.technique_reply(KB.techniques[named[0]], text, KB)
     return None
 
 
@@ -114,16 +114,16 @@ class ActionRecommend(AdviceAction):
             return follow_up
         situation = situation_from_tracker(tracker)
         if _asks_again(tracker):
-            return alternatives_reply(situation)
+            return alternatives_reply(situation, KB)
         if situation.is_empty and latest_intent(tracker) == "inform":
             return need_more_reply()
-        return concerns_reply(situation, turn_number(tracker))
+        return concerns_reply(situation, KB, turn_number(tracker))
 
     def events(self, tracker: Tracker) -> List[Dict[str, Any]]:
         if latest_intent(tracker) == "red_flag" or _follow_up(tracker):
             return []
         situation = situation_from_tracker(tracker)
-        events = [SlotSet("last_technique", recommend(situation).technique.id)]
+        events = [SlotSet("last_technique", recommend(situation, KB).technique.id)]
         if situation.body_parts:
             events.append(SlotSet("body_part", sorted(situation.body_parts)[0]))
         timing = timing_in_message(tracker)
@@ -137,7 +137,7 @@ class ActionExplainWhy(AdviceAction):
         return "action_explain_why"
 
     def answer(self, tracker: Tracker) -> Reply:
-        return why_reply(situation_from_tracker(tracker))
+        return why_reply(situation_from_tracker(tracker), KB)
 
 
 class ValidateRecommendationForm(FormValidationAction):
@@ -178,11 +178,10 @@ class ValidateRecommendationForm(FormValidationAction):
         """Pain plus sleep or stress in the opening message: answer the other concern now,
         while the form asks about the pain (the recommendation covers the pain)."""
         missing = [s for s in ("body_part", "duration", "timing") if tracker.slots.get(s) is None]
-        others = concerns_in(latest_text(tracker)) & {SLEEP, STRESS}
+        others = concerns_in(latest_text(tracker), KB) & {SLEEP, STRESS}
         if not missing or not others or tracker.get_slot("concern") in others:
             return
-        kb = default_knowledge_base()
-        send(dispatcher, answers.sleep_mechanisms_reply(kb) if SLEEP in others else answers.stress_short(kb))
+        send(dispatcher, answers.sleep_mechanisms_reply(KB) if SLEEP in others else answers.stress_short(KB))
 
     async def required_slots(self, domain_slots: List[str], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[str]:
@@ -219,7 +218,7 @@ class ValidateRecommendationForm(FormValidationAction):
         first = value[0] if isinstance(value, list) and value else value
         if first in SENTINELS:
             return {entity: first}
-        return {entity: resolve(entity, str(first)) or fallback}
+        return {entity: resolve(entity, str(first), KB) or fallback}
 
     def validate_body_part(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                            domain: DomainDict) -> Dict[str, Any]:

@@ -22,7 +22,7 @@ from bot.kb_ids import (
     TIMING_TOPICS,
     TRAINING_BLOCK_FREQUENCY,
 )
-from bot.knowledge_base import Fact, KnowledgeBase, Technique, Topic, default_knowledge_base
+from bot.knowledge_base import Fact, KnowledgeBase, Technique, Topic
 from bot.recommender import Recommendation, Situation, recommend
 from bot.replies import Button, Reply, bullets, intent_button, join_names, lower_first, pick, sentence, sources_of
 from bot.text import normalise, phrase_pattern
@@ -33,10 +33,6 @@ URGENCY_OPENERS = {
     "urgent": "This sounds like it needs a doctor today rather than a massage.",
     "prompt": "Please get this checked by a doctor or physiotherapist before any massage.",
 }
-
-
-def _kb(kb: KnowledgeBase | None) -> KnowledgeBase:
-    return kb or default_knowledge_base()
 
 
 def _therapist_fact(kb: KnowledgeBase) -> list[Fact]:
@@ -80,9 +76,7 @@ def _about(situation: Situation, kb: KnowledgeBase) -> str:
     return "you"
 
 
-def describe_recommendation(rec: Recommendation, situation: Situation, variant: int = 0,
-                            kb: KnowledgeBase | None = None) -> Reply:
-    kb = _kb(kb)
+def describe_recommendation(rec: Recommendation, situation: Situation, kb: KnowledgeBase, variant: int = 0) -> Reply:
     opener = pick(("{name} is what I'd suggest for {about}.", "{name} looks like the best fit for {about}.",
                    "My pick for {about}: {name}."), variant)
     lines = [opener.format(about=_about(situation, kb), name=rec.name)]
@@ -100,21 +94,18 @@ def describe_recommendation(rec: Recommendation, situation: Situation, variant: 
     return Reply("\n".join(lines), follow_up_buttons(), sources_of(facts))
 
 
-def recommendation_reply(situation: Situation, variant: int = 0, kb: KnowledgeBase | None = None) -> Reply:
-    kb = _kb(kb)
-    return describe_recommendation(recommend(situation, kb), situation, variant, kb)
+def recommendation_reply(situation: Situation, kb: KnowledgeBase, variant: int = 0) -> Reply:
+    return describe_recommendation(recommend(situation, kb), situation, kb, variant)
 
 
-def why_reply(situation: Situation, kb: KnowledgeBase | None = None) -> Reply:
-    kb = _kb(kb)
+def why_reply(situation: Situation, kb: KnowledgeBase) -> Reply:
     rec = recommend(situation, kb)
     facts = [*rec.reasons, *rec.technique.helps[:2]]
     text = f"I picked {rec.name} because:\n{bullets(dict.fromkeys(facts))}"
     return Reply(text, (), sources_of(facts))
 
 
-def alternatives_reply(situation: Situation, kb: KnowledgeBase | None = None) -> Reply:
-    kb = _kb(kb)
+def alternatives_reply(situation: Situation, kb: KnowledgeBase) -> Reply:
     rec = recommend(situation, kb)
     lines, facts = [], []
     if rec.alternatives:
@@ -134,18 +125,17 @@ def _merge(first: Reply, second: Reply) -> Reply:
                  tuple(dict.fromkeys((*first.sources, *second.sources))))
 
 
-def concerns_reply(situation: Situation, variant: int = 0, kb: KnowledgeBase | None = None) -> Reply:
+def concerns_reply(situation: Situation, kb: KnowledgeBase, variant: int = 0) -> Reply:
     """Answer every concern the runner raised: pain first, then sleep, then stress."""
-    kb = _kb(kb)
     replies = []
     if PAIN in situation.concerns or GENERAL in situation.concerns:
-        replies.append(recommendation_reply(situation, variant, kb))
+        replies.append(recommendation_reply(situation, kb, variant))
     if SLEEP in situation.concerns:
         replies.append(sleep_reply(situation, kb) if not replies else sleep_mechanisms_reply(kb))
     if STRESS in situation.concerns:
         replies.append(stress_reply(situation, kb) if not replies else stress_short(kb))
     if not replies:
-        replies.append(recommendation_reply(situation, variant, kb))
+        replies.append(recommendation_reply(situation, kb, variant))
     reply = replies[0]
     for extra in replies[1:]:
         reply = _merge(reply, extra)
@@ -157,7 +147,7 @@ def stress_short(kb: KnowledgeBase) -> Reply:
     return Reply(f"For stress and nerves:\n{bullets(facts)}", (), sources_of(facts))
 
 
-def question_reply(text: str, kb: KnowledgeBase | None = None) -> Reply | None:
+def question_reply(text: str, kb: KnowledgeBase) -> Reply | None:
     """A topic answer when the question matches a topic's cues, else None."""
     topic = find_topic(text, kb)
     return topic_reply(topic) if topic else None
@@ -183,9 +173,8 @@ def referral_reply(triage: Triage) -> Reply:
 # --- questions about techniques and topics ------------------------------------
 
 
-def find_topic(text: str, kb: KnowledgeBase | None = None, *, among: tuple[str, ...] = ()) -> Topic | None:
+def find_topic(text: str, kb: KnowledgeBase, *, among: tuple[str, ...] = ()) -> Topic | None:
     """The topic whose cues match the most (longest first); None without a cue."""
-    kb = _kb(kb)
     clean = normalise(text)
     best: tuple[int, Topic] | None = None
     for topic in kb.topics.values():
@@ -202,8 +191,7 @@ def topic_reply(topic: Topic, extra: list[Fact] | None = None) -> Reply:
     return Reply(f"{topic.title}:\n{bullets(facts)}", (), sources_of(facts))
 
 
-def technique_reply(technique: Technique, question: str = "", kb: KnowledgeBase | None = None) -> Reply:
-    kb = _kb(kb)
+def technique_reply(technique: Technique, question: str, kb: KnowledgeBase) -> Reply:
     topic = find_topic(question, kb, among=TECHNIQUE_QUESTION_TOPICS)
     if topic:  # named first, so a question about one technique is answered about that one
         reply = topic_reply(topic, list(technique.expect[:1]))
@@ -221,8 +209,7 @@ def technique_reply(technique: Technique, question: str = "", kb: KnowledgeBase 
     return Reply("\n".join(lines), buttons, sources_of(facts))
 
 
-def method_reply(method_id: str, kb: KnowledgeBase | None = None) -> Reply:
-    kb = _kb(kb)
+def method_reply(method_id: str, kb: KnowledgeBase) -> Reply:
     method = kb.methods()[method_id]
     facts = [method.how, method.reason]
     text = (f"{method.name} is one of the trigger point therapy methods. "
@@ -230,18 +217,16 @@ def method_reply(method_id: str, kb: KnowledgeBase | None = None) -> Reply:
     return Reply(text, (), sources_of(facts))
 
 
-def techniques_overview(kb: KnowledgeBase | None = None) -> Reply:
-    kb = _kb(kb)
+def techniques_overview(kb: KnowledgeBase) -> Reply:
     facts = [t.summary for t in kb.techniques.values()]
     lines = [f"- {t.name}: {lower_first(sentence(t.summary.text))}" for t in kb.techniques.values()]
     buttons = tuple(intent_button(t.name, "ask_technique", technique=t.id) for t in kb.techniques.values())
     return Reply("Here are the main massage types for runners:\n" + "\n".join(lines), buttons, sources_of(facts))
 
 
-def tool_reply(tool_id: str, also: list[str] | None = None, kb: KnowledgeBase | None = None) -> Reply:
+def tool_reply(tool_id: str, kb: KnowledgeBase, also: list[str] | None = None) -> Reply:
     """The honest answer about a tool or method no seed covers (its editorial topic), plus a
     one-line summary of any technique of ours asked about in the same breath."""
-    kb = _kb(kb)
     reply = topic_reply(kb.topics[kb.tools[tool_id].topic])
     techniques = [kb.techniques[i] for i in dict.fromkeys(also or []) if i in kb.techniques][:2]
     if not techniques:
@@ -251,11 +236,10 @@ def tool_reply(tool_id: str, also: list[str] | None = None, kb: KnowledgeBase | 
                  tuple(dict.fromkeys((*reply.sources, *sources_of(t.summary for t in techniques)))))
 
 
-def compare_reply(ids: list[str], kb: KnowledgeBase | None = None) -> Reply:
-    kb = _kb(kb)
+def compare_reply(ids: list[str], kb: KnowledgeBase) -> Reply:
     tools = [i for i in ids if i in kb.tools]
     if tools:
-        return tool_reply(tools[0], ids, kb)
+        return tool_reply(tools[0], kb, ids)
     techniques = [kb.techniques[i] for i in dict.fromkeys(ids) if i in kb.techniques][:3]
     if len(techniques) < 2:
         return techniques_overview(kb)
@@ -270,8 +254,7 @@ def compare_reply(ids: list[str], kb: KnowledgeBase | None = None) -> Reply:
     return Reply("\n".join(lines), (), sources_of(facts))
 
 
-def benefits_reply(question: str, kb: KnowledgeBase | None = None) -> Reply:
-    kb = _kb(kb)
+def benefits_reply(question: str, kb: KnowledgeBase) -> Reply:
     topic = find_topic(question, kb)
     if topic:
         return topic_reply(topic)
@@ -280,8 +263,7 @@ def benefits_reply(question: str, kb: KnowledgeBase | None = None) -> Reply:
     return Reply("Massage can help runners in several ways:\n" + "\n".join(lines), (), sources_of(facts))
 
 
-def timing_reply(timing: str | None, question: str, kb: KnowledgeBase | None = None) -> Reply:
-    kb = _kb(kb)
+def timing_reply(timing: str | None, question: str, kb: KnowledgeBase) -> Reply:
     topic = find_topic(question, kb)
     if topic is None and timing in TIMING_TOPICS:
         topic = kb.topics[TIMING_TOPICS[timing]]
@@ -308,16 +290,15 @@ def _concern_reply(benefit_id: str, situation: Situation, intro: str, kb: Knowle
     return Reply("\n".join(lines), buttons, sources_of(facts))
 
 
-def sleep_reply(situation: Situation, kb: KnowledgeBase | None = None) -> Reply:
-    return _concern_reply(SLEEP_BENEFIT, situation, "Massage can help with sleep:", _kb(kb))
+def sleep_reply(situation: Situation, kb: KnowledgeBase) -> Reply:
+    return _concern_reply(SLEEP_BENEFIT, situation, "Massage can help with sleep:", kb)
 
 
-def stress_reply(situation: Situation, kb: KnowledgeBase | None = None) -> Reply:
-    return _concern_reply(STRESS_BENEFIT, situation, "Massage can take the edge off stress:", _kb(kb))
+def stress_reply(situation: Situation, kb: KnowledgeBase) -> Reply:
+    return _concern_reply(STRESS_BENEFIT, situation, "Massage can take the edge off stress:", kb)
 
 
-def sleep_mechanisms_reply(kb: KnowledgeBase | None = None) -> Reply:
-    kb = _kb(kb)
+def sleep_mechanisms_reply(kb: KnowledgeBase) -> Reply:
     sleep = kb.benefits[SLEEP_BENEFIT]
     facts = [m.facts[0] for m in sleep.mechanisms]
     lines = [f"- {m.name}: {lower_first(sentence(m.facts[0].text))}" for m in sleep.mechanisms]
@@ -387,10 +368,9 @@ def _not_the_same(technique: Technique, topic: Topic) -> Reply:
     return Reply(text, (), sources_of(facts))
 
 
-def follow_up_reply(text: str, context: Context, kb: KnowledgeBase | None = None) -> Reply | None:
+def follow_up_reply(text: str, context: Context, kb: KnowledgeBase) -> Reply | None:
     """An answer that needs the conversation's context, or None when the question
     does not depend on it (the caller then answers as usual)."""
-    kb = _kb(kb)
     clean = normalise(text)
     topic = find_topic(clean, kb)
     timing_id = TIMING_TOPICS.get(context.timing or "")

@@ -68,7 +68,7 @@ def _recommend(args: argparse.Namespace) -> int:
         timing=args.timing,
         first_massage=args.first_massage,
     )
-    reply = recommendation_reply(situation, kb=load_knowledge_base(args.knowledge))
+    reply = recommendation_reply(situation, load_knowledge_base(args.knowledge))
     print(reply.text)
     print(f"sources: {', '.join(reply.sources)}")
     return 0

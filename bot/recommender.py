@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Iterable
 
 from bot.kb_ids import BEFORE_RACE, FIRST_MASSAGE, GENERAL, PRE_RACE_TIMINGS
-from bot.knowledge_base import Fact, Indication, KnowledgeBase, Method, Technique, default_knowledge_base
+from bot.knowledge_base import Fact, Indication, KnowledgeBase, Method, Technique
 
 MAX_REASONS = 3
 
@@ -114,9 +114,8 @@ def _cautions(technique: Technique, situation: Situation, kb: KnowledgeBase) -> 
     return tuple(dict.fromkeys(cautions))[:2]
 
 
-def recommend(situation: Situation, kb: KnowledgeBase | None = None) -> Recommendation:
+def recommend(situation: Situation, kb: KnowledgeBase) -> Recommendation:
     """Pick a technique (and a method for trigger point therapy) with its reasons."""
-    kb = kb or default_knowledge_base()
     ranking = score_techniques(situation, kb)
     best = ranking[0]
     method = choose_method(best.technique, situation.symptoms)

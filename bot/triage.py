@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.kb_ids import NUMBNESS_TINGLING, SWELLING_BRUISING
-from bot.knowledge_base import URGENCIES, KnowledgeBase, RedFlag, default_knowledge_base
+from bot.knowledge_base import URGENCIES, KnowledgeBase, RedFlag
 from bot.text import normalise, phrase_pattern
 
 # bot.text.phrase_pattern's whole-word guards, shared by a sign's combined phrase pattern.
@@ -158,9 +158,8 @@ def _matches(flag: RedFlag, text: str) -> bool:
     return any(_counts(text, match, flag) for pattern in flag.patterns for match in pattern.finditer(text))
 
 
-def assess(message: str, kb: KnowledgeBase | None = None) -> Triage:
+def assess(message: str, kb: KnowledgeBase) -> Triage:
     """Find every red flag in `message`; empty when there is none."""
-    kb = kb or default_knowledge_base()
     text = normalise(message)
     if not text:
         return Triage(())

@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.questions import ActionAnswerSleep, ActionAnswerStress, ActionExplainTechnique
 from actions.recommendation import ActionRecommend, ValidateRecommendationForm
 from actions.safety import ActionReferMedical
+from bot.knowledge_base import KnowledgeBase
 from nlu_components.red_flags import RedFlagOverride
 from tests.unit.test_actions import DOMAIN, entity, make_tracker, names_technique, run
 
@@ -131,8 +132,8 @@ def _parsed(text: str, ranking: list[tuple[str, float]]) -> Message:
     return Message(data={TEXT: text, INTENT: intents[0], INTENT_RANKING_KEY: intents})
 
 
-def test_the_nlu_component_lets_only_the_knowledge_base_refer() -> None:
-    component = RedFlagOverride({})
+def test_the_nlu_component_lets_only_the_knowledge_base_refer(kb: KnowledgeBase) -> None:
+    component = RedFlagOverride({}, kb)
     nerves = _parsed("my nerves are shot before my first half", [("red_flag", 0.6), ("ask_stress", 0.3)])
     unsure = _parsed("flights to the race", [("red_flag", 0.7), ("ask_timing", 0.1)])
     sign = _parsed("I heard a pop in my calf", [("report_pain", 0.9), ("red_flag", 0.1)])
