@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.advice_action import AdviceAction
+from actions.advice_action import Advice, AdviceAction
 from actions.knowledge import KB
 from actions.safety import GENERAL_REFERRAL, referral_from_tracker
 from actions.tracker_adapter import (
@@ -80,9 +80,9 @@ def aside_reply(tracker: Tracker) -> Reply | None:
     concerns = concerns_in(text, KB)
     situation = situation_from_tracker(tracker)
     if SLEEP in concerns:
-        return answers.sleep_reply(situation.with_concern(SLEEP), KB)
+        return answers.sleep_reply(recommend(situation.with_concern(SLEEP), KB), KB)
     if STRESS in concerns:
-        return answers.stress_reply(situation.with_concern(STRESS), KB)
+        return answers.stress_reply(recommend(situation.with_concern(STRESS), KB), KB)
     reply = answers.follow_up_reply(text, follow_up_context(tracker), KB) or answers.question_reply(text, KB)
     if reply:
         return reply
@@ -106,38 +106,35 @@ class ActionRecommend(AdviceAction):
     def name(self) -> str:
         return "action_recommend"
 
-    def answer(self, tracker: Tracker) -> Reply:
+    def answer(self, tracker: Tracker) -> Advice:
         if latest_intent(tracker) == "red_flag":
-            return GENERAL_REFERRAL
+            return Advice(GENERAL_REFERRAL)
         follow_up = _follow_up(tracker)
         if follow_up:
-            return follow_up
+            return Advice(follow_up)
         situation = situation_from_tracker(tracker)
+        rec = recommend(situation, KB)
         if _asks_again(tracker):
-            return alternatives_reply(situation, KB)
-        if situation.is_empty and latest_intent(tracker) == "inform":
-            return need_more_reply()
-        return concerns_reply(situation, KB, turn_number(tracker))
-
-    def events(self, tracker: Tracker) -> List[Dict[str, Any]]:
-        if latest_intent(tracker) == "red_flag" or _follow_up(tracker):
-            return []
-        situation = situation_from_tracker(tracker)
-        events = [SlotSet("last_technique", recommend(situation, KB).technique.id)]
+            reply = alternatives_reply(rec, KB)
+        elif situation.is_empty and latest_intent(tracker) == "inform":
+            reply = need_more_reply()
+        else:
+            reply = concerns_reply(situation, rec, KB, turn_number(tracker))
+        events = [SlotSet("last_technique", rec.technique.id)]
         if situation.body_parts:
             events.append(SlotSet("body_part", sorted(situation.body_parts)[0]))
         timing = timing_in_message(tracker)
         if timing and not tracker.get_slot("timing"):
             events.append(SlotSet("timing", timing))
-        return events
+        return Advice(reply, events)
 
 
 class ActionExplainWhy(AdviceAction):
     def name(self) -> str:
         return "action_explain_why"
 
-    def answer(self, tracker: Tracker) -> Reply:
-        return why_reply(situation_from_tracker(tracker), KB)
+    def answer(self, tracker: Tracker) -> Advice:
+        return Advice(why_reply(recommend(situation_from_tracker(tracker), KB)))
 
 
 class ValidateRecommendationForm(FormValidationAction):

@@ -98,15 +98,13 @@ def recommendation_reply(situation: Situation, kb: KnowledgeBase, variant: int =
     return describe_recommendation(recommend(situation, kb), situation, kb, variant)
 
 
-def why_reply(situation: Situation, kb: KnowledgeBase) -> Reply:
-    rec = recommend(situation, kb)
+def why_reply(rec: Recommendation) -> Reply:
     facts = [*rec.reasons, *rec.technique.helps[:2]]
     text = f"I picked {rec.name} because:\n{bullets(dict.fromkeys(facts))}"
     return Reply(text, (), sources_of(facts))
 
 
-def alternatives_reply(situation: Situation, kb: KnowledgeBase) -> Reply:
-    rec = recommend(situation, kb)
+def alternatives_reply(rec: Recommendation, kb: KnowledgeBase) -> Reply:
     lines, facts = [], []
     if rec.alternatives:
         alt = rec.alternatives[0]
@@ -125,17 +123,18 @@ def _merge(first: Reply, second: Reply) -> Reply:
                  tuple(dict.fromkeys((*first.sources, *second.sources))))
 
 
-def concerns_reply(situation: Situation, kb: KnowledgeBase, variant: int = 0) -> Reply:
-    """Answer every concern the runner raised: pain first, then sleep, then stress."""
+def concerns_reply(situation: Situation, rec: Recommendation, kb: KnowledgeBase, variant: int = 0) -> Reply:
+    """Answer every concern the runner raised: pain first, then sleep, then stress.
+    `rec` is `recommend(situation, kb)`, passed in so the caller computes it once."""
     replies = []
     if PAIN in situation.concerns or GENERAL in situation.concerns:
-        replies.append(recommendation_reply(situation, kb, variant))
+        replies.append(describe_recommendation(rec, situation, kb, variant))
     if SLEEP in situation.concerns:
-        replies.append(sleep_reply(situation, kb) if not replies else sleep_mechanisms_reply(kb))
+        replies.append(sleep_reply(rec, kb) if not replies else sleep_mechanisms_reply(kb))
     if STRESS in situation.concerns:
-        replies.append(stress_reply(situation, kb) if not replies else stress_short(kb))
+        replies.append(stress_reply(rec, kb) if not replies else stress_short(kb))
     if not replies:
-        replies.append(recommendation_reply(situation, kb, variant))
+        replies.append(describe_recommendation(rec, situation, kb, variant))
     reply = replies[0]
     for extra in replies[1:]:
         reply = _merge(reply, extra)
@@ -273,9 +272,8 @@ def timing_reply(timing: str | None, question: str, kb: KnowledgeBase) -> Reply:
 # --- sleep and stress ---------------------------------------------------------
 
 
-def _concern_reply(benefit_id: str, situation: Situation, intro: str, kb: KnowledgeBase) -> Reply:
+def _concern_reply(benefit_id: str, rec: Recommendation, intro: str, kb: KnowledgeBase) -> Reply:
     benefit = kb.benefits[benefit_id]
-    rec = recommend(situation, kb)
     facts: list[Fact] = [*benefit.facts[:2]]
     lines = [intro, bullets(benefit.facts[:2])]
     if benefit.mechanisms:
@@ -290,12 +288,12 @@ def _concern_reply(benefit_id: str, situation: Situation, intro: str, kb: Knowle
     return Reply("\n".join(lines), buttons, sources_of(facts))
 
 
-def sleep_reply(situation: Situation, kb: KnowledgeBase) -> Reply:
-    return _concern_reply(SLEEP_BENEFIT, situation, "Massage can help with sleep:", kb)
+def sleep_reply(rec: Recommendation, kb: KnowledgeBase) -> Reply:
+    return _concern_reply(SLEEP_BENEFIT, rec, "Massage can help with sleep:", kb)
 
 
-def stress_reply(situation: Situation, kb: KnowledgeBase) -> Reply:
-    return _concern_reply(STRESS_BENEFIT, situation, "Massage can take the edge off stress:", kb)
+def stress_reply(rec: Recommendation, kb: KnowledgeBase) -> Reply:
+    return _concern_reply(STRESS_BENEFIT, rec, "Massage can take the edge off stress:", kb)
 
 
 def sleep_mechanisms_reply(kb: KnowledgeBase) -> Reply:
