@@ -23,7 +23,6 @@ def slots_of(events: list[dict[str, Any]]) -> dict[str, Any]:
     return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
 
 
-@pytest.mark.asyncio
 @pytest.mark.parametrize("answer", ["it's more of a chest pain actually", "I've felt low for weeks"])
 async def test_a_warning_sign_given_as_a_form_answer_wins_over_the_form(answer: str) -> None:
     tracker = make_tracker(answer, "inform", slots={"requested_slot": "duration", "body_part": "calf"},
@@ -35,7 +34,6 @@ async def test_a_warning_sign_given_as_a_form_answer_wins_over_the_form(answer: 
     assert slots_of(events)["referral_signs"]
 
 
-@pytest.mark.asyncio
 async def test_a_warning_sign_after_a_recommendation_is_referred_and_remembered() -> None:
     tracker = make_tracker("now there's a sharp pain on one spot of my foot bone", "inform",
                            entities=[entity("body_part", "foot", "foot", 34)],
@@ -47,7 +45,6 @@ async def test_a_warning_sign_after_a_recommendation_is_referred_and_remembered(
     assert slots["last_technique"] is None
 
 
-@pytest.mark.asyncio
 async def test_refer_medical_remembers_signs_and_the_area_from_the_form() -> None:
     tracker = make_tracker("it's gone really swollen since yesterday", "red_flag", slots={"body_part": "ankle"})
     _, events = await run(ActionReferMedical(), tracker)
@@ -56,7 +53,6 @@ async def test_refer_medical_remembers_signs_and_the_area_from_the_form() -> Non
     assert slots_of(events)["referral_cleared"] is None
 
 
-@pytest.mark.asyncio
 @pytest.mark.parametrize(("action", "intent"), [(ActionRecommend(), "ask_recommendation"),
                                                 (ActionExplainTechnique(), "ask_technique")])
 async def test_a_massage_request_after_a_referral_gets_the_referral_again(action: Any, intent: str) -> None:
@@ -69,7 +65,6 @@ async def test_a_massage_request_after_a_referral_gets_the_referral_again(action
     assert events == []
 
 
-@pytest.mark.asyncio
 async def test_a_form_answer_with_a_warning_sign_is_rejected_so_the_red_flag_rule_runs() -> None:
     from rasa_sdk.events import ActionExecutionRejected
 
@@ -79,7 +74,6 @@ async def test_a_form_answer_with_a_warning_sign_is_rejected_so_the_red_flag_rul
     assert events == [ActionExecutionRejected("recommendation_form")]
 
 
-@pytest.mark.asyncio
 async def test_the_form_asks_nothing_while_a_referral_holds_for_that_area() -> None:
     tracker = make_tracker("can I get a massage for it?", "ask_recommendation", slots=FOOT_REFERRAL,
                            active_loop="recommendation_form")
@@ -88,7 +82,6 @@ async def test_the_form_asks_nothing_while_a_referral_holds_for_that_area() -> N
     assert slots == []
 
 
-@pytest.mark.asyncio
 async def test_another_area_or_a_clearance_gets_a_recommendation() -> None:
     other = make_tracker("what about my tight shoulders?", "report_pain",
                          entities=[entity("body_part", "shoulder", "shoulders", 19)], slots=FOOT_REFERRAL)
@@ -100,7 +93,6 @@ async def test_another_area_or_a_clearance_gets_a_recommendation() -> None:
     assert names_technique(messages[0]["text"]), messages[0]["text"]
 
 
-@pytest.mark.asyncio
 async def test_sleep_advice_waits_only_for_a_whole_person_referral() -> None:
     foot = make_tracker("I can't sleep well lately", "ask_sleep", slots={**FOOT_REFERRAL, "body_part": None})
     messages, _ = await run(ActionAnswerSleep(), foot)
@@ -116,7 +108,6 @@ async def test_sleep_advice_waits_only_for_a_whole_person_referral() -> None:
     assert "gp" in text and not names_technique(text), text
 
 
-@pytest.mark.asyncio
 async def test_diet_leaning_to_red_flag_without_a_sign_answers_with_a_gentle_check() -> None:
     tracker = make_tracker("my nerves are shot before my first half", "ask_stress")
     tracker.latest_message["intent_ranking"] = [{"name": "red_flag", "confidence": 0.6},
