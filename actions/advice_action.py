@@ -14,7 +14,7 @@ from actions.safety import referral_from_tracker, remember
 from actions.tracker_adapter import latest_text, send, situation_from_tracker
 from bot.answers import referral_reply
 from bot.referral import held_reply
-from bot.replies import Reply
+from bot.reply import Reply
 from bot.triage import assess
 
 # DIET leaned towards red_flag but no warning sign of the knowledge base matched: answer,

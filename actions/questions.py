@@ -20,7 +20,7 @@ from actions.tracker_adapter import (
 from bot import answers
 from bot.kb_ids import POST_RACE, SLEEP, STRESS
 from bot.recommender import Situation, recommend
-from bot.replies import Reply
+from bot.reply import Reply
 from bot.triage import assess
 
 

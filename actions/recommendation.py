@@ -29,9 +29,9 @@ from bot.answers import alternatives_reply, concerns_reply, need_more_reply, why
 from bot.kb_ids import NO_RACE, PAIN, SENTINELS, SLEEP, STRESS, UNKNOWN
 from bot.knowledge_base import ENTITY_OF_KIND
 from bot.recommender import recommend
-from bot.replies import Reply
-from bot.spans import body_part_answer, duration_answer, duration_in_statement, timing_answer, timing_in_text
+from bot.reply import Reply
 from bot.text import normalise
+from bot.time_spans import body_part_answer, duration_answer, duration_in_statement, timing_answer, timing_in_text
 from bot.triage import assess
 from bot.vocabulary import concerns_in, resolve
 

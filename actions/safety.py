@@ -12,7 +12,7 @@ from actions.knowledge import KB
 from actions.tracker_adapter import latest_text, send, situation_from_tracker
 from bot.answers import referral_reply
 from bot.referral import Referral
-from bot.replies import Reply
+from bot.reply import Reply
 from bot.triage import Triage, assess
 
 REFERRAL_SLOTS = ("referral_signs", "referral_areas", "referral_cleared")

@@ -11,9 +11,9 @@ from actions.knowledge import KB
 from bot.answers import Context
 from bot.kb_ids import FIRST_MASSAGE, GENERAL, PAIN, SENTINELS
 from bot.recommender import Situation
-from bot.replies import Reply
-from bot.spans import timing_in_text
+from bot.reply import Reply
 from bot.text import normalise
+from bot.time_spans import timing_in_text
 from bot.vocabulary import concerns_in, resolve
 
 UNKNOWN = frozenset({*SENTINELS, None})

@@ -24,9 +24,10 @@ from bot.kb_ids import (
 )
 from bot.knowledge_base import Fact, KnowledgeBase, Technique, Topic
 from bot.recommender import Recommendation, Situation, recommend
-from bot.replies import Button, Reply, bullets, intent_button, join_names, lower_first, pick, sentence, sources_of
+from bot.reply import Button, Reply, intent_button, sources_of
 from bot.text import normalise, phrase_pattern
 from bot.triage import Triage
+from bot.wording import bullets, join_names, lower_first, pick, sentence
 
 URGENCY_OPENERS = {
     "emergency": "Please stop and get help now: this needs emergency care, not a massage.",

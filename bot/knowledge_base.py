@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from bot.kb_ids import CONCERNS, REQUIRED_IDS, SENTINELS
-from bot.kb_reader import KnowledgeBaseError, Node, read_yaml
+from bot.yaml_nodes import KnowledgeBaseError, Node, read_yaml
 
 KNOWLEDGE_DIR = Path(__file__).parent / "knowledge"
 EDITORIAL = "editorial"

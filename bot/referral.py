@@ -17,8 +17,9 @@ from typing import Iterable
 
 from bot.kb_ids import MOOD_SIGNS
 from bot.knowledge_base import KnowledgeBase
-from bot.replies import Reply, lower_first, sentence
+from bot.reply import Reply
 from bot.text import normalise
+from bot.wording import lower_first, sentence
 
 _PROFESSIONAL = (
     r"(physio|physios|physiotherapist|physical therapist|pt|doctor|doctors|doc|gp|dr|consultant|specialist|"

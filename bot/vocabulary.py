@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.knowledge_base import KnowledgeBase
-from bot.spans import duration_from_span, timing_from_span
 from bot.text import normalise, phrase_pattern
+from bot.time_spans import duration_from_span, timing_from_span
 
 
 def resolve(entity: str, text: str, kb: KnowledgeBase) -> str | None:

@@ -10,7 +10,7 @@ import pytest
 from bot import answers
 from bot.knowledge_base import EDITORIAL, KnowledgeBase
 from bot.recommender import Situation, recommend
-from bot.replies import Reply
+from bot.reply import Reply
 from bot.triage import assess
 
 CALF = Situation(concerns=frozenset({"pain"}), body_parts=frozenset({"calf"}), duration="chronic")

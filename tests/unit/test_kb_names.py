@@ -10,10 +10,10 @@ import spacy
 
 from actions.questions import ActionCompareTechniques, ActionExplainTechnique
 from bot import answers
-from bot.kb_reader import KnowledgeBaseError
 from bot.knowledge_base import EDITORIAL, KnowledgeBase, load_knowledge_base
 from bot.nlp_pipeline import build_pipeline
 from bot.vocabulary import resolve
+from bot.yaml_nodes import KnowledgeBaseError
 from tests.unit.test_actions import entity, make_tracker, run
 
 # What a runner writes -> the knowledge-base id it names.
