@@ -1,9 +1,9 @@
 """rasa_sdk action server: thin adapters between Rasa trackers and `bot/`.
 
 `python -m rasa_sdk --actions actions` imports this package, which registers
-every action below. The knowledge base is loaded here, at import, so that a broken
-file stops the action server at start-up with a message naming the file and key,
-instead of failing conversation after conversation.
+every action below. The knowledge base every action answers from (`actions.knowledge.KB`)
+is loaded here, at import, so that a broken file stops the action server at start-up
+with a message naming the file and key, instead of failing conversation after conversation.
 """
 
 import sys

@@ -1,7 +1,9 @@
 """The curated massage knowledge base: typed model, loading and validation.
 
 The YAML files in `bot/knowledge/` are the single source of truth for facts,
-vocabulary and red flags; see `bot/knowledge/SCHEMA.md` for their layout.
+vocabulary and red flags; see `bot/knowledge/SCHEMA.md` for their layout. Loading also
+checks every id the code names (`bot/kb_ids.py`). Functions in `bot/` take the loaded base
+as an argument; `default_knowledge_base()` is for entry points (actions, NLU components).
 """
 
 from __future__ import annotations
