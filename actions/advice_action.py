@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.knowledge import KB
 from actions.safety import referral_from_tracker, remember
 from actions.tracker_adapter import latest_text, send, situation_from_tracker
 from bot.answers import referral_reply
 from bot.referral import held_reply
-from bot.replies import Reply
+from bot.reply import Reply
 from bot.triage import assess
 
 # DIET leaned towards red_flag but no warning sign of the knowledge base matched: answer,
@@ -32,35 +34,45 @@ def with_check(reply: Reply) -> Reply:
     return Reply(f"{reply.text}\n\n{CHECK_LINE}", reply.buttons, reply.sources)
 
 
+@dataclass(frozen=True)
+class Advice:
+    """A reply and the slot events that remember what it said, computed together."""
+
+    reply: Reply
+    events: List[Dict[str, Any]] = field(default_factory=list)
+
+
 class AdviceAction(Action, ABC):
-    """Runs `answer`, unless the latest message has a warning sign or a referral still stands."""
+    """Gives `answer`, unless the latest message has a warning sign or a referral still stands."""
 
     # Advice about the body (a massage, a technique for "it"); sleep and stress advice is not.
     about_body = True
+    # Uttered when `answer` returns None (the action has nothing of its own to say).
+    fallback_response = ""
 
     @abstractmethod
     def name(self) -> str:
         """The action's name in domain.yml."""
 
     @abstractmethod
-    def answer(self, tracker: Tracker) -> Reply:
-        """The reply from `bot/` for this tracker."""
-
-    def events(self, tracker: Tracker) -> List[Dict[str, Any]]:
-        return []
+    def answer(self, tracker: Tracker) -> Advice | None:
+        """The advice from `bot/` for this tracker; None only with a `fallback_response`."""
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
-        triage = assess(latest_text(tracker))
+        triage = assess(latest_text(tracker), KB)
         if triage.is_red_flag:
             send(dispatcher, referral_reply(triage))
             return remember(tracker, triage)
+        advice = self.answer(tracker)
+        if advice is None:
+            dispatcher.utter_message(response=self.fallback_response)
+            return []
         referral = referral_from_tracker(tracker)
         # The area in play (named now, or from the slot: "it"): even sleep or stress advice
         # would suggest a massage for it.
         if referral.holds(situation_from_tracker(tracker).body_parts, self.about_body):
-            send(dispatcher, held_reply(referral))
+            send(dispatcher, held_reply(referral, KB))
             return []
-        reply = self.answer(tracker)
-        send(dispatcher, with_check(reply) if red_flag_suspected(tracker) else reply)
-        return self.events(tracker)
+        send(dispatcher, with_check(advice.reply) if red_flag_suspected(tracker) else advice.reply)
+        return advice.events

@@ -8,7 +8,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.advice_action import AdviceAction
+from actions.advice_action import Advice, AdviceAction
+from actions.knowledge import KB
 from actions.tracker_adapter import (
     follow_up_context,
     latest_entities,
@@ -17,9 +18,9 @@ from actions.tracker_adapter import (
     timing_in_message,
 )
 from bot import answers
-from bot.knowledge_base import default_knowledge_base
-from bot.recommender import recommend
-from bot.replies import Reply
+from bot.kb_ids import POST_RACE, SLEEP, STRESS
+from bot.recommender import Situation, recommend
+from bot.reply import Reply
 from bot.triage import assess
 
 
@@ -33,7 +34,7 @@ def _techniques_asked(tracker: Tracker) -> list[str]:
 def _follow_up(tracker: Tracker) -> Reply | None:
     """An answer that depends on the conversation so far ("can I get deep tissue tomorrow?"
     the day after a marathon), else None."""
-    return answers.follow_up_reply(latest_text(tracker), follow_up_context(tracker))
+    return answers.follow_up_reply(latest_text(tracker), follow_up_context(tracker), KB)
 
 
 def _is_pain_statement(tracker: Tracker) -> bool:
@@ -41,7 +42,7 @@ def _is_pain_statement(tracker: Tracker) -> bool:
     text = latest_text(tracker)
     return (not tracker.active_loop.get("name") and bool(latest_entities(tracker, "body_part"))
             and not latest_entities(tracker, "technique") and not answers.is_question(text)
-            and not assess(text).is_red_flag)
+            and not assess(text, KB).is_red_flag)
 
 
 def _as_pain_report(tracker: Tracker) -> List[Dict[str, Any]] | None:
@@ -52,28 +53,33 @@ def _as_pain_report(tracker: Tracker) -> List[Dict[str, Any]] | None:
     return [SlotSet("concern", "pain"), FollowupAction("recommendation_form")]
 
 
+def _concerns(situation: Situation) -> Advice:
+    return Advice(answers.concerns_reply(situation, recommend(situation, KB), KB))
+
+
 class ActionExplainTechnique(AdviceAction):
     def name(self) -> str:
         return "action_explain_technique"
 
-    def answer(self, tracker: Tracker) -> Reply:
+    def answer(self, tracker: Tracker) -> Advice:
+        named = [t for t in latest_entities(tracker, "technique") if t in KB.techniques]
+        events = [SlotSet("last_technique", named[0])] if named else []
+        return Advice(self._reply(tracker), events)
+
+    @staticmethod
+    def _reply(tracker: Tracker) -> Reply:
         follow_up = _follow_up(tracker)
         if follow_up:
             return follow_up
-        kb = default_knowledge_base()
         asked = _techniques_asked(tracker)
         if not asked:
-            return answers.question_reply(latest_text(tracker)) or answers.techniques_overview(kb)
-        tools = [t for t in asked if t in kb.tools]
+            return answers.question_reply(latest_text(tracker), KB) or answers.techniques_overview(KB)
+        tools = [t for t in asked if t in KB.tools]
         if tools:
-            return answers.tool_reply(tools[0], asked, kb)
-        if asked[0] in kb.methods():
-            return answers.method_reply(asked[0], kb)
-        return answers.technique_reply(kb.techniques[asked[0]], latest_text(tracker), kb)
-
-    def events(self, tracker: Tracker) -> List[Dict[str, Any]]:
-        named = [t for t in latest_entities(tracker, "technique") if t in default_knowledge_base().techniques]
-        return [SlotSet("last_technique", named[0])] if named else []
+            return answers.tool_reply(tools[0], KB, asked)
+        if asked[0] in KB.methods():
+            return answers.method_reply(asked[0], KB)
+        return answers.technique_reply(KB.techniques[asked[0]], latest_text(tracker), KB)
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
@@ -84,35 +90,35 @@ class ActionCompareTechniques(AdviceAction):
     def name(self) -> str:
         return "action_compare_techniques"
 
-    def answer(self, tracker: Tracker) -> Reply:
+    def answer(self, tracker: Tracker) -> Advice:
         named = latest_entities(tracker, "technique")
         follow_up = _follow_up(tracker) if len(named) < 2 else None  # two named: compare them
         if follow_up:
-            return follow_up
+            return Advice(follow_up)
         last = tracker.get_slot("last_technique")
         if len(named) == 1 and last and last not in named:
             named.append(last)
-        return answers.compare_reply(named)
+        return Advice(answers.compare_reply(named, KB))
 
 
 class ActionAnswerBenefits(AdviceAction):
     def name(self) -> str:
         return "action_answer_benefits"
 
-    def answer(self, tracker: Tracker) -> Reply:
+    def answer(self, tracker: Tracker) -> Advice:
         text = latest_text(tracker)
         if answers.asks_which_massage(text):
-            return answers.concerns_reply(situation_from_tracker(tracker))
-        return _follow_up(tracker) or answers.benefits_reply(text)
+            return _concerns(situation_from_tracker(tracker))
+        return Advice(_follow_up(tracker) or answers.benefits_reply(text, KB))
 
 
 class ActionAnswerTiming(AdviceAction):
     def name(self) -> str:
         return "action_answer_timing"
 
-    def answer(self, tracker: Tracker) -> Reply:
+    def answer(self, tracker: Tracker) -> Advice:
         timing = (latest_entities(tracker, "timing") or [follow_up_context(tracker).timing])[0]
-        return _follow_up(tracker) or answers.timing_reply(timing, latest_text(tracker))
+        return Advice(_follow_up(tracker) or answers.timing_reply(timing, latest_text(tracker), KB))
 
 
 class ActionAnswerSleep(AdviceAction):
@@ -121,8 +127,8 @@ class ActionAnswerSleep(AdviceAction):
     def name(self) -> str:
         return "action_answer_sleep"
 
-    def answer(self, tracker: Tracker) -> Reply:
-        return answers.concerns_reply(situation_from_tracker(tracker).with_concern("sleep"))
+    def answer(self, tracker: Tracker) -> Advice:
+        return _concerns(situation_from_tracker(tracker).with_concern(SLEEP))
 
 
 class ActionAnswerStress(AdviceAction):
@@ -131,34 +137,21 @@ class ActionAnswerStress(AdviceAction):
     def name(self) -> str:
         return "action_answer_stress"
 
-    def answer(self, tracker: Tracker) -> Reply:
-        return answers.concerns_reply(situation_from_tracker(tracker).with_concern("stress"))
+    def answer(self, tracker: Tracker) -> Advice:
+        return _concerns(situation_from_tracker(tracker).with_concern(STRESS))
 
 
 class _FollowUpOrResponse(AdviceAction):
-    """Answers from the conversation's context when it can; otherwise the domain's
+    """Answers from the conversation's context when it can; otherwise (None) the domain's
     response (`fallback_response`). Warning signs still come first (AdviceAction)."""
 
-    fallback_response = ""
-
-    def answer(self, tracker: Tracker) -> Reply:
-        reply = self.contextual(tracker)
-        if reply is None:
-            raise LookupError("no contextual answer")  # run() checks first; never reached
-        return reply
-
-    def contextual(self, tracker: Tracker) -> Reply | None:
-        return _follow_up(tracker)
+    def answer(self, tracker: Tracker) -> Advice | None:
+        reply = _follow_up(tracker)
+        return Advice(reply) if reply else None
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
-        pain_report = _as_pain_report(tracker)
-        if pain_report:
-            return pain_report
-        if not assess(latest_text(tracker)).is_red_flag and self.contextual(tracker) is None:
-            dispatcher.utter_message(response=self.fallback_response)
-            return []
-        return await super().run(dispatcher, tracker, domain)
+        return _as_pain_report(tracker) or await super().run(dispatcher, tracker, domain)
 
 
 class ActionAnswerOutOfScope(_FollowUpOrResponse):
@@ -169,10 +162,11 @@ class ActionAnswerOutOfScope(_FollowUpOrResponse):
     def name(self) -> str:
         return "action_answer_out_of_scope"
 
-    def contextual(self, tracker: Tracker) -> Reply | None:
+    def answer(self, tracker: Tracker) -> Advice | None:
         # "What should I wear to a massage?" is ours when the knowledge base has the topic.
         text = latest_text(tracker)
-        return _follow_up(tracker) or (answers.question_reply(text) if answers.about_massage(text) else None)
+        reply = _follow_up(tracker) or (answers.question_reply(text, KB) if answers.about_massage(text) else None)
+        return Advice(reply) if reply else None
 
 
 class ActionAnswerFallback(_FollowUpOrResponse):
@@ -184,22 +178,16 @@ class ActionAnswerFallback(_FollowUpOrResponse):
     def name(self) -> str:
         return "action_answer_fallback"
 
-    def contextual(self, tracker: Tracker) -> Reply | None:
-        text = latest_text(tracker)
-        reply = _follow_up(tracker) or answers.question_reply(text)
+    def answer(self, tracker: Tracker) -> Advice | None:
+        reply = _follow_up(tracker) or answers.question_reply(latest_text(tracker), KB)
         if reply:
-            return reply
+            return Advice(reply)
         situation = situation_from_tracker(tracker)
-        if situation.body_parts or situation.symptoms or situation.timing == "post_race":
-            return answers.concerns_reply(situation)
-        return None
-
-    def events(self, tracker: Tracker) -> List[Dict[str, Any]]:
-        situation = situation_from_tracker(tracker)
-        if _follow_up(tracker) or answers.question_reply(latest_text(tracker)):
-            return []
-        events = [SlotSet("last_technique", recommend(situation).technique.id)]
+        if not (situation.body_parts or situation.symptoms or situation.timing == POST_RACE):
+            return None
+        rec = recommend(situation, KB)
+        events = [SlotSet("last_technique", rec.technique.id)]
         timing = timing_in_message(tracker)
         if timing and not tracker.get_slot("timing"):
             events.append(SlotSet("timing", timing))
-        return events
+        return Advice(answers.concerns_reply(situation, rec, KB), events)

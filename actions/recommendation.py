@@ -10,7 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.advice_action import AdviceAction
+from actions.advice_action import Advice, AdviceAction
+from actions.knowledge import KB
 from actions.safety import GENERAL_REFERRAL, referral_from_tracker
 from actions.tracker_adapter import (
     follow_up_context,
@@ -25,15 +26,16 @@ from actions.tracker_adapter import (
 )
 from bot import answers
 from bot.answers import alternatives_reply, concerns_reply, need_more_reply, why_reply
-from bot.knowledge_base import default_knowledge_base
+from bot.kb_ids import NO_RACE, PAIN, SENTINELS, SLEEP, STRESS, UNKNOWN
+from bot.knowledge_base import ENTITY_OF_KIND
 from bot.recommender import recommend
-from bot.replies import Reply
-from bot.spans import body_part_answer, duration_answer, duration_in_statement, timing_answer, timing_in_text
+from bot.reply import Reply
 from bot.text import normalise
+from bot.time_spans import body_part_answer, duration_answer, duration_in_statement, timing_answer, timing_in_text
 from bot.triage import assess
 from bot.vocabulary import concerns_in, resolve
 
-ENTITIES = ("body_part", "symptom", "duration", "timing", "experience")
+ENTITIES = tuple(ENTITY_OF_KIND.values())
 ASIDES_SLOT = "asides"
 # Intents the form leaves to their own rules (they answer, then the form asks again or stops).
 LEFT_TO_RULES = frozenset({"red_flag", "stop", "goodbye", "thank", "bot_challenge", "out_of_scope", "greet",
@@ -60,7 +62,7 @@ def _asks_again(tracker: Tracker) -> bool:
 
 
 def _is_red_flag(tracker: Tracker) -> bool:
-    return latest_intent(tracker) == "red_flag" or assess(latest_text(tracker)).is_red_flag
+    return latest_intent(tracker) == "red_flag" or assess(latest_text(tracker), KB).is_red_flag
 
 
 def _follow_up(tracker: Tracker) -> Reply | None:
@@ -69,74 +71,70 @@ def _follow_up(tracker: Tracker) -> Reply | None:
     if (tracker.latest_action_name not in (None, "action_listen") or latest_entities(tracker, "body_part")
             or not answers.is_question(latest_text(tracker))):
         return None
-    return answers.follow_up_reply(latest_text(tracker), follow_up_context(tracker))
+    return answers.follow_up_reply(latest_text(tracker), follow_up_context(tracker), KB)
 
 
 def aside_reply(tracker: Tracker) -> Reply | None:
     """An answer to a question or new concern raised in the middle of the form."""
     text = latest_text(tracker)
-    kb = default_knowledge_base()
-    concerns = concerns_in(text)
+    concerns = concerns_in(text, KB)
     situation = situation_from_tracker(tracker)
-    if "sleep" in concerns:
-        return answers.sleep_reply(situation.with_concern("sleep"), kb)
-    if "stress" in concerns:
-        return answers.stress_reply(situation.with_concern("stress"), kb)
-    reply = answers.follow_up_reply(text, follow_up_context(tracker)) or answers.question_reply(text)
+    if SLEEP in concerns:
+        return answers.sleep_reply(recommend(situation.with_concern(SLEEP), KB), KB)
+    if STRESS in concerns:
+        return answers.stress_reply(recommend(situation.with_concern(STRESS), KB), KB)
+    reply = answers.follow_up_reply(text, follow_up_context(tracker), KB) or answers.question_reply(text, KB)
     if reply:
         return reply
     named = latest_entities(tracker, "technique")
     if len(named) > 1:
-        return answers.compare_reply(named, kb)
-    if named and named[0] in kb.methods():
-        return answers.method_reply(named[0], kb)
+        return answers.compare_reply(named, KB)
+    if named and named[0] in KB.methods():
+        return answers.method_reply(named[0], KB)
     if named:
-        return answers.technique_reply(kb.techniques[named[0]], text, kb)
+        return answers.technique_reply(KB.techniques[named[0]], text, KB)
     return None
 
 
 def _referral_holds(tracker: Tracker) -> bool:
     """A standing referral covers this: no questions, action_recommend explains why not yet."""
     situation = situation_from_tracker(tracker)
-    return referral_from_tracker(tracker).holds(situation.body_parts, about_body="pain" in situation.concerns)
+    return referral_from_tracker(tracker).holds(situation.body_parts, about_body=PAIN in situation.concerns)
 
 
 class ActionRecommend(AdviceAction):
     def name(self) -> str:
         return "action_recommend"
 
-    def answer(self, tracker: Tracker) -> Reply:
+    def answer(self, tracker: Tracker) -> Advice:
         if latest_intent(tracker) == "red_flag":
-            return GENERAL_REFERRAL
+            return Advice(GENERAL_REFERRAL)
         follow_up = _follow_up(tracker)
         if follow_up:
-            return follow_up
+            return Advice(follow_up)
         situation = situation_from_tracker(tracker)
+        rec = recommend(situation, KB)
         if _asks_again(tracker):
-            return alternatives_reply(situation)
-        if situation.is_empty and latest_intent(tracker) == "inform":
-            return need_more_reply()
-        return concerns_reply(situation, turn_number(tracker))
-
-    def events(self, tracker: Tracker) -> List[Dict[str, Any]]:
-        if latest_intent(tracker) == "red_flag" or _follow_up(tracker):
-            return []
-        situation = situation_from_tracker(tracker)
-        events = [SlotSet("last_technique", recommend(situation).technique.id)]
+            reply = alternatives_reply(rec, KB)
+        elif situation.is_empty and latest_intent(tracker) == "inform":
+            reply = need_more_reply()
+        else:
+            reply = concerns_reply(situation, rec, KB, turn_number(tracker))
+        events = [SlotSet("last_technique", rec.technique.id)]
         if situation.body_parts:
             events.append(SlotSet("body_part", sorted(situation.body_parts)[0]))
         timing = timing_in_message(tracker)
         if timing and not tracker.get_slot("timing"):
             events.append(SlotSet("timing", timing))
-        return events
+        return Advice(reply, events)
 
 
 class ActionExplainWhy(AdviceAction):
     def name(self) -> str:
         return "action_explain_why"
 
-    def answer(self, tracker: Tracker) -> Reply:
-        return why_reply(situation_from_tracker(tracker))
+    def answer(self, tracker: Tracker) -> Advice:
+        return Advice(why_reply(recommend(situation_from_tracker(tracker), KB)))
 
 
 class ValidateRecommendationForm(FormValidationAction):
@@ -177,17 +175,16 @@ class ValidateRecommendationForm(FormValidationAction):
         """Pain plus sleep or stress in the opening message: answer the other concern now,
         while the form asks about the pain (the recommendation covers the pain)."""
         missing = [s for s in ("body_part", "duration", "timing") if tracker.slots.get(s) is None]
-        others = concerns_in(latest_text(tracker)) & {"sleep", "stress"}
+        others = concerns_in(latest_text(tracker), KB) & {SLEEP, STRESS}
         if not missing or not others or tracker.get_slot("concern") in others:
             return
-        kb = default_knowledge_base()
-        send(dispatcher, answers.sleep_mechanisms_reply(kb) if "sleep" in others else answers.stress_short(kb))
+        send(dispatcher, answers.sleep_mechanisms_reply(KB) if SLEEP in others else answers.stress_short(KB))
 
     async def required_slots(self, domain_slots: List[str], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[str]:
         if _asks_again(tracker) or _referral_holds(tracker):
             return []
-        if tracker.get_slot("concern") in ("sleep", "stress") and not tracker.get_slot("body_part"):
+        if tracker.get_slot("concern") in (SLEEP, STRESS) and not tracker.get_slot("body_part"):
             return [s for s in domain_slots if s != "body_part"]
         return domain_slots
 
@@ -216,18 +213,18 @@ class ValidateRecommendationForm(FormValidationAction):
     @staticmethod
     def _normalise(entity: str, value: Any, fallback: str | None) -> Dict[str, Any]:
         first = value[0] if isinstance(value, list) and value else value
-        if first in ("unknown", "none"):
+        if first in SENTINELS:
             return {entity: first}
-        return {entity: resolve(entity, str(first)) or fallback}
+        return {entity: resolve(entity, str(first), KB) or fallback}
 
     def validate_body_part(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                            domain: DomainDict) -> Dict[str, Any]:
-        return self._normalise("body_part", value, "unknown")
+        return self._normalise("body_part", value, UNKNOWN)
 
     def validate_duration(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                           domain: DomainDict) -> Dict[str, Any]:
-        return self._normalise("duration", value, "unknown")
+        return self._normalise("duration", value, UNKNOWN)
 
     def validate_timing(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                         domain: DomainDict) -> Dict[str, Any]:
-        return self._normalise("timing", value, "none")
+        return self._normalise("timing", value, NO_RACE)

@@ -8,10 +8,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.knowledge import KB
 from actions.tracker_adapter import latest_text, send, situation_from_tracker
 from bot.answers import referral_reply
 from bot.referral import Referral
-from bot.replies import Reply
+from bot.reply import Reply
 from bot.triage import Triage, assess
 
 REFERRAL_SLOTS = ("referral_signs", "referral_areas", "referral_cleared")
@@ -56,7 +57,7 @@ class ActionReferMedical(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
-        triage = assess(latest_text(tracker))
+        triage = assess(latest_text(tracker), KB)
         if not triage.is_red_flag:
             send(dispatcher, GENERAL_REFERRAL)
             return [SlotSet("last_technique", None)]

@@ -7,15 +7,16 @@ from typing import Any, Iterable
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.knowledge import KB
 from bot.answers import Context
-from bot.knowledge_base import default_knowledge_base
+from bot.kb_ids import FIRST_MASSAGE, GENERAL, PAIN, SENTINELS
 from bot.recommender import Situation
-from bot.replies import Reply
-from bot.spans import timing_in_text
+from bot.reply import Reply
 from bot.text import normalise
+from bot.time_spans import timing_in_text
 from bot.vocabulary import concerns_in, resolve
 
-UNKNOWN = frozenset({"unknown", "none", None})
+UNKNOWN = frozenset({*SENTINELS, None})
 
 
 def latest_text(tracker: Tracker) -> str:
@@ -29,12 +30,12 @@ def latest_intent(tracker: Tracker) -> str | None:
 def latest_entities(tracker: Tracker, entity: str) -> list[str]:
     """Knowledge-base ids of `entity` in the latest message, in order, no repeats."""
     values = (e.get("value") for e in tracker.latest_message.get("entities", []) if e.get("entity") == entity)
-    ids = (resolve(entity, str(v)) for v in values if v)
+    ids = (resolve(entity, str(v), KB) for v in values if v)
     return list(dict.fromkeys(i for i in ids if i))
 
 
 def _ids(entity: str, values: Iterable[Any]) -> frozenset[str]:
-    ids = (resolve(entity, str(v)) for v in values if v not in UNKNOWN)
+    ids = (resolve(entity, str(v), KB) for v in values if v not in UNKNOWN)
     return frozenset(i for i in ids if i)
 
 
@@ -56,19 +57,19 @@ def situation_from_tracker(tracker: Tracker) -> Situation:
         "body_part", _slot_values(tracker, "body_part")
     )
     symptoms = _ids("symptom", _slot_values(tracker, "symptom")) | frozenset(latest_entities(tracker, "symptom"))
-    concerns = set(concerns_in(latest_text(tracker)))
+    concerns = set(concerns_in(latest_text(tracker), KB))
     slot_concern = tracker.get_slot("concern")
     if slot_concern:
         concerns.add(slot_concern)
     if body_parts or symptoms:
-        concerns.add("pain")
+        concerns.add(PAIN)
     return Situation(
-        concerns=frozenset(concerns or {"general"}),
+        concerns=frozenset(concerns or {GENERAL}),
         body_parts=body_parts,
         symptoms=symptoms,
         duration=_one("duration", tracker, "duration"),
         timing=known_timing(tracker),
-        first_massage=_one("experience", tracker, "experience") == "first_massage",
+        first_massage=_one("experience", tracker, "experience") == FIRST_MASSAGE,
     )
 
 
@@ -85,7 +86,7 @@ def known_timing(tracker: Tracker) -> str | None:
 
 def follow_up_context(tracker: Tracker) -> Context:
     """The race timing and the technique a follow-up question refers to."""
-    named = [t for t in latest_entities(tracker, "technique") if t in default_knowledge_base().techniques]
+    named = [t for t in latest_entities(tracker, "technique") if t in KB.techniques]
     return Context(timing=known_timing(tracker), technique=(named or [tracker.get_slot("last_technique")])[0])
 
 

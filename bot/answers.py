@@ -5,21 +5,30 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.knowledge_base import Fact, KnowledgeBase, Technique, Topic, default_knowledge_base
+from bot.kb_ids import (
+    FOAM_ROLLING,
+    GENERAL,
+    LICENSED_THERAPIST,
+    MOOD_SIGNS,
+    PAIN,
+    REST_AND_OTHER_HELP,
+    RUNNING_AFTER_MASSAGE,
+    RUNNING_ON_A_NIGGLE,
+    SLEEP,
+    SLEEP_BENEFIT,
+    STRESS,
+    STRESS_BENEFIT,
+    TECHNIQUE_QUESTION_TOPICS,
+    TIMING_TOPICS,
+    TRAINING_BLOCK_FREQUENCY,
+)
+from bot.knowledge_base import Fact, KnowledgeBase, Technique, Topic
 from bot.recommender import Recommendation, Situation, recommend
-from bot.replies import Button, Reply, bullets, intent_button, join_names, lower_first, pick, sentence, sources_of
+from bot.reply import Button, Reply, intent_button, sources_of
 from bot.text import normalise, phrase_pattern
 from bot.triage import Triage
+from bot.wording import bullets, join_names, lower_first, pick, sentence
 
-THERAPIST_TOPIC = "licensed_therapist"
-TIMING_TOPICS = {
-    "pre_race": "before_race",
-    "race_week": "before_race",
-    "night_before": "night_before_race",
-    "post_race": "after_race",
-    "post_long_run": "after_long_run",
-    "training_block": "training_block_frequency",
-}
 URGENCY_OPENERS = {
     "emergency": "Please stop and get help now: this needs emergency care, not a massage.",
     "urgent": "This sounds like it needs a doctor today rather than a massage.",
@@ -27,13 +36,8 @@ URGENCY_OPENERS = {
 }
 
 
-def _kb(kb: KnowledgeBase | None) -> KnowledgeBase:
-    return kb or default_knowledge_base()
-
-
-def _topic_fact(kb: KnowledgeBase, topic_id: str) -> list[Fact]:
-    topic = kb.topics.get(topic_id)
-    return [topic.facts[0]] if topic else []
+def _therapist_fact(kb: KnowledgeBase) -> list[Fact]:
+    return [kb.topics[LICENSED_THERAPIST].facts[0]]
 
 
 def follow_up_buttons() -> tuple[Button, ...]:
@@ -66,16 +70,14 @@ def _about(situation: Situation, kb: KnowledgeBase) -> str:
     parts = [kb.name_of(p) for p in sorted(situation.body_parts)]
     if parts:
         return f"your {join_names(parts)}"
-    if "sleep" in situation.concerns:
+    if SLEEP in situation.concerns:
         return "sleeping better"
-    if "stress" in situation.concerns:
+    if STRESS in situation.concerns:
         return "stress"
     return "you"
 
 
-def describe_recommendation(rec: Recommendation, situation: Situation, variant: int = 0,
-                            kb: KnowledgeBase | None = None) -> Reply:
-    kb = _kb(kb)
+def describe_recommendation(rec: Recommendation, situation: Situation, kb: KnowledgeBase, variant: int = 0) -> Reply:
     opener = pick(("{name} is what I'd suggest for {about}.", "{name} looks like the best fit for {about}.",
                    "My pick for {about}: {name}."), variant)
     lines = [opener.format(about=_about(situation, kb), name=rec.name)]
@@ -85,7 +87,7 @@ def describe_recommendation(rec: Recommendation, situation: Situation, variant: 
         lines.append(f"How it's done: {sentence(lower_first(rec.method.how.text))}")
     if rec.cautions:
         lines.append(f"Good to know: {' '.join(sentence(c.text) for c in rec.cautions)}")
-    therapist = _topic_fact(kb, THERAPIST_TOPIC)
+    therapist = _therapist_fact(kb)
     lines.extend(sentence(f.text) for f in therapist)
     facts = [rec.technique.summary, *rec.reasons, *rec.cautions, *therapist]
     if rec.method:
@@ -93,37 +95,27 @@ def describe_recommendation(rec: Recommendation, situation: Situation, variant: 
     return Reply("\n".join(lines), follow_up_buttons(), sources_of(facts))
 
 
-def recommendation_reply(situation: Situation, variant: int = 0, kb: KnowledgeBase | None = None) -> Reply:
-    kb = _kb(kb)
-    return describe_recommendation(recommend(situation, kb), situation, variant, kb)
+def recommendation_reply(situation: Situation, kb: KnowledgeBase, variant: int = 0) -> Reply:
+    return describe_recommendation(recommend(situation, kb), situation, kb, variant)
 
 
-def why_reply(situation: Situation, kb: KnowledgeBase | None = None) -> Reply:
-    kb = _kb(kb)
-    rec = recommend(situation, kb)
+def why_reply(rec: Recommendation) -> Reply:
     facts = [*rec.reasons, *rec.technique.helps[:2]]
     text = f"I picked {rec.name} because:\n{bullets(dict.fromkeys(facts))}"
     return Reply(text, (), sources_of(facts))
 
 
-def alternatives_reply(situation: Situation, kb: KnowledgeBase | None = None) -> Reply:
-    kb = _kb(kb)
-    rec = recommend(situation, kb)
+def alternatives_reply(rec: Recommendation, kb: KnowledgeBase) -> Reply:
     lines, facts = [], []
     if rec.alternatives:
         alt = rec.alternatives[0]
         lines.append(f"{alt.name} would also suit you: {lower_first(sentence(alt.summary.text))}")
         facts.append(alt.summary)
-    foam = kb.topics.get("foam_rolling")
-    if foam:
-        lines.append(f"Between sessions: {bullets(foam.facts[:2])}")
-        facts.extend(foam.facts[:2])
-    rest = kb.topics.get("rest_and_other_help")
-    if rest:
-        lines.append(bullets(rest.facts[:2]))
-        facts.extend(rest.facts[:2])
-    if not lines:
-        lines.append(f"{rec.name} is still my best suggestion for what you've told me.")
+    foam, rest = kb.topics[FOAM_ROLLING], kb.topics[REST_AND_OTHER_HELP]
+    lines.append(f"Between sessions: {bullets(foam.facts[:2])}")
+    facts.extend(foam.facts[:2])
+    lines.append(bullets(rest.facts[:2]))
+    facts.extend(rest.facts[:2])
     return Reply("\n".join(lines), (), sources_of(facts))
 
 
@@ -132,18 +124,18 @@ def _merge(first: Reply, second: Reply) -> Reply:
                  tuple(dict.fromkeys((*first.sources, *second.sources))))
 
 
-def concerns_reply(situation: Situation, variant: int = 0, kb: KnowledgeBase | None = None) -> Reply:
-    """Answer every concern the runner raised: pain first, then sleep, then stress."""
-    kb = _kb(kb)
+def concerns_reply(situation: Situation, rec: Recommendation, kb: KnowledgeBase, variant: int = 0) -> Reply:
+    """Answer every concern the runner raised: pain first, then sleep, then stress.
+    `rec` is `recommend(situation, kb)`, passed in so the caller computes it once."""
     replies = []
-    if "pain" in situation.concerns or "general" in situation.concerns:
-        replies.append(recommendation_reply(situation, variant, kb))
-    if "sleep" in situation.concerns:
-        replies.append(sleep_reply(situation, kb) if not replies else sleep_mechanisms_reply(kb))
-    if "stress" in situation.concerns:
-        replies.append(stress_reply(situation, kb) if not replies else stress_short(kb))
+    if PAIN in situation.concerns or GENERAL in situation.concerns:
+        replies.append(describe_recommendation(rec, situation, kb, variant))
+    if SLEEP in situation.concerns:
+        replies.append(sleep_reply(rec, kb) if not replies else sleep_mechanisms_reply(kb))
+    if STRESS in situation.concerns:
+        replies.append(stress_reply(rec, kb) if not replies else stress_short(kb))
     if not replies:
-        replies.append(recommendation_reply(situation, variant, kb))
+        replies.append(describe_recommendation(rec, situation, kb, variant))
     reply = replies[0]
     for extra in replies[1:]:
         reply = _merge(reply, extra)
@@ -151,11 +143,11 @@ def concerns_reply(situation: Situation, variant: int = 0, kb: KnowledgeBase | N
 
 
 def stress_short(kb: KnowledgeBase) -> Reply:
-    facts = list(kb.benefits["stress_wellbeing"].facts[:2])
+    facts = list(kb.benefits[STRESS_BENEFIT].facts[:2])
     return Reply(f"For stress and nerves:\n{bullets(facts)}", (), sources_of(facts))
 
 
-def question_reply(text: str, kb: KnowledgeBase | None = None) -> Reply | None:
+def question_reply(text: str, kb: KnowledgeBase) -> Reply | None:
     """A topic answer when the question matches a topic's cues, else None."""
     topic = find_topic(text, kb)
     return topic_reply(topic) if topic else None
@@ -170,7 +162,7 @@ def referral_reply(triage: Triage) -> Reply:
         raise ValueError("referral_reply needs at least one red flag")
     lines = [URGENCY_OPENERS[triage.urgency or "prompt"]]
     lines.extend(sentence(flag.advice) for flag in triage.flags[:2])
-    if {"self_harm", "low_mood"} & set(triage.ids):
+    if MOOD_SIGNS & set(triage.ids):
         lines.append("You don't have to carry this alone. I'm only a bot, but I'm still here if you want to talk.")
     else:
         lines.append("I can only give general information, not a diagnosis, and massage is not the right "
@@ -181,9 +173,8 @@ def referral_reply(triage: Triage) -> Reply:
 # --- questions about techniques and topics ------------------------------------
 
 
-def find_topic(text: str, kb: KnowledgeBase | None = None, *, among: tuple[str, ...] = ()) -> Topic | None:
+def find_topic(text: str, kb: KnowledgeBase, *, among: tuple[str, ...] = ()) -> Topic | None:
     """The topic whose cues match the most (longest first); None without a cue."""
-    kb = _kb(kb)
     clean = normalise(text)
     best: tuple[int, Topic] | None = None
     for topic in kb.topics.values():
@@ -200,10 +191,8 @@ def topic_reply(topic: Topic, extra: list[Fact] | None = None) -> Reply:
     return Reply(f"{topic.title}:\n{bullets(facts)}", (), sources_of(facts))
 
 
-def technique_reply(technique: Technique, question: str = "", kb: KnowledgeBase | None = None) -> Reply:
-    kb = _kb(kb)
-    topic = find_topic(question, kb, among=("should_it_hurt", "swedish_strokes", "what_to_wear",
-                                            "soreness_after_massage", "running_after_massage"))
+def technique_reply(technique: Technique, question: str, kb: KnowledgeBase) -> Reply:
+    topic = find_topic(question, kb, among=TECHNIQUE_QUESTION_TOPICS)
     if topic:  # named first, so a question about one technique is answered about that one
         reply = topic_reply(topic, list(technique.expect[:1]))
         return Reply(f"{technique.name} — {lower_first(reply.text)}", reply.buttons, reply.sources)
@@ -220,8 +209,7 @@ def technique_reply(technique: Technique, question: str = "", kb: KnowledgeBase 
     return Reply("\n".join(lines), buttons, sources_of(facts))
 
 
-def method_reply(method_id: str, kb: KnowledgeBase | None = None) -> Reply:
-    kb = _kb(kb)
+def method_reply(method_id: str, kb: KnowledgeBase) -> Reply:
     method = kb.methods()[method_id]
     facts = [method.how, method.reason]
     text = (f"{method.name} is one of the trigger point therapy methods. "
@@ -229,18 +217,16 @@ def method_reply(method_id: str, kb: KnowledgeBase | None = None) -> Reply:
     return Reply(text, (), sources_of(facts))
 
 
-def techniques_overview(kb: KnowledgeBase | None = None) -> Reply:
-    kb = _kb(kb)
+def techniques_overview(kb: KnowledgeBase) -> Reply:
     facts = [t.summary for t in kb.techniques.values()]
     lines = [f"- {t.name}: {lower_first(sentence(t.summary.text))}" for t in kb.techniques.values()]
     buttons = tuple(intent_button(t.name, "ask_technique", technique=t.id) for t in kb.techniques.values())
     return Reply("Here are the main massage types for runners:\n" + "\n".join(lines), buttons, sources_of(facts))
 
 
-def tool_reply(tool_id: str, also: list[str] | None = None, kb: KnowledgeBase | None = None) -> Reply:
+def tool_reply(tool_id: str, kb: KnowledgeBase, also: list[str] | None = None) -> Reply:
     """The honest answer about a tool or method no seed covers (its editorial topic), plus a
     one-line summary of any technique of ours asked about in the same breath."""
-    kb = _kb(kb)
     reply = topic_reply(kb.topics[kb.tools[tool_id].topic])
     techniques = [kb.techniques[i] for i in dict.fromkeys(also or []) if i in kb.techniques][:2]
     if not techniques:
@@ -250,11 +236,10 @@ def tool_reply(tool_id: str, also: list[str] | None = None, kb: KnowledgeBase | 
                  tuple(dict.fromkeys((*reply.sources, *sources_of(t.summary for t in techniques)))))
 
 
-def compare_reply(ids: list[str], kb: KnowledgeBase | None = None) -> Reply:
-    kb = _kb(kb)
+def compare_reply(ids: list[str], kb: KnowledgeBase) -> Reply:
     tools = [i for i in ids if i in kb.tools]
     if tools:
-        return tool_reply(tools[0], ids, kb)
+        return tool_reply(tools[0], kb, ids)
     techniques = [kb.techniques[i] for i in dict.fromkeys(ids) if i in kb.techniques][:3]
     if len(techniques) < 2:
         return techniques_overview(kb)
@@ -269,8 +254,7 @@ def compare_reply(ids: list[str], kb: KnowledgeBase | None = None) -> Reply:
     return Reply("\n".join(lines), (), sources_of(facts))
 
 
-def benefits_reply(question: str, kb: KnowledgeBase | None = None) -> Reply:
-    kb = _kb(kb)
+def benefits_reply(question: str, kb: KnowledgeBase) -> Reply:
     topic = find_topic(question, kb)
     if topic:
         return topic_reply(topic)
@@ -279,23 +263,18 @@ def benefits_reply(question: str, kb: KnowledgeBase | None = None) -> Reply:
     return Reply("Massage can help runners in several ways:\n" + "\n".join(lines), (), sources_of(facts))
 
 
-def timing_reply(timing: str | None, question: str, kb: KnowledgeBase | None = None) -> Reply:
-    kb = _kb(kb)
+def timing_reply(timing: str | None, question: str, kb: KnowledgeBase) -> Reply:
     topic = find_topic(question, kb)
     if topic is None and timing in TIMING_TOPICS:
-        topic = kb.topics.get(TIMING_TOPICS[timing])
-    topic = topic or kb.topics.get("training_block_frequency")
-    if topic is None:
-        return Reply("I don't have advice on timing yet.")
-    return topic_reply(topic)
+        topic = kb.topics[TIMING_TOPICS[timing]]
+    return topic_reply(topic or kb.topics[TRAINING_BLOCK_FREQUENCY])
 
 
 # --- sleep and stress ---------------------------------------------------------
 
 
-def _concern_reply(benefit_id: str, situation: Situation, intro: str, kb: KnowledgeBase) -> Reply:
+def _concern_reply(benefit_id: str, rec: Recommendation, intro: str, kb: KnowledgeBase) -> Reply:
     benefit = kb.benefits[benefit_id]
-    rec = recommend(situation, kb)
     facts: list[Fact] = [*benefit.facts[:2]]
     lines = [intro, bullets(benefit.facts[:2])]
     if benefit.mechanisms:
@@ -303,24 +282,23 @@ def _concern_reply(benefit_id: str, situation: Situation, intro: str, kb: Knowle
         lines.append(f"It works through {names}.")
     lines.append(f"The gentlest fit is {rec.name}: {lower_first(sentence(rec.reasons[0].text))}")
     facts.append(rec.reasons[0])
-    therapist = _topic_fact(kb, THERAPIST_TOPIC)
+    therapist = _therapist_fact(kb)
     lines.extend(sentence(f.text) for f in therapist)
     facts.extend(therapist)
     buttons = (intent_button("How does it help sleep?", "ask_benefits"), *follow_up_buttons()[:2])
     return Reply("\n".join(lines), buttons, sources_of(facts))
 
 
-def sleep_reply(situation: Situation, kb: KnowledgeBase | None = None) -> Reply:
-    return _concern_reply("sleep", situation, "Massage can help with sleep:", _kb(kb))
+def sleep_reply(rec: Recommendation, kb: KnowledgeBase) -> Reply:
+    return _concern_reply(SLEEP_BENEFIT, rec, "Massage can help with sleep:", kb)
 
 
-def stress_reply(situation: Situation, kb: KnowledgeBase | None = None) -> Reply:
-    return _concern_reply("stress_wellbeing", situation, "Massage can take the edge off stress:", _kb(kb))
+def stress_reply(rec: Recommendation, kb: KnowledgeBase) -> Reply:
+    return _concern_reply(STRESS_BENEFIT, rec, "Massage can take the edge off stress:", kb)
 
 
-def sleep_mechanisms_reply(kb: KnowledgeBase | None = None) -> Reply:
-    kb = _kb(kb)
-    sleep = kb.benefits["sleep"]
+def sleep_mechanisms_reply(kb: KnowledgeBase) -> Reply:
+    sleep = kb.benefits[SLEEP_BENEFIT]
     facts = [m.facts[0] for m in sleep.mechanisms]
     lines = [f"- {m.name}: {lower_first(sentence(m.facts[0].text))}" for m in sleep.mechanisms]
     return Reply("How massage helps sleep:\n" + "\n".join(lines), (), sources_of(facts))
@@ -335,8 +313,8 @@ WHEN_CUES = ("how many days", "how long should i wait", "how long do i wait", "h
              "too early", "this week", "right away", "straight away", "yet")
 SAME_AS_CUES = ("same as", "same thing as", "instead of", "difference", "different from", "versus", "vs",
                 "better than", "or just", "replace")
-TIMING_TOPIC_IDS = frozenset(TIMING_TOPICS.values()) | {"night_before_race"}
-CONTEXT_TOPIC_IDS = TIMING_TOPIC_IDS | {"foam_rolling", "running_on_a_niggle", "running_after_massage"}
+TIMING_TOPIC_IDS = frozenset(TIMING_TOPICS.values())
+CONTEXT_TOPIC_IDS = TIMING_TOPIC_IDS | {FOAM_ROLLING, RUNNING_ON_A_NIGGLE, RUNNING_AFTER_MASSAGE}
 
 
 @dataclass(frozen=True)
@@ -389,19 +367,19 @@ def _not_the_same(technique: Technique, topic: Topic) -> Reply:
     return Reply(text, (), sources_of(facts))
 
 
-def follow_up_reply(text: str, context: Context, kb: KnowledgeBase | None = None) -> Reply | None:
+def follow_up_reply(text: str, context: Context, kb: KnowledgeBase) -> Reply | None:
     """An answer that needs the conversation's context, or None when the question
     does not depend on it (the caller then answers as usual)."""
-    kb = _kb(kb)
     clean = normalise(text)
     topic = find_topic(clean, kb)
-    timing_topic = kb.topics.get(TIMING_TOPICS.get(context.timing or "", ""))
+    timing_id = TIMING_TOPICS.get(context.timing or "")
+    timing_topic = kb.topics[timing_id] if timing_id else None
     explicit_timing = topic is not None and topic.id in TIMING_TOPIC_IDS
     if timing_topic and not explicit_timing and _has_cue(clean, WHEN_CUES):
         return topic_reply(timing_topic)
     if topic is None or topic.id not in CONTEXT_TOPIC_IDS:
         return None
     technique = kb.techniques.get(context.technique or "")
-    if topic.id == "foam_rolling" and technique and _has_cue(clean, SAME_AS_CUES):
+    if topic.id == FOAM_ROLLING and technique and _has_cue(clean, SAME_AS_CUES):
         return _not_the_same(technique, topic)
     return topic_reply(topic)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Sequence
 
 from bot.answers import recommendation_reply
+from bot.kb_ids import CONCERNS, DURATIONS, PAIN
 from bot.knowledge_base import KnowledgeBaseError, load_knowledge_base
 from bot.nlp_pipeline import PIPELINE_DIR, pipeline_is_current, save_pipeline
 from bot.nlu_data import SYNONYMS_FILE, synonyms_are_current, write_synonyms
@@ -67,7 +68,7 @@ def _recommend(args: argparse.Namespace) -> int:
         timing=args.timing,
         first_massage=args.first_massage,
     )
-    reply = recommendation_reply(situation, kb=load_knowledge_base(args.knowledge))
+    reply = recommendation_reply(situation, load_knowledge_base(args.knowledge))
     print(reply.text)
     print(f"sources: {', '.join(reply.sources)}")
     return 0
@@ -90,10 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
     triage.add_argument("text")
     triage.set_defaults(run=_triage)
     rec = sub.add_parser("recommend", help="recommend a technique for a situation")
-    rec.add_argument("--concern", default="pain", choices=["pain", "sleep", "stress", "general"])
+    rec.add_argument("--concern", default=PAIN, choices=CONCERNS)
     rec.add_argument("--body-part", action="append", default=[])
     rec.add_argument("--symptom", action="append", default=[])
-    rec.add_argument("--duration", choices=["new", "chronic"])
+    rec.add_argument("--duration", choices=DURATIONS)
     rec.add_argument("--timing")
     rec.add_argument("--first-massage", action="store_true")
     rec.set_defaults(run=_recommend)

@@ -1,7 +1,9 @@
 """The curated massage knowledge base: typed model, loading and validation.
 
 The YAML files in `bot/knowledge/` are the single source of truth for facts,
-vocabulary and red flags; see `bot/knowledge/SCHEMA.md` for their layout.
+vocabulary and red flags; see `bot/knowledge/SCHEMA.md` for their layout. Loading also
+checks every id the code names (`bot/kb_ids.py`). Functions in `bot/` take the loaded base
+as an argument; `default_knowledge_base()` is for entry points (actions, NLU components).
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Iterable, Mapping
 
-from bot.kb_reader import KnowledgeBaseError, Node, read_yaml
+from bot.kb_ids import CONCERNS, REQUIRED_IDS, SENTINELS
+from bot.yaml_nodes import KnowledgeBaseError, Node, read_yaml
 
 KNOWLEDGE_DIR = Path(__file__).parent / "knowledge"
 EDITORIAL = "editorial"
@@ -26,7 +29,6 @@ ENTITY_OF_KIND = {
     "timings": "timing",
     "experience": "experience",
 }
-CONCERNS = ("pain", "sleep", "stress", "general")
 URGENCIES = ("emergency", "urgent", "prompt")
 INDICATION_FIELDS = ("concern", "symptom", "duration", "timing", "experience", "body_part")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -374,6 +376,26 @@ def _check_references(kb: KnowledgeBase, file: Path) -> None:
                 raise KnowledgeBaseError(file, key, f"unknown symptom id(s) {unknown}")
 
 
+def _section(kb: KnowledgeBase, name: str) -> Mapping[str, object]:
+    if name in kb.vocabulary:
+        return kb.vocabulary[name]
+    return getattr(kb, name)
+
+
+def _check_code_ids(kb: KnowledgeBase, directory: Path) -> None:
+    """Every id the code names (bot/kb_ids.py) exists, and no vocabulary id is a sentinel."""
+    for (filename, section), ids in REQUIRED_IDS.items():
+        missing = sorted(ids - set(_section(kb, section)))
+        if missing:
+            raise KnowledgeBaseError(directory / filename, f"{section}[{missing[0]}]",
+                                     "no entry with this id; the code uses it (bot/kb_ids.py)")
+    for kind, entries in kb.vocabulary.items():
+        reserved = sorted(set(entries) & set(SENTINELS))
+        if reserved:
+            raise KnowledgeBaseError(directory / "vocabulary.yml", f"{kind}[{reserved[0]}]",
+                                     f"{reserved[0]!r} is reserved for answers that name no id")
+
+
 # --- loading -----------------------------------------------------------------
 
 _SECTIONS = {
@@ -435,6 +457,7 @@ def load_knowledge_base(directory: Path = KNOWLEDGE_DIR) -> KnowledgeBase:
         files=tuple(sorted(directory.glob("*.yml"))),
     )
     _check_unique_terms(kb, directory / "vocabulary.yml")
+    _check_code_ids(kb, directory)  # first: a renamed id is reported where the code needs it
     _check_references(kb, directory / "techniques.yml")
     return kb
 

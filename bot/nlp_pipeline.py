@@ -15,7 +15,7 @@ import spacy
 from spacy.language import Language
 
 from bot.knowledge_base import KnowledgeBase
-from bot.spans import ruler_patterns
+from bot.time_spans import ruler_patterns
 
 PIPELINE_DIR = Path(__file__).resolve().parent.parent / "build" / "spacy_runner_en"
 PATTERNS_META = "kb_patterns.json"

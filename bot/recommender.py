@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Iterable
 
-from bot.knowledge_base import Fact, Indication, KnowledgeBase, Method, Technique, default_knowledge_base
+from bot.kb_ids import BEFORE_RACE, FIRST_MASSAGE, GENERAL, PRE_RACE_TIMINGS
+from bot.knowledge_base import Fact, Indication, KnowledgeBase, Method, Technique
 
-PRE_RACE_TIMINGS = frozenset({"pre_race", "race_week", "night_before"})
 MAX_REASONS = 3
 
 
@@ -21,7 +21,7 @@ MAX_REASONS = 3
 class Situation:
     """What is known about the runner's concern, in knowledge-base ids."""
 
-    concerns: frozenset[str] = frozenset({"general"})
+    concerns: frozenset[str] = frozenset({GENERAL})
     body_parts: frozenset[str] = frozenset()
     symptoms: frozenset[str] = frozenset()
     duration: str | None = None
@@ -34,7 +34,7 @@ class Situation:
         return self == Situation()
 
     def with_concern(self, concern: str) -> Situation:
-        return replace(self, concerns=(self.concerns - {"general"}) | {concern})
+        return replace(self, concerns=(self.concerns - {GENERAL}) | {concern})
 
     def values(self, name: str) -> frozenset[str]:
         if name == "concern":
@@ -44,7 +44,7 @@ class Situation:
         if name == "symptom":
             return self.symptoms
         if name == "experience":
-            return frozenset({"first_massage"}) if self.first_massage else frozenset()
+            return frozenset({FIRST_MASSAGE}) if self.first_massage else frozenset()
         value = getattr(self, name)
         return frozenset({value}) if value else frozenset()
 
@@ -109,14 +109,13 @@ def _reasons(best: Scored, method: Method | None) -> tuple[Fact, ...]:
 
 def _cautions(technique: Technique, situation: Situation, kb: KnowledgeBase) -> tuple[Fact, ...]:
     cautions = list(technique.cautions)
-    if situation.timing in PRE_RACE_TIMINGS and "before_race" in kb.topics:
-        cautions.insert(0, kb.topics["before_race"].facts[0])
+    if situation.timing in PRE_RACE_TIMINGS:
+        cautions.insert(0, kb.topics[BEFORE_RACE].facts[0])
     return tuple(dict.fromkeys(cautions))[:2]
 
 
-def recommend(situation: Situation, kb: KnowledgeBase | None = None) -> Recommendation:
+def recommend(situation: Situation, kb: KnowledgeBase) -> Recommendation:
     """Pick a technique (and a method for trigger point therapy) with its reasons."""
-    kb = kb or default_knowledge_base()
     ranking = score_techniques(situation, kb)
     best = ranking[0]
     method = choose_method(best.technique, situation.symptoms)

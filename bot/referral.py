@@ -15,11 +15,11 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
-from bot.knowledge_base import KnowledgeBase, default_knowledge_base
-from bot.replies import Reply, lower_first, sentence
+from bot.kb_ids import MOOD_SIGNS
+from bot.knowledge_base import KnowledgeBase
+from bot.reply import Reply
 from bot.text import normalise
-
-MOOD_SIGNS = frozenset({"self_harm", "low_mood"})
+from bot.wording import lower_first, sentence
 
 _PROFESSIONAL = (
     r"(physio|physios|physiotherapist|physical therapist|pt|doctor|doctors|doc|gp|dr|consultant|specialist|"
@@ -92,9 +92,8 @@ def says_cleared(message: str) -> bool:
     return bool(_CLEARED.search(text)) and not _NOT_YET.search(text)
 
 
-def held_reply(referral: Referral, kb: KnowledgeBase | None = None) -> Reply:
+def held_reply(referral: Referral, kb: KnowledgeBase) -> Reply:
     """Why not a massage yet, and the referral again."""
-    kb = kb or default_knowledge_base()
     flags = [kb.red_flags[s] for s in referral.signs if s in kb.red_flags]
     if not flags:
         raise ValueError("held_reply needs a referral with a known warning sign")

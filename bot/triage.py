@@ -36,7 +36,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.knowledge_base import URGENCIES, KnowledgeBase, RedFlag, default_knowledge_base
+from bot.kb_ids import NUMBNESS_TINGLING, SWELLING_BRUISING
+from bot.knowledge_base import URGENCIES, KnowledgeBase, RedFlag
 from bot.text import normalise, phrase_pattern
 
 # bot.text.phrase_pattern's whole-word guards, shared by a sign's combined phrase pattern.
@@ -84,7 +85,7 @@ _GENERAL_SWELLING = re.compile(
     r"drain|drains|help|helps|help with|helps with|for|with|good for|against|lymphatic|lymph|"
     r"inflammation and|inflammation or|inflammation,)\s+$"
 )
-_TREATMENT_EFFECT_SIGNS = frozenset({"swelling_bruising", "numbness_tingling"})
+_TREATMENT_EFFECT_SIGNS = frozenset({SWELLING_BRUISING, NUMBNESS_TINGLING})
 _TREATMENT = (r"(cupping|cups?|graston|scraping|gua sha|iastm|dry needling|needling|needles|acupuncture|"
               r"massage guns?|percussion|theraguns?|foam roll\w*|deep tissue|sports massages?|massages?|"
               r"therapists?|tools?)")
@@ -135,7 +136,7 @@ def _counts(text: str, match: re.Match[str], flag: RedFlag) -> bool:
     whole_clause = clause + match.group() + _CLAUSE_BREAK.split(text[match.end():match.end() + 120])[0]
     if flag.id in _TREATMENT_EFFECT_SIGNS and _TREATMENT_EFFECT.search(whole_clause):
         return False
-    if flag.id == "swelling_bruising" and (_BENIGN_SWELLING.search(whole_clause) or _GENERAL_SWELLING.search(clause)):
+    if flag.id == SWELLING_BRUISING and (_BENIGN_SWELLING.search(whole_clause) or _GENERAL_SWELLING.search(clause)):
         return False
     return not (_PAST.search(whole_clause) and not _BACK_AGAIN.search(text))
 
@@ -157,9 +158,8 @@ def _matches(flag: RedFlag, text: str) -> bool:
     return any(_counts(text, match, flag) for pattern in flag.patterns for match in pattern.finditer(text))
 
 
-def assess(message: str, kb: KnowledgeBase | None = None) -> Triage:
+def assess(message: str, kb: KnowledgeBase) -> Triage:
     """Find every red flag in `message`; empty when there is none."""
-    kb = kb or default_knowledge_base()
     text = normalise(message)
     if not text:
         return Triage(())

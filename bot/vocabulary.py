@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from bot.knowledge_base import KnowledgeBase, default_knowledge_base
-from bot.spans import duration_from_span, timing_from_span
+from bot.knowledge_base import KnowledgeBase
 from bot.text import normalise, phrase_pattern
+from bot.time_spans import duration_from_span, timing_from_span
 
 
-def resolve(entity: str, text: str, kb: KnowledgeBase | None = None) -> str | None:
+def resolve(entity: str, text: str, kb: KnowledgeBase) -> str | None:
     """The id whose terms include `text`, or the text itself if it already is an id."""
-    kb = kb or default_knowledge_base()
     clean = normalise(text)
     found = kb.term_index.get(entity, {}).get(clean)
     if found:
@@ -21,9 +20,8 @@ def resolve(entity: str, text: str, kb: KnowledgeBase | None = None) -> str | No
     return None
 
 
-def concerns_in(text: str, kb: KnowledgeBase | None = None) -> frozenset[str]:
+def concerns_in(text: str, kb: KnowledgeBase) -> frozenset[str]:
     """Concern ids (pain, sleep, stress) whose cues appear in `text`."""
-    kb = kb or default_knowledge_base()
     clean = normalise(text)
     return frozenset(
         cue.id for cue in kb.concern_cues.values()

@@ -27,7 +27,7 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.knowledge_base import default_knowledge_base
+from bot.knowledge_base import KnowledgeBase, default_knowledge_base
 from bot.referral import says_cleared
 from bot.triage import assess
 from nlu_components.intent_override import override_intent
@@ -45,14 +45,15 @@ class RedFlagOverride(GraphComponent):
         # Below this, the next intent is too unsure to answer: ask to rephrase instead.
         return {"threshold": 0.25}
 
-    def __init__(self, config: Dict[str, Any]) -> None:
+    def __init__(self, config: Dict[str, Any], kb: KnowledgeBase) -> None:
         self.threshold = float(config.get("threshold", 0.25))
+        self.kb = kb
 
     @classmethod
     def create(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext) -> RedFlagOverride:
-        default_knowledge_base()  # read and validated now, not on the first user's message
-        return cls(config)
+        # Read and validated now, not on the first user's message.
+        return cls(config, default_knowledge_base())
 
     def _demote(self, message: Message) -> None:
         ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != RED_FLAG_INTENT]
@@ -66,7 +67,7 @@ class RedFlagOverride(GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
-            if assess(text).is_red_flag:
+            if assess(text, self.kb).is_red_flag:
                 override_intent(message, RED_FLAG_INTENT)
                 continue
             if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) == RED_FLAG_INTENT:

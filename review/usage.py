@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from bot.knowledge_base import KnowledgeBase, default_knowledge_base
 from bot.triage import assess
 from review import pii
 from review.settings import CONTEXT_TURNS, LOW_CONFIDENCE
@@ -53,8 +54,8 @@ def day(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, tz=timezone.utc).date().isoformat()
 
 
-def _referral(turn: Turn) -> tuple[str, str]:
-    triage = assess(turn.text)
+def _referral(turn: Turn, kb: KnowledgeBase) -> tuple[str, str]:
+    triage = assess(turn.text, kb)
     if triage.flags:
         return triage.flags[0].name, triage.flags[0].urgency or "unknown"
     return "other (NLU only)", "unknown"
@@ -62,6 +63,7 @@ def _referral(turn: Turn) -> tuple[str, str]:
 
 def measure(conversations: Iterable[Conversation], known_words: frozenset[str], salt: str = "") -> Usage:
     usage = Usage()
+    kb = default_knowledge_base()
     for conversation in conversations:
         turns = turns_of(conversation, salt, CONTEXT_TURNS)
         if not turns:
@@ -81,7 +83,7 @@ def measure(conversations: Iterable[Conversation], known_words: frozenset[str], 
             elif reading.confidence < LOW_CONFIDENCE and not turn.is_payload:
                 usage.low_confidence_per_day[today] += 1
             if "action_refer_medical" in turn.actions:
-                usage.referrals[_referral(turn)] += 1
+                usage.referrals[_referral(turn, kb)] += 1
             technique = turn.slots.get("last_technique")
             if RECOMMEND_ACTION in turn.actions and technique:
                 usage.techniques[str(technique)] += 1

@@ -10,10 +10,10 @@ import spacy
 
 from actions.questions import ActionCompareTechniques, ActionExplainTechnique
 from bot import answers
-from bot.kb_reader import KnowledgeBaseError
 from bot.knowledge_base import EDITORIAL, KnowledgeBase, load_knowledge_base
 from bot.nlp_pipeline import build_pipeline
 from bot.vocabulary import resolve
+from bot.yaml_nodes import KnowledgeBaseError
 from tests.unit.test_actions import entity, make_tracker, run
 
 # What a runner writes -> the knowledge-base id it names.
@@ -117,7 +117,6 @@ def test_a_tool_and_a_technique_get_both(kb: KnowledgeBase) -> None:
     assert "Dry needling" in text and "Trigger point therapy" in text
 
 
-@pytest.mark.asyncio
 @pytest.mark.parametrize(("message", "value", "word"), [
     ("is a foam roller as good as a massage?", "foam roller", "foam roll"),
     ("what does a theragun do", "theragun", "massage gun"),
@@ -131,13 +130,11 @@ async def test_explain_technique_answers_tool_questions(message: str, value: str
     assert not events  # a tool is not a technique to remember for follow-ups
 
 
-@pytest.mark.asyncio
 async def test_tool_question_without_an_entity_still_finds_the_topic() -> None:
     messages, _ = await run(ActionExplainTechnique(), make_tracker("anyone tried dry needling?", "ask_technique"))
     assert "dry needling" in messages[0]["text"].lower()
 
 
-@pytest.mark.asyncio
 async def test_compare_a_tool_with_a_technique() -> None:
     message = "cupping or deep tissue?"
     tracker = make_tracker(message, "compare_techniques",

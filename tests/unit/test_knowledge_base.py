@@ -8,6 +8,7 @@ from typing import Any, Callable
 
 import pytest
 
+from bot.kb_ids import REQUIRED_IDS
 from bot.knowledge_base import EDITORIAL, KnowledgeBase, KnowledgeBaseError, load_knowledge_base
 
 SEED_TECHNIQUES = {"swedish", "deep_tissue", "sports", "myofascial_release", "trigger_point"}
@@ -119,6 +120,36 @@ def test_broken_file_names_file_key_and_expectation(
         load_knowledge_base(kb_copy)
     assert name in str(error.value)
     assert re.search(message, str(error.value)), str(error.value)
+
+
+# Every id the code names (bot/kb_ids.py), as (file, section, id).
+CODE_IDS = sorted((file, section, i) for (file, section), ids in REQUIRED_IDS.items() for i in ids)
+
+
+def _rename(section: str, old: str) -> Callable[[Any], None]:
+    def change(data: Any) -> None:
+        entry = next(e for e in data[section] if e["id"] == old)
+        entry["id"] = f"{old}_renamed"
+    return change
+
+
+@pytest.mark.parametrize(("name", "section", "entry_id"), CODE_IDS)
+def test_renaming_an_id_the_code_uses_stops_loading(
+    edit_yaml: Callable[[str, Callable[[Any], None]], Path], kb_copy: Path, name: str, section: str, entry_id: str
+) -> None:
+    edit_yaml(name, _rename(section, entry_id))
+    with pytest.raises(KnowledgeBaseError) as error:
+        load_knowledge_base(kb_copy)
+    assert (error.value.file, error.value.key) == (str(kb_copy / name), f"{section}[{entry_id}]")
+    assert "the code uses it" in str(error.value)
+
+
+def test_a_vocabulary_id_may_not_be_a_sentinel(edit_yaml: Callable[[str, Callable[[Any], None]], Path],
+                                                kb_copy: Path) -> None:
+    edit_yaml("vocabulary.yml", lambda d: d["durations"].append({"id": "unknown", "name": "Unknown",
+                                                                 "source": "editorial", "terms": ["dunno"]}))
+    with pytest.raises(KnowledgeBaseError, match=r"vocabulary\.yml: durations\[unknown\]: 'unknown' is reserved"):
+        load_knowledge_base(kb_copy)
 
 
 def test_invalid_yaml_reports_line(kb_copy: Path) -> None:

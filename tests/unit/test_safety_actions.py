@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.questions import ActionAnswerSleep, ActionAnswerStress, ActionExplainTechnique
 from actions.recommendation import ActionRecommend, ValidateRecommendationForm
 from actions.safety import ActionReferMedical
+from bot.knowledge_base import KnowledgeBase
 from nlu_components.red_flags import RedFlagOverride
 from tests.unit.test_actions import DOMAIN, entity, make_tracker, names_technique, run
 
@@ -22,7 +23,6 @@ def slots_of(events: list[dict[str, Any]]) -> dict[str, Any]:
     return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
 
 
-@pytest.mark.asyncio
 @pytest.mark.parametrize("answer", ["it's more of a chest pain actually", "I've felt low for weeks"])
 async def test_a_warning_sign_given_as_a_form_answer_wins_over_the_form(answer: str) -> None:
     tracker = make_tracker(answer, "inform", slots={"requested_slot": "duration", "body_part": "calf"},
@@ -34,7 +34,6 @@ async def test_a_warning_sign_given_as_a_form_answer_wins_over_the_form(answer: 
     assert slots_of(events)["referral_signs"]
 
 
-@pytest.mark.asyncio
 async def test_a_warning_sign_after_a_recommendation_is_referred_and_remembered() -> None:
     tracker = make_tracker("now there's a sharp pain on one spot of my foot bone", "inform",
                            entities=[entity("body_part", "foot", "foot", 34)],
@@ -46,7 +45,6 @@ async def test_a_warning_sign_after_a_recommendation_is_referred_and_remembered(
     assert slots["last_technique"] is None
 
 
-@pytest.mark.asyncio
 async def test_refer_medical_remembers_signs_and_the_area_from_the_form() -> None:
     tracker = make_tracker("it's gone really swollen since yesterday", "red_flag", slots={"body_part": "ankle"})
     _, events = await run(ActionReferMedical(), tracker)
@@ -55,7 +53,6 @@ async def test_refer_medical_remembers_signs_and_the_area_from_the_form() -> Non
     assert slots_of(events)["referral_cleared"] is None
 
 
-@pytest.mark.asyncio
 @pytest.mark.parametrize(("action", "intent"), [(ActionRecommend(), "ask_recommendation"),
                                                 (ActionExplainTechnique(), "ask_technique")])
 async def test_a_massage_request_after_a_referral_gets_the_referral_again(action: Any, intent: str) -> None:
@@ -68,7 +65,6 @@ async def test_a_massage_request_after_a_referral_gets_the_referral_again(action
     assert events == []
 
 
-@pytest.mark.asyncio
 async def test_a_form_answer_with_a_warning_sign_is_rejected_so_the_red_flag_rule_runs() -> None:
     from rasa_sdk.events import ActionExecutionRejected
 
@@ -78,7 +74,6 @@ async def test_a_form_answer_with_a_warning_sign_is_rejected_so_the_red_flag_rul
     assert events == [ActionExecutionRejected("recommendation_form")]
 
 
-@pytest.mark.asyncio
 async def test_the_form_asks_nothing_while_a_referral_holds_for_that_area() -> None:
     tracker = make_tracker("can I get a massage for it?", "ask_recommendation", slots=FOOT_REFERRAL,
                            active_loop="recommendation_form")
@@ -87,7 +82,6 @@ async def test_the_form_asks_nothing_while_a_referral_holds_for_that_area() -> N
     assert slots == []
 
 
-@pytest.mark.asyncio
 async def test_another_area_or_a_clearance_gets_a_recommendation() -> None:
     other = make_tracker("what about my tight shoulders?", "report_pain",
                          entities=[entity("body_part", "shoulder", "shoulders", 19)], slots=FOOT_REFERRAL)
@@ -99,7 +93,6 @@ async def test_another_area_or_a_clearance_gets_a_recommendation() -> None:
     assert names_technique(messages[0]["text"]), messages[0]["text"]
 
 
-@pytest.mark.asyncio
 async def test_sleep_advice_waits_only_for_a_whole_person_referral() -> None:
     foot = make_tracker("I can't sleep well lately", "ask_sleep", slots={**FOOT_REFERRAL, "body_part": None})
     messages, _ = await run(ActionAnswerSleep(), foot)
@@ -115,7 +108,6 @@ async def test_sleep_advice_waits_only_for_a_whole_person_referral() -> None:
     assert "gp" in text and not names_technique(text), text
 
 
-@pytest.mark.asyncio
 async def test_diet_leaning_to_red_flag_without_a_sign_answers_with_a_gentle_check() -> None:
     tracker = make_tracker("my nerves are shot before my first half", "ask_stress")
     tracker.latest_message["intent_ranking"] = [{"name": "red_flag", "confidence": 0.6},
@@ -131,8 +123,8 @@ def _parsed(text: str, ranking: list[tuple[str, float]]) -> Message:
     return Message(data={TEXT: text, INTENT: intents[0], INTENT_RANKING_KEY: intents})
 
 
-def test_the_nlu_component_lets_only_the_knowledge_base_refer() -> None:
-    component = RedFlagOverride({})
+def test_the_nlu_component_lets_only_the_knowledge_base_refer(kb: KnowledgeBase) -> None:
+    component = RedFlagOverride({}, kb)
     nerves = _parsed("my nerves are shot before my first half", [("red_flag", 0.6), ("ask_stress", 0.3)])
     unsure = _parsed("flights to the race", [("red_flag", 0.7), ("ask_timing", 0.1)])
     sign = _parsed("I heard a pop in my calf", [("report_pain", 0.9), ("red_flag", 0.1)])

@@ -1,27 +1,10 @@
-"""Chat replies: plain text (no markup, so every channel shows it as is) and buttons."""
+"""Small wording helpers for replies: sentences, bullet lists, name lists, varied phrasing."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 from bot.knowledge_base import Fact
-
-
-@dataclass(frozen=True)
-class Button:
-    title: str
-    payload: str
-
-
-@dataclass(frozen=True)
-class Reply:
-    text: str
-    buttons: tuple[Button, ...] = ()
-    sources: tuple[str, ...] = field(default=())
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "text", self.text.strip())
 
 
 def sentence(text: str) -> str:
@@ -45,17 +28,6 @@ def join_names(names: Sequence[str]) -> str:
     return f"{', '.join(names[:-1])} and {names[-1]}"
 
 
-def sources_of(facts: Iterable[Fact]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(f.source for f in facts))
-
-
 def pick(options: Sequence[str], variant: int) -> str:
     """Vary wording deterministically (the caller passes e.g. the turn number)."""
     return options[variant % len(options)]
-
-
-def intent_button(title: str, intent: str, **entities: str) -> Button:
-    if not entities:
-        return Button(title, f"/{intent}")
-    pairs = ", ".join(f'"{k}": "{v}"' for k, v in entities.items())
-    return Button(title, f"/{intent}{{{pairs}}}")

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.kb_ids import CHRONIC, NEW, NO_RACE, POST_RACE, PRE_RACE, RACE_WEEK, TRAINING_BLOCK, UNKNOWN
+
 WORD_VALUES = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
                "eight": 8, "nine": 9, "ten": 10, "couple": 2, "few": 3, "several": 4}
 NUMBER_WORDS = tuple(WORD_VALUES)
@@ -56,7 +58,7 @@ def duration_from_span(text: str) -> str | None:
     days = _days(text)
     if days is None:
         return None
-    return "new" if days <= NEW_WITHIN_DAYS else "chronic"
+    return NEW if days <= NEW_WITHIN_DAYS else CHRONIC
 
 
 def timing_from_span(text: str) -> str | None:
@@ -65,8 +67,8 @@ def timing_from_span(text: str) -> str | None:
     if days is None or not text.lstrip().startswith("in "):
         return None
     if days <= RACE_WEEK_DAYS:
-        return "race_week"
-    return "pre_race" if days <= PRE_RACE_DAYS else "training_block"
+        return RACE_WEEK
+    return PRE_RACE if days <= PRE_RACE_DAYS else TRAINING_BLOCK
 
 
 # --- answers to the form's questions, in the runner's own words -------------------
@@ -114,49 +116,49 @@ def duration_answer(text: str) -> str | None:
     if spanned:
         return spanned
     if _LONG.search(text):
-        return "chronic"
+        return CHRONIC
     if _RECENT.search(text):
-        return "new"
-    return "unknown" if _UNSURE.search(text) else None
+        return NEW
+    return UNKNOWN if _UNSURE.search(text) else None
 
 
 def duration_in_statement(text: str) -> str | None:
     """How long, stated or implied: sore since a race run days ago ('ran a marathon
     yesterday and my legs are destroyed') is new."""
-    return duration_in_text(text) or ("new" if _RACED.search(text) else None)
+    return duration_in_text(text) or (NEW if _RACED.search(text) else None)
 
 
 def timing_in_text(text: str) -> str | None:
     """A race or training phase stated in a sentence: 'a 10k in 5 days' -> race_week,
     'ran a marathon yesterday' -> post_race, 'no race' -> none; None when not said."""
     if _RACED.search(text):
-        return "post_race"
+        return POST_RACE
     countdown = _COUNTDOWN.search(text)
     if countdown and re.search(rf"\b{_RACE}\b", text):
         days = _count(countdown.group(1)) * _UNIT_DAYS[countdown.group(2)]
         if days <= RACE_WEEK_DAYS:
-            return "race_week"
-        return "pre_race" if days <= PRE_RACE_DAYS else "training_block"
+            return RACE_WEEK
+        return PRE_RACE if days <= PRE_RACE_DAYS else TRAINING_BLOCK
     if re.search(rf"\b{_RACE}\b", text) and not _NO_RACE.search(text):
         if _SOON.search(text):
-            return "race_week"
+            return RACE_WEEK
         if _NEXT_WEEKS.search(text):
-            return "pre_race"
+            return PRE_RACE
         if _LATER.search(text):
-            return "training_block"
+            return TRAINING_BLOCK
     if _BLOCK.search(text):
-        return "training_block"
-    return "none" if _NO_RACE.search(text) else None
+        return TRAINING_BLOCK
+    return NO_RACE if _NO_RACE.search(text) else None
 
 
 def timing_answer(text: str) -> str | None:
     """Race or training block, as the form's answer; 'dunno' -> unknown."""
-    return timing_in_text(text) or ("unknown" if _UNSURE.search(text) else None)
+    return timing_in_text(text) or (UNKNOWN if _UNSURE.search(text) else None)
 
 
 def body_part_answer(text: str) -> str | None:
     """'no idea' or 'all over' as the answer to where it hurts: unknown (the form moves on)."""
-    return "unknown" if _UNSURE.search(text) or _ALL_OVER.search(text) else None
+    return UNKNOWN if _UNSURE.search(text) or _ALL_OVER.search(text) else None
 
 
 _STATED_SPAN = re.compile(rf"\b(?:for|about|around|over|nearly|almost|past|last|been|roughly|maybe|probably)\s+"
@@ -170,5 +172,5 @@ def duration_in_text(text: str) -> str | None:
     match = _STATED_SPAN.search(text)
     if match:
         days = _count(match.group(1)) * _UNIT_DAYS[match.group(2)]
-        return "new" if days <= NEW_WITHIN_DAYS else "chronic"
-    return "chronic" if _STATED_LONG.search(text) else None
+        return NEW if days <= NEW_WITHIN_DAYS else CHRONIC
+    return CHRONIC if _STATED_LONG.search(text) else None

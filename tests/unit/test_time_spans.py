@@ -6,7 +6,8 @@ import pytest
 
 from bot.knowledge_base import KnowledgeBase
 from bot.nlp_pipeline import build_pipeline
-from bot.spans import (
+from bot.text import normalise
+from bot.time_spans import (
     body_part_answer,
     duration_answer,
     duration_in_statement,
@@ -14,7 +15,6 @@ from bot.spans import (
     timing_answer,
     timing_in_text,
 )
-from bot.text import normalise
 from bot.vocabulary import resolve
 
 

@@ -1,0 +1,128 @@
+"""bot/answers.py as tables: a question (or situation) -> what the reply starts with and says,
+always from knowledge-base facts with their sources."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import pytest
+
+from bot import answers
+from bot.knowledge_base import EDITORIAL, KnowledgeBase
+from bot.recommender import Situation, recommend
+from bot.reply import Reply
+from bot.triage import assess
+
+CALF = Situation(concerns=frozenset({"pain"}), body_parts=frozenset({"calf"}), duration="chronic")
+CALF_AND_SLEEP = Situation(concerns=frozenset({"pain", "sleep"}), body_parts=frozenset({"calf"}))
+STRESS = Situation(concerns=frozenset({"stress"}))
+
+
+def concerns(situation: Situation) -> Callable[[KnowledgeBase], Reply]:
+    return lambda kb: answers.concerns_reply(situation, recommend(situation, kb), kb)
+
+
+# name, reply from the knowledge base -> starts with, says (ignoring case), has buttons
+REPLIES: list[tuple[str, Callable[[KnowledgeBase], Reply], str, tuple[str, ...], bool]] = [
+    ("pain", concerns(CALF), "Deep tissue massage is what I'd suggest for your calf.", ("why:", "therapist"), True),
+    ("pain and sleep", concerns(CALF_AND_SLEEP), "Swedish massage", ("\n\nAlso: How massage helps sleep:",), True),
+    ("stress", concerns(STRESS), "Massage can take the edge off stress:", ("the gentlest fit is",), True),
+    ("why", lambda kb: answers.why_reply(recommend(CALF, kb)), "I picked Deep tissue massage because:", ("\n- ",),
+     False),
+    ("alternatives", lambda kb: answers.alternatives_reply(recommend(CALF, kb), kb), "",
+     ("would also suit you", "between sessions:"), False),
+    ("overview", answers.techniques_overview, "Here are the main massage types for runners:",
+     ("swedish", "deep tissue", "sports", "myofascial", "trigger point"), True),
+    ("technique", lambda kb: answers.technique_reply(kb.techniques["trigger_point"], "", kb),
+     "Trigger point therapy:", ("how it's done:", "what it helps:", "best for:", "therapists use a few methods"),
+     True),
+    ("technique question", lambda kb: answers.technique_reply(kb.techniques["deep_tissue"], "should it hurt?", kb),
+     "Deep tissue massage — ", ("\n- ",), False),
+    ("method", lambda kb: answers.method_reply("pin_and_stretch", kb),
+     "Pin and stretch is one of the trigger point therapy methods.", (), False),
+    ("tool with a technique", lambda kb: answers.tool_reply("cupping", kb, ["cupping", "swedish"]), "",
+     ("cupping", "\n\nswedish massage:"), False),
+    ("compare two", lambda kb: answers.compare_reply(["deep_tissue", "sports"], kb), "Deep tissue massage:",
+     ("sports massage:", "best for:", "which fits you best"), False),
+    ("compare one", lambda kb: answers.compare_reply(["deep_tissue"], kb),
+     "Here are the main massage types for runners:", (), True),
+    ("benefits", lambda kb: answers.benefits_reply("is massage good for me", kb),
+     "Massage can help runners in several ways:", ("sleep",), False),
+    ("benefits topic", lambda kb: answers.benefits_reply("is foam rolling as good", kb),
+     "Foam rolling and self-massage:", (), False),
+    ("timing of a race", lambda kb: answers.timing_reply("pre_race", "when?", kb), "Massage before a race:", (),
+     False),
+    ("timing asked", lambda kb: answers.timing_reply("pre_race", "how often should I get a massage", kb),
+     "How often to get a massage:", (), False),
+    ("timing unknown", lambda kb: answers.timing_reply(None, "hmm", kb), "How often to get a massage:", (), False),
+    ("sleep mechanisms", answers.sleep_mechanisms_reply, "How massage helps sleep:", ("\n- ",), False),
+    ("stress short", answers.stress_short, "For stress and nerves:", ("\n- ",), False),
+    ("emergency", lambda kb: answers.referral_reply(assess("chest pain when running", kb)),
+     answers.URGENCY_OPENERS["emergency"], ("not a diagnosis",), False),
+    ("low mood", lambda kb: answers.referral_reply(assess("I've been feeling low for weeks and have no energy", kb)),
+     "", ("you don't have to carry this alone",), False),
+    ("follow-up on a race", lambda kb: answers.follow_up_reply("how soon can I book one?",
+                                                             answers.Context(timing="post_race"), kb) or Reply(""),
+     "Massage after a race:", (), False),
+    ("same as foam rolling", lambda kb: answers.follow_up_reply(
+        "is that the same as foam rolling?", answers.Context(technique="myofascial_release"), kb) or Reply(""),
+     "Not quite. Myofascial release", ("foam rolling and self-massage:",), False),
+    ("need more", lambda kb: answers.need_more_reply(), "Tell me a bit more so I can help", ("sleep or stress",),
+     True),
+]
+
+
+@pytest.mark.parametrize(("make", "starts", "says", "buttons"), [r[1:] for r in REPLIES], ids=[r[0] for r in REPLIES])
+def test_reply(kb: KnowledgeBase, make: Callable[[KnowledgeBase], Reply], starts: str, says: tuple[str, ...],
+               buttons: bool) -> None:
+    reply = make(kb)
+    assert reply.text.startswith(starts) and all(s.lower() in reply.text.lower() for s in says), reply.text
+    assert bool(reply.buttons) == buttons
+    assert set(reply.sources) <= {*kb.sources, EDITORIAL} and (reply.sources or not reply.text.count("\n- "))
+
+
+# question -> topic id (None: no topic's cue matches)
+TOPICS = [
+    ("how often should I get a massage", "training_block_frequency"),
+    ("what should I wear", "what_to_wear"),
+    ("is foam rolling as good", "foam_rolling"),
+    ("should it hurt", "should_it_hurt"),
+    ("can I run after a massage", "running_after_massage"),
+    ("hello there", None),
+]
+
+
+@pytest.mark.parametrize(("question", "topic_id"), TOPICS)
+def test_find_topic(kb: KnowledgeBase, question: str, topic_id: str | None) -> None:
+    topic = answers.find_topic(question, kb)
+    assert (topic.id if topic else None) == topic_id
+    reply = answers.question_reply(question, kb)
+    assert (reply.text.startswith(f"{topic.title}:\n- ") if topic and reply else reply is None), reply
+
+
+# message -> is a question, asks which massage, is about massage
+MESSAGES = [
+    ("can I run tomorrow", True, False, False),
+    ("my calf hurts", False, False, False),
+    ("so what now", True, False, False),
+    ("sore legs?", True, False, False),
+    ("what kind of massage would help me relax?", True, True, True),
+    ("which massage is best for tired legs?", True, True, True),
+    ("does massage help sleep", True, False, True),
+    ("my therapist says rest", False, False, True),
+]
+
+
+@pytest.mark.parametrize(("text", "question", "which", "about"), MESSAGES)
+def test_reading_a_message(text: str, question: bool, which: bool, about: bool) -> None:
+    assert (answers.is_question(text), answers.asks_which_massage(text), answers.about_massage(text)) == (
+        question, which, about)
+
+
+def test_follow_up_needs_context_or_a_topic(kb: KnowledgeBase) -> None:
+    assert answers.follow_up_reply("what's the weather", answers.Context(timing="post_race"), kb) is None
+
+
+def test_a_referral_needs_a_warning_sign(kb: KnowledgeBase) -> None:
+    with pytest.raises(ValueError, match="at least one red flag"):
+        answers.referral_reply(assess("my calves are tight", kb))
