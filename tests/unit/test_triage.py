@@ -36,6 +36,8 @@ def test_warning_signs_are_flagged(kb: KnowledgeBase, message: str, flag: str, u
     "I have a knot in my shoulder",
     "no swelling, no bruising, just a tight achilles",
     "it's not numb or tingling, just stiff",
+    "I bruise easily, so will deep tissue leave marks?",
+    "so trigger point work is basically pressing on one spot until the knot lets go?",
     "",
     "   ",
     "🏃‍♀️🔥",
