@@ -25,10 +25,12 @@ from bot.triage import assess
 
 
 def _techniques_asked(tracker: Tracker) -> list[str]:
-    """Techniques named now, else the one recommended last."""
-    named = latest_entities(tracker, "technique")
+    """Techniques, methods and tools named now, else the technique recommended last (a stored
+    conversation may hold an id the knowledge base no longer has: then none)."""
+    known = {*KB.techniques, *KB.methods(), *KB.tools}
+    named = [t for t in latest_entities(tracker, "technique") if t in known]
     last = tracker.get_slot("last_technique")
-    return named or ([last] if last else [])
+    return named or ([last] if last in KB.techniques else [])
 
 
 def _follow_up(tracker: Tracker) -> Reply | None:

@@ -131,6 +131,9 @@ CASES: list[tuple[Action, str, str, list[tuple[str, str]], dict[str, Any], Expec
      Expected(says=("stretch",))),
     (ActionExplainTechnique(), "will it hurt?", "ask_technique", [], {"last_technique": "deep_tissue"}, Expected()),
     (ActionExplainTechnique(), "what types are there", "ask_technique", [], {}, Expected(techniques=4)),
+    # a stored conversation from before an id was renamed
+    (ActionExplainTechnique(), "tell me more about it", "ask_technique", [], {"last_technique": "old_name"},
+     Expected(techniques=4)),
     (ActionExplainTechnique(), "can I get deep tissue tomorrow?", "ask_technique", [("technique", "deep tissue")],
      {"timing": "post_race", "last_technique": "sports_massage"}, Expected(says=("after a race", "week", "gentle"))),
     (ActionExplainTechnique(), "will it hurt on my quads?", "ask_technique", [("body_part", "quads")], {},
