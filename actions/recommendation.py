@@ -158,7 +158,9 @@ class ValidateRecommendationForm(FormValidationAction):
         if fresh and not requested:
             self._other_concern_first(dispatcher, tracker, domain)
             return events
-        if not fresh or not requested or intent in LEFT_TO_RULES:
+        # Off-topic reading, but a slot was read from it (else the form rejects it and the
+        # off-topic rule answers): "what about before my race on Sunday?" still gets its answer.
+        if not fresh or not requested or (intent in LEFT_TO_RULES and intent != "out_of_scope"):
             return events
         answered = tracker.slots.get(requested) is not None
         aside = aside_reply(tracker) if answers.is_question(latest_text(tracker)) or not answered else None
@@ -185,7 +187,9 @@ class ValidateRecommendationForm(FormValidationAction):
         if _asks_again(tracker) or _referral_holds(tracker):
             return []
         if tracker.get_slot("concern") in (SLEEP, STRESS) and not tracker.get_slot("body_part"):
-            return [s for s in domain_slots if s != "body_part"]
+            # The knowledge base's advice for sleep and stress does not depend on how long
+            # or on a race (a race said in the message still adds its caution): no questions.
+            return []
         return domain_slots
 
     @staticmethod

@@ -91,15 +91,15 @@ def follow_up_context(tracker: Tracker) -> Context:
 
 
 def is_fresh_user_turn(tracker: Tracker) -> bool:
-    """True right after a user message, before any action other than slot extraction
-    and the form has answered it (a form resumed after another action is not fresh)."""
+    """True right after a user message that nothing has answered yet: no bot message since.
+    (An action that hands the message to the form, "my quads hurt" read as off-topic, sends
+    nothing; a form resumed after an answer to a question is not fresh.)"""
     for event in reversed(tracker.events):
         if event.get("event") == "user":
             return True
-        if event.get("event") == "action" and event.get("name") not in (
-            "action_listen", "action_extract_slots", "recommendation_form", None,
-        ):
+        if event.get("event") == "bot":
             return False
+    return False
     return False
 
 

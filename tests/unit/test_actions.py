@@ -229,6 +229,10 @@ FORM_CASES: list[tuple[str, str, str, list[tuple[str, str]], dict[str, Any], Exp
     ("hmm well", "nlu_fallback", "duration", [], {}, Expected(says_exactly=("didn't catch",), slots=ASIDE)),
     ("and what about before my race on saturday?", "nlu_fallback", "duration", [], {},
      Expected(says=("race",), unset=("duration",))),
+    # read as off-topic, but the race is read from it: the form answers (no rejection, no rule)
+    ("what about before my race on Sunday?", "out_of_scope", "duration", [], {},
+     Expected(says=("race",), slots={"timing": "race_week"}, unset=("duration",))),
+    ("who won the marathon on sunday?", "out_of_scope", "duration", [], {}, Expected(silent=True)),
 ]
 
 
@@ -258,8 +262,26 @@ def test_form_validation_normalises(slot: str, value: Any, expected: dict[str, A
     assert validate(value, CollectingDispatcher(), tracker, DOMAIN) == expected
 
 
-async def test_form_skips_the_body_part_for_sleep() -> None:
-    sleep = make_tracker("can't sleep", "ask_sleep", slots={"concern": "sleep"})
+@pytest.mark.parametrize(("concern", "body_part", "expected"), [
+    ("sleep", None, []),
+    ("stress", None, []),
+    ("stress", "calf", ["body_part", "duration", "timing"]),
+    ("pain", None, ["body_part", "duration", "timing"]),
+])
+async def test_the_form_asks_only_what_the_advice_depends_on(concern: str, body_part: str | None,
+                                                             expected: list[str]) -> None:
+    tracker = make_tracker("what kind of massage would help?", "ask_recommendation",
+                           slots={"concern": concern, "body_part": body_part})
     slots = await ValidateRecommendationForm().required_slots(["body_part", "duration", "timing"],
-                                                              CollectingDispatcher(), sleep, DOMAIN)
-    assert slots == ["duration", "timing"]
+                                                              CollectingDispatcher(), tracker, DOMAIN)
+    assert slots == expected
+
+
+async def test_a_pain_report_handed_to_the_form_is_read_by_the_form() -> None:
+    """Off-topic reading, then the hand-over (no reply): the form reads the race and its recency."""
+    text = "ran a marathon yesterday and my legs are destroyed"
+    tracker = make_tracker(text, "out_of_scope", entities_in(text, [("body_part", "legs")]), {"concern": "pain"},
+                           active_loop=FORM)
+    tracker.events.append({"event": "action", "name": "action_answer_out_of_scope"})
+    _, events = await run(ValidateRecommendationForm(), tracker)
+    assert slot_sets(events) | {"duration": "new", "timing": "post_race"} == slot_sets(events)
