@@ -145,6 +145,12 @@ def write_private(path: Path, text: str, owner: str | None = None) -> Path:
     return path
 
 
+# Rasa's conversation lock in Redis outlives an instance killed while holding it: the
+# conversation's next message waits until it expires (Rasa's default, 60 s, is as long as
+# a client waits). A turn takes about a second, and at most the action timeout per action.
+LOCK_LIFETIME_ENV, LOCK_LIFETIME_SECONDS = "TICKET_LOCK_LIFETIME", "30"
+
+
 class ScaledDeployment:
     """PostgreSQL + Redis + action server(s) + N Rasa instances + web page + nginx, under one supervisor."""
 
@@ -163,6 +169,7 @@ class ScaledDeployment:
         self.pg_password = os.environ.get(PG_PASSWORD_ENV) or secrets.token_urlsafe(24)
         self.redis_password = os.environ.get(REDIS_PASSWORD_ENV) or secrets.token_urlsafe(24)
         self.rasa_env = {PG_PASSWORD_ENV: self.pg_password, REDIS_PASSWORD_ENV: self.redis_password,
+                         LOCK_LIFETIME_ENV: os.environ.get(LOCK_LIFETIME_ENV, LOCK_LIFETIME_SECONDS),
                          **(rasa_env or {})}
         self.logs = self.state_dir / "logs"
         self.run_dir = self.state_dir / "run"

@@ -259,8 +259,6 @@ def test_make_run_restarts_a_killed_action_server_and_apologises_meanwhile(launc
     assert "action server exited with code -9" in launched.text() and "restarted action server" in launched.text()
 
 
-@pytest.mark.xfail(strict=False, reason="Rasa's own start-up (imports and model load) takes about 75 s on "
-                   "2 cores, so it is restarted at once but answers after the 60 s the issue asks for")
 def test_make_run_restarts_a_killed_rasa_server_for_a_retrying_client(launched: Launched) -> None:
     sender = "make-run-rasa"
     assert REAL_ANSWER in post(launched.rasa_url, sender, QUESTION)[1]
