@@ -75,7 +75,7 @@ generate: $(STAMP) ## Regenerate NLU files from the knowledge base
 	@$(PY) -m bot generate
 
 $(MODEL): $(NLP_STAMP) $(SYNONYMS) domain.yml config.yml $(DATA) $(wildcard nlu_components/*.py) $(EMBEDDINGS_PIN) | $(EMBEDDINGS)
-	@echo "Training the model (data, domain or config changed; about 13 minutes on 2 cores)..."
+	@echo "Training the model (data, domain or config changed; about 5 minutes on 2 cores)..."
 	@rm -f $@
 	@$(RASA) train --fixed-model-name runner --out models
 	@test -f $@
