@@ -220,7 +220,9 @@ async def rest_turn(session: aiohttp.ClientSession, url: str, conversation: Conv
             if isinstance(error, aiohttp.ClientConnectionError) and attempt < retries:
                 await asyncio.sleep(0.5)
                 continue
-            return Turn(error=f"{type(error).__name__}: {error}"[:160], retries=attempt)
+            waited = time.perf_counter() - started
+            return Turn(error=f"{type(error).__name__} after {waited:.0f} s, attempt {attempt + 1}, "
+                              f"{conversation.sender}: {error}"[:200], retries=attempt)
     texts = [str(r.get("text") or "") for r in replies]
     wrong_recipient = any(r.get("recipient_id") != conversation.sender for r in replies)
     return Turn(latency, len(replies), lost=not replies, retries=attempt,
