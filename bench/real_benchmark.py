@@ -97,7 +97,10 @@ class Assistant:
             time.sleep(1)
 
     def events(self, sender: str) -> list[dict[str, Any]]:
-        quoted = urllib.parse.quote(sender, safe="")
+        from runner_rasa.input_guard import namespaced
+
+        # The input guard keeps each channel's conversations apart: REST's are "rest:<sender>".
+        quoted = urllib.parse.quote(namespaced("rest", sender), safe=":")
         response = self.session.get(f"{self.url}/conversations/{quoted}/tracker",
                                     params={"token": self.token}, timeout=self.timeout)
         response.raise_for_status()
