@@ -17,28 +17,18 @@ from typing import Any
 import pytest
 
 from tests.e2e.bad_inputs import LONG_LIMIT, MESSAGES, BadMessage, check_refusal, check_replies, texts
+from tests.e2e.rest_client import JSON, post_raw
 from tests.e2e.servers import Stack
 
 WITNESS = "bad-input-witness"
 # The form's answers as the web page's buttons send them: independent of NLU changes.
 DURATION_NEW, NO_RACE = '/inform{"duration": "new"}', "/deny"
-JSON = "application/json"
 _witnesses = itertools.count()
 
 
 def post(stack: Stack, body: bytes, content_type: str | None = JSON) -> tuple[int, Any]:
     """POSTs raw bytes to the REST webhook; returns the status and the decoded JSON body."""
-    headers = {"Content-Type": content_type} if content_type else {}
-    request = urllib.request.Request(f"{stack.rasa.url}/webhooks/rest/webhook", body, headers, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            status, raw = response.status, response.read()
-    except urllib.error.HTTPError as error:
-        status, raw = error.code, error.read()
-    try:
-        return status, json.loads(raw)
-    except ValueError:
-        return status, {"unparsed": raw[:200].decode(errors="replace")}
+    return post_raw(stack.rasa.url, body, content_type)
 
 
 def say(stack: Stack, sender: str, message: str) -> tuple[int, Any]:

@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from launch.services import START_TIMEOUT
+from tests.e2e.rest_client import say_text
 from tests.e2e.servers import (
     ARTIFACTS,
     ROOT,
@@ -58,11 +59,7 @@ def stack() -> Iterator[Stack]:
 
 
 def post(base_url: str, sender: str, message: str, timeout: float = 60) -> tuple[int, str]:
-    body = json.dumps({"sender": sender, "message": message}).encode()
-    request = urllib.request.Request(f"{base_url}/webhooks/rest/webhook", body, {"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        replies = json.loads(response.read())
-        return response.status, "\n".join(r.get("text", "") for r in replies).lower()
+    return 200, say_text(base_url, sender, message, timeout)  # any other status raises
 
 
 def say(stack: Stack, sender: str, message: str) -> tuple[int, str]:

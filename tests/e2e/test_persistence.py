@@ -20,6 +20,7 @@ import yaml
 
 from launch import services as launch_services
 from runner_rasa.launcher import SQLITE_STORE
+from tests.e2e.rest_client import say_text
 from tests.e2e.servers import ROOT, Stack, rasa_stack
 
 CREDENTIALS = "channels.rest.RestInput:\n"
@@ -41,11 +42,7 @@ def stored(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, Pa
 
 
 def say(stack: Stack, message: str) -> str:
-    body = json.dumps({"sender": SENDER, "message": message}).encode()
-    request = urllib.request.Request(f"{stack.rasa.url}/webhooks/rest/webhook", body,
-                                     {"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return "\n".join(r.get("text", "") for r in json.loads(response.read())).lower()
+    return say_text(stack.rasa.url, SENDER, message)
 
 
 def tracker(stack: Stack, token: str | None = TOKEN) -> tuple[int, dict[str, Any]]:

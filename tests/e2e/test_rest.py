@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
-import json
-import urllib.request
 from typing import Any
 
 import pytest
 
+from tests.e2e.rest_client import reply_text, send
 from tests.e2e.servers import Stack
 
 TECHNIQUES = ("swedish", "deep tissue", "sports massage", "myofascial release", "trigger point")
 
 
 def say(stack: Stack, sender: str, message: str) -> list[dict[str, Any]]:
-    body = json.dumps({"sender": sender, "message": message}).encode()
-    request = urllib.request.Request(f"{stack.rasa.url}/webhooks/rest/webhook", body,
-                                     {"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return json.loads(response.read())
+    return send(stack.rasa.url, sender, message)
 
 
-def text_of(replies: list[dict[str, Any]]) -> str:
-    return "\n".join(r.get("text", "") for r in replies).lower()
+text_of = reply_text
 
 
 def test_pain_message_gets_a_technique_and_why(stack: Stack) -> None:

@@ -17,7 +17,6 @@ import os
 import shlex
 import shutil
 import subprocess
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +29,7 @@ from rasa.shared.nlu.training_data.loading import load_data
 
 from launch import services as launch_services
 from runner_rasa.launcher import SQLITE_STORE
+from tests.e2e import rest_client
 from tests.e2e.servers import ARTIFACTS, ROOT, Server, free_port, rasa_env, start, start_action_server, wait_until_up
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -72,11 +72,7 @@ class Review:
 
 
 def send(rasa: Server, sender: str, message: str) -> list[dict[str, Any]]:
-    body = json.dumps({"sender": sender, "message": message}).encode()
-    request = urllib.request.Request(f"{rasa.url}/webhooks/rest/webhook", body,
-                                     {"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return json.loads(response.read())
+    return rest_client.send(rasa.url, sender, message)
 
 
 @pytest.fixture(scope="module")

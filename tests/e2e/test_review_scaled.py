@@ -11,7 +11,6 @@ import json
 import subprocess
 import sys
 import tempfile
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import sqlalchemy as sa
 
 from deploy.scaled import PG_PASSWORD_ENV, REDIS_PASSWORD_ENV, ScaledDeployment, missing_binaries
 from review.store import read_only_engine, store_url
+from tests.e2e.rest_client import send
 from tests.e2e.servers import ROOT, rasa_env
 
 RED_FLAG = "sudden chest pain and I can't catch my breath"
@@ -39,11 +39,7 @@ def deployment() -> Iterator[ScaledDeployment]:
     with tempfile.TemporaryDirectory(prefix="review-scaled-") as state, \
             ScaledDeployment(1, state_dir=Path(state)) as running:
         for sender, message in (("scaled-1", RED_FLAG), ("scaled-2", NO_WORDS), ("scaled-3", "hello")):
-            body = json.dumps({"sender": sender, "message": message}).encode()
-            request = urllib.request.Request(f"{running.url}/webhooks/rest/webhook", body,
-                                             {"Content-Type": "application/json"})
-            with urllib.request.urlopen(request, timeout=120) as response:
-                assert json.loads(response.read()), message
+            assert send(running.url, sender, message, timeout=120), message
         yield running
 
 

@@ -33,6 +33,7 @@ import pytest
 from bench.load import PROFILES, run_load
 from deploy.scaled import DB_NAME, DB_USER, ScaledDeployment, missing_binaries, tcp_answers
 from launch.supervisor import Service, wait_healthy
+from tests.e2e.rest_client import say_text
 from tests.e2e.servers import ROOT, listening_addresses
 
 TOKEN = "scaled-test-token"  # a throwaway token, to read trackers from this test's instances
@@ -68,11 +69,7 @@ def instance_url(deployment: ScaledDeployment, index: int) -> str:
     return f"http://127.0.0.1:{deployment.instance_ports[index]}"
 
 
-def say(base_url: str, sender: str, message: str) -> str:
-    body = json.dumps({"sender": sender, "message": message}).encode()
-    request = urllib.request.Request(f"{base_url}/webhooks/rest/webhook", body, {"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return "\n".join(r.get("text", "") for r in json.loads(response.read())).lower()
+say = say_text
 
 
 def tracker(base_url: str, sender: str) -> dict[str, Any]:
