@@ -80,7 +80,10 @@ def diet_only_config(overrides: dict[str, Any]) -> Path:
 def load_training_data() -> Any:
     from rasa.shared.nlu.training_data.loading import load_data
 
-    return load_data(str(ROOT / "data" / "nlu")).merge(load_data(str(ROOT / "data" / "generated")))
+    from bot.nlu_data import training_nlu_files
+
+    files = [*training_nlu_files(ROOT / "data"), ROOT / "data" / "generated"]
+    return load_data(str(files[0])).merge(*(load_data(str(path)) for path in files[1:]))
 
 
 def fold_indices(intents: list[str], folds: int, seed: int) -> list[list[int]]:

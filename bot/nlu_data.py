@@ -6,11 +6,18 @@ from pathlib import Path
 
 from bot.knowledge_base import KnowledgeBase
 
-SYNONYMS_FILE = Path(__file__).resolve().parent.parent / "data" / "generated" / "synonyms.yml"
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+SYNONYMS_FILE = DATA_DIR / "generated" / "synonyms.yml"
 _HEADER = (
     "# GENERATED from bot/knowledge/*.yml by `python -m bot generate`: do not edit.\n"
     "# Maps every surface term the entity ruler finds to its knowledge-base id.\n"
 )
+
+
+def training_nlu_files(data: Path = DATA_DIR) -> list[Path]:
+    """The hand-written NLU files: data/nlu.yml (the conversation's own intents) first, then
+    data/nlu/<topic>.yml (generated synonyms excluded)."""
+    return [data / "nlu.yml", *sorted((data / "nlu").glob("*.yml"))]
 
 
 def render_synonyms(kb: KnowledgeBase) -> str:

@@ -8,7 +8,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 ENDPOINTS = ROOT / "endpoints.yml"
 REVIEWED_NLU = ROOT / "data" / "nlu" / "reviewed.yml"
-TRAINING_DATA = ROOT / "data" / "nlu"
 WARNING_SIGNS = ROOT / "tests" / "triage" / "warning_signs.yml"
 ORDINARY = ROOT / "tests" / "triage" / "ordinary.yml"
 # Which messages were already decided (hashed keys only, no sender ids); not in git.

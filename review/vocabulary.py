@@ -10,8 +10,9 @@ from pathlib import Path
 
 import yaml
 
+from bot.nlu_data import training_nlu_files
 from bot.text import normalise
-from review.settings import ROOT, TRAINING_DATA
+from review.settings import ROOT
 
 WORD = re.compile(r"[^\W\d_][\w'-]*")
 
@@ -21,12 +22,12 @@ def words(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=4)
-def training_words(directory: Path = TRAINING_DATA) -> frozenset[str]:
+def training_words(data: Path = ROOT / "data") -> frozenset[str]:
     """Every word in the NLU training examples (entity marks removed), lower case."""
     from rasa.shared.nlu.training_data.loading import load_data
 
-    data = load_data(str(directory))
-    return frozenset(w for message in data.training_examples for w in words(message.get("text") or ""))
+    examples = [m for path in training_nlu_files(data) for m in load_data(str(path)).training_examples]
+    return frozenset(w for message in examples for w in words(message.get("text") or ""))
 
 
 def intents(domain: Path = ROOT / "domain.yml") -> list[str]:

@@ -9,6 +9,7 @@ import pytest
 import yaml
 from sklearn.pipeline import Pipeline
 
+from bot.nlu_data import training_nlu_files
 from nlu_components.ngram_model import NgramScorer, dense_size, fit_ngram_model, ngram_intent_model, ngram_probabilities
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -18,7 +19,7 @@ ODD = ["", "   ", "🔥🔥🔥", "zzzz qqqq", "<script>alert(1)</script>", "cal
 
 def examples() -> tuple[list[str], list[str]]:
     texts, intents = [], []
-    for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
+    for path in training_nlu_files():
         for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
             if "intent" not in block:
                 continue

@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from bot.knowledge_base import KnowledgeBase
+from bot.nlu_data import training_nlu_files
 from bot.triage import assess
 from bot.vocabulary import resolve
 
@@ -80,7 +81,7 @@ def _runs(text: str) -> set[tuple[str, ...]]:
 
 @pytest.fixture(scope="module")
 def training() -> list[tuple[str, str]]:
-    return [e for path in sorted((ROOT / "data" / "nlu").glob("*.yml")) for e in _examples(path)]
+    return [e for path in training_nlu_files() for e in _examples(path)]
 
 
 @pytest.fixture(scope="module")
