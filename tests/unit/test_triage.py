@@ -38,6 +38,8 @@ def test_warning_signs_are_flagged(kb: KnowledgeBase, message: str, flag: str, u
     "it's not numb or tingling, just stiff",
     "I bruise easily, so will deep tissue leave marks?",
     "so trigger point work is basically pressing on one spot until the knot lets go?",
+    "I can't stop crying watching marathon finish line videos",
+    "I can't sleep before races, nerves",
     "",
     "   ",
     "🏃‍♀️🔥",
@@ -152,6 +154,9 @@ def test_context_keeps_ordinary_talk_quiet(kb: KnowledgeBase, message: str) -> N
     ("I'm short of breath even sitting on the sofa", "chest_pain_breathless"),
     ("my toes go numb on long runs", "numbness_tingling"),
     ("suicidal thoughts since the injury", "self_harm"),
+    ("ever since the stress fracture I've been in a really dark place", "low_mood"),
+    ("my hip throbs lying in bed and it's getting worse", "night_rest_pain"),
+    ("I can't sleep because of the pain in my knee", "night_rest_pain"),
 ])
 def test_paraphrases_and_recurrences_are_caught(kb: KnowledgeBase, message: str, flag: str) -> None:
     assert flag in assess(message, kb).ids
