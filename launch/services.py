@@ -18,9 +18,12 @@ from launch.supervisor import Service
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
-MODEL_DIR = PROJECT_DIR / "models"
-MODEL = MODEL_DIR / "runner.tar.gz"
-# The one definition of the quiet environment (the Makefile exports the same for its own commands).
+# The one definition of the trained model's place (the Makefile's MODEL must match: tests/unit/test_makefile.py).
+MODEL_DIR_NAME, MODEL_NAME = "models", "runner"
+MODEL_DIR = PROJECT_DIR / MODEL_DIR_NAME
+MODEL = MODEL_DIR / f"{MODEL_NAME}.tar.gz"
+# The one definition of the quiet environment (the Makefile exports the same for its own
+# commands; tests/unit/test_makefile.py checks they match).
 QUIET_ENV = {
     "RASA_TELEMETRY_ENABLED": "false",
     "TF_CPP_MIN_LOG_LEVEL": "2",

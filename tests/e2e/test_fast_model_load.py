@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from launch.services import MODEL_DIR_NAME
 from tests.e2e.servers import project_dir
 
 MESSAGES = ["my calves are tight after long runs", "can I get deep tissue tomorrow?",
@@ -36,7 +37,7 @@ async def _predictions(model: str) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def model() -> str:
-    models = sorted((project_dir() / "models").glob("*.tar.gz"))
+    models = sorted((project_dir() / MODEL_DIR_NAME).glob("*.tar.gz"))
     assert models, "no trained model"
     return str(models[-1])
 
