@@ -91,7 +91,7 @@ shell: $(MODEL) ## Chat in the terminal (rasa shell with the action server)
 	@$(PY) -m launch shell
 
 purge: $(STAMP) ## Delete conversations idle for more than RUNNER_RETENTION_DAYS (default 90)
-	@$(PY) -m runner_rasa.retention --endpoints $(or $(ENDPOINTS),endpoints.yml)
+	@$(PY) -m rasa_extensions.retention --endpoints $(or $(ENDPOINTS),endpoints.yml)
 
 # --- checks -----------------------------------------------------------------------
 

@@ -97,7 +97,7 @@ class Assistant:
             time.sleep(1)
 
     def events(self, sender: str) -> list[dict[str, Any]]:
-        from runner_rasa.input_guard import namespaced
+        from rasa_extensions.input_guard import namespaced
 
         # The input guard keeps each channel's conversations apart: REST's are "rest:<sender>".
         quoted = urllib.parse.quote(namespaced("rest", sender), safe=":")

@@ -134,7 +134,7 @@ def rasa_stack(
     ``"  timeout: 3\n"``), ``endpoints_yaml`` adds top-level sections (tracker store,
     lock store). ``stack.restart_rasa()`` / ``stack.restart_actions()`` stop the
     server (if still running) and start it again on the same port and files.
-    With ``launcher``, Rasa runs through ``python -m runner_rasa`` (our Rasa
+    With ``launcher``, Rasa runs through ``python -m rasa_extensions`` (our Rasa
     extensions, as ``make run`` starts it).
     """
     project = project_dir()

@@ -28,7 +28,7 @@ import yaml
 from rasa.shared.nlu.training_data.loading import load_data
 
 from launch import services as launch_services
-from runner_rasa.launcher import SQLITE_STORE
+from rasa_extensions.launcher import SQLITE_STORE
 from tests.e2e import rest_client
 from tests.e2e.servers import ARTIFACTS, ROOT, Server, free_port, rasa_env, start, start_action_server, wait_until_up
 

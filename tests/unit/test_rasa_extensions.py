@@ -15,8 +15,8 @@ from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.exceptions import RasaException
 from rasa.utils.endpoints import EndpointConfig
 
-from runner_rasa import action_schema, resilience
-from runner_rasa.launcher import SQLITE_STORE, LaunchError, parse_rasa_arguments, prepare, sqlite_tracker_folder
+from rasa_extensions import action_schema, resilience
+from rasa_extensions.launcher import SQLITE_STORE, LaunchError, parse_rasa_arguments, prepare, sqlite_tracker_folder
 
 # --- launcher -------------------------------------------------------------------------
 
