@@ -75,7 +75,7 @@ def train(config: Path, name: str, nlu: Path = ROOT / "data", out: Path = WORK) 
         ],
         cwd=ROOT,
         check=True,
-        env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"},
+        env={**os.environ, **services.QUIET_ENV},
     )
     return model
 
