@@ -77,7 +77,7 @@ generate: $(STAMP) ## Regenerate NLU files from the knowledge base
 $(MODEL): $(NLP_STAMP) $(SYNONYMS) domain.yml config.yml $(DATA) $(wildcard nlu_components/*.py) $(EMBEDDINGS_PIN) | $(EMBEDDINGS)
 	@echo "Training the model (data, domain or config changed; about 5 minutes on 2 cores)..."
 	@rm -f $@
-	@$(RASA) train --fixed-model-name runner --out models
+	@$(RASA) train --fixed-model-name $(notdir $(basename $(basename $(MODEL)))) --out $(patsubst %/,%,$(dir $(MODEL)))
 	@test -f $@
 
 train: $(MODEL) ## Train the model if data, domain or config changed
@@ -91,7 +91,7 @@ shell: $(MODEL) ## Chat in the terminal (rasa shell with the action server)
 	@$(PY) -m launch shell
 
 purge: $(STAMP) ## Delete conversations idle for more than RUNNER_RETENTION_DAYS (default 90)
-	@$(PY) -m runner_rasa.retention --endpoints $(or $(ENDPOINTS),endpoints.yml)
+	@$(PY) -m rasa_extensions.retention --endpoints $(or $(ENDPOINTS),endpoints.yml)
 
 # --- checks -----------------------------------------------------------------------
 

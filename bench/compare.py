@@ -32,7 +32,9 @@ from typing import Any, Sequence
 
 import yaml
 
-from bench.load import pooled, print_report, run_load, status_kb
+from bench.load import run_load
+from bench.load_report import pooled, print_report
+from bench.memory_sampler import status_kb
 from launch import services
 from launch.supervisor import Service, Supervisor, free_port
 

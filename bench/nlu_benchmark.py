@@ -25,6 +25,7 @@ import yaml
 
 from bot.knowledge_base import default_knowledge_base
 from bot.nlp_pipeline import build_pipeline
+from launch import services
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "results"
@@ -74,7 +75,7 @@ def train(config: Path, name: str, nlu: Path = ROOT / "data", out: Path = WORK) 
         ],
         cwd=ROOT,
         check=True,
-        env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"},
+        env={**os.environ, **services.QUIET_ENV},
     )
     return model
 
@@ -220,7 +221,7 @@ def print_table(results: dict[str, Any]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
-        "--model", type=Path, default=ROOT / "models" / "runner.tar.gz", help="trained model of config.yml (make train)"
+        "--model", type=Path, default=services.MODEL, help="trained model of config.yml (make train)"
     )
     parser.add_argument("--skip-ablation", action="store_true", help="don't train the no-ruler variant")
     args = parser.parse_args()

@@ -97,7 +97,7 @@ class Assistant:
             time.sleep(1)
 
     def events(self, sender: str) -> list[dict[str, Any]]:
-        from runner_rasa.input_guard import namespaced
+        from rasa_extensions.input_guard import namespaced
 
         # The input guard keeps each channel's conversations apart: REST's are "rest:<sender>".
         quoted = urllib.parse.quote(namespaced("rest", sender), safe=":")
@@ -188,7 +188,7 @@ def out_paths(set_path: Path, out: Path) -> tuple[Path, Path]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("set", type=Path, nargs="?", default=DEFAULT_SET, help="a file in the real set's format")
-    parser.add_argument("--model", type=Path, default=ROOT / "models" / "runner.tar.gz")
+    parser.add_argument("--model", type=Path, default=stack.MODEL)
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--start-timeout", type=float, default=1200,
                         help="seconds to wait for the servers and the model (a busy machine is slow)")

@@ -2,7 +2,7 @@
 
 Plays conversations of `--turns` turns the way Rasa's server does (retrieve the
 tracker, add the turn's events, save it) against Rasa's own `SQLTrackerStore` on
-a SQLite file, ours (runner_rasa/tracker_store.py, what `make run` uses) and
+a SQLite file, ours (rasa_extensions/tracker_store.py, what `make run` uses) and
 Rasa's in-memory store (the bare `rasa init` default). A turn's events are those
 of a form turn: the user's message, a slot, the form, a bot message, listen.
 Prints milliseconds per turn (median of `--repeats` runs) and writes
@@ -24,7 +24,7 @@ from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore, Track
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, Event, SlotSet, UserUttered
 
-from runner_rasa.tracker_store import SQLiteTrackerStore
+from rasa_extensions.tracker_store import SQLiteTrackerStore
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "results" / "tracker_store.json"

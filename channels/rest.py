@@ -6,7 +6,7 @@ that is not an object gives HTTP 500; a non-JSON body gives an HTML 400 page; a
 missing or non-string message, or one longer than spaCy's limit, gives 200 and
 no reply at all. This subclass keeps Rasa's routes, channel name and streaming,
 and checks the request first, with the limits and functions of the input policy
-every channel shares (runner_rasa/input_guard.py, which then checks the message
+every channel shares (rasa_extensions/input_guard.py, which then checks the message
 itself, as it does for every channel). A message over the limit gets a 413 here,
 before it is even decoded into a message.
 
@@ -30,7 +30,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
 
-from runner_rasa.input_guard import (
+from rasa_extensions.input_guard import (
     MAX_BODY_BYTES,
     MAX_MESSAGE_CHARS,
     BadInputError,

@@ -32,7 +32,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from socketio import AsyncServer
 
-from runner_rasa.input_guard import (
+from rasa_extensions.input_guard import (
     MAX_SOCKET_PACKET_BYTES,
     TEXT_ONLY_REPLY,
     TOO_LONG_REPLY,

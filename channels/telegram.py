@@ -14,7 +14,7 @@ Differences from Rasa 3.6.21's ``TelegramInput``:
   registered at start-up, so re-registering means restarting;
 - non-text messages get a polite text-only answer without touching Rasa NLU;
 - malformed, deeply nested or oversized bodies get a 4xx with a reason instead of
-  a 500 (the shared input policy, runner_rasa/input_guard.py, which also checks
+  a 500 (the shared input policy, rasa_extensions/input_guard.py, which also checks
   every message's text and namespaces the chat id as "telegram:<chat id>").
 """
 
@@ -47,7 +47,7 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from runner_rasa.input_guard import MAX_BODY_BYTES, TEXT_ONLY_REPLY, BadInputError, load_json
+from rasa_extensions.input_guard import MAX_BODY_BYTES, TEXT_ONLY_REPLY, BadInputError, load_json
 
 logger = logging.getLogger(__name__)
 

@@ -1,5 +1,5 @@
 """The assistant's services as `Service`s: the action server, Rasa (through our
-launcher, runner_rasa) and the web page, plus the endpoints file that joins them.
+launcher, rasa_extensions) and the web page, plus the endpoints file that joins them.
 
 Nothing here imports Rasa: each service is a subprocess of the project's Python.
 """
@@ -18,9 +18,12 @@ from launch.supervisor import Service
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
-MODEL_DIR = PROJECT_DIR / "models"
-MODEL = MODEL_DIR / "runner.tar.gz"
-# The one definition of the quiet environment (the Makefile exports the same for its own commands).
+# The one definition of the trained model's place (the Makefile's MODEL must match: tests/unit/test_makefile.py).
+MODEL_DIR_NAME, MODEL_NAME = "models", "runner"
+MODEL_DIR = PROJECT_DIR / MODEL_DIR_NAME
+MODEL = MODEL_DIR / f"{MODEL_NAME}.tar.gz"
+# The one definition of the quiet environment (the Makefile exports the same for its own
+# commands; tests/unit/test_makefile.py checks they match).
 QUIET_ENV = {
     "RASA_TELEMETRY_ENABLED": "false",
     "TF_CPP_MIN_LOG_LEVEL": "2",
@@ -71,8 +74,8 @@ def endpoints_file(action_port: int, directory: Path | None = None, extra: str =
 
 def rasa_command(*args: str) -> list[str]:
     """`rasa <args>` through our launcher, which installs the Rasa extensions in
-    runner_rasa/ (apology on action failures, API and body-size policy)."""
-    return [sys.executable, "-m", "runner_rasa", *args]
+    rasa_extensions/ (apology on action failures, API and body-size policy)."""
+    return [sys.executable, "-m", "rasa_extensions", *args]
 
 
 def rasa_server(port: int, *, model: Path, endpoints: Path, credentials: Path,
@@ -80,7 +83,7 @@ def rasa_server(port: int, *, model: Path, endpoints: Path, credentials: Path,
                 log_path: Path | None = None, env: dict[str, str] | None = None,
                 api_token: str | None = None, jwt_secret: str | None = None,
                 name: str = "rasa server", launcher: bool = True, cwd: Path = PROJECT_DIR) -> Service:
-    """`rasa run` on 127.0.0.1:port (through runner_rasa unless `launcher=False`). The HTTP
+    """`rasa run` on 127.0.0.1:port (through rasa_extensions unless `launcher=False`). The HTTP
     API is on only with `api_token` or `jwt_secret` (or RASA_API_TOKEN / RASA_JWT_SECRET
     already in the environment); secrets go to the child through its environment, never
     its command line."""

@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+from bot.knowledge_base import default_knowledge_base
 from review import settings
 from review.decisions import Paths
 from review.queue import build_queue, listing
@@ -48,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "report":
             from review.report import write_report
 
-            path = write_report(url, state, since, args.out, args.bench)
+            path = write_report(url, state, since, args.out, args.bench, default_knowledge_base())
             print(f"report: {path}")
             return 0
         groups = build_queue(read_conversations(url, since), state)
@@ -64,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
 
     triage = args.triage_dir
     paths = Paths(args.reviewed, triage / settings.WARNING_SIGNS.name, triage / settings.ORDINARY.name)
-    run(groups, state, [i for i in intents() if i != "nlu_fallback"], training_words(), paths)
+    run(groups, state, [i for i in intents() if i != "nlu_fallback"], training_words(), default_knowledge_base(), paths)
     return 0
 
 

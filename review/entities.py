@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.knowledge_base import KnowledgeBase, default_knowledge_base
+from bot.knowledge_base import KnowledgeBase
 
 
 @dataclass(frozen=True)
@@ -24,9 +24,8 @@ def term_pattern(term: str) -> re.Pattern[str]:
     return re.compile(r"(?<![\w-])" + r"[\s-]+".join(words) + r"(?![\w-])", re.IGNORECASE)
 
 
-def kb_marks(text: str, kb: KnowledgeBase | None = None) -> list[Mark]:
+def kb_marks(text: str, kb: KnowledgeBase) -> list[Mark]:
     """Knowledge-base terms in `text`, longest first where they overlap, in text order."""
-    kb = kb or default_knowledge_base()
     found = [
         Mark(match.start(), match.end(), entity, entry_id)
         for entity, terms in kb.term_index.items()
@@ -40,10 +39,9 @@ def kb_marks(text: str, kb: KnowledgeBase | None = None) -> list[Mark]:
     return sorted(kept, key=lambda m: m.start)
 
 
-def annotate(text: str, marks: list[Mark], kb: KnowledgeBase | None = None) -> str:
+def annotate(text: str, marks: list[Mark], kb: KnowledgeBase) -> str:
     """`[calves](body_part)`; `[deep-tissue]{"entity": ..., "value": "deep_tissue"}` where the words as
     written (another spacing or hyphenation) are not listed as the term itself."""
-    kb = kb or default_knowledge_base()
     out, position = [], 0
     for mark in sorted(marks, key=lambda m: m.start):
         surface = text[mark.start:mark.end]

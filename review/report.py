@@ -11,7 +11,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bot.knowledge_base import default_knowledge_base
+from bot.knowledge_base import KnowledgeBase
 from review import charts
 from review.bench_history import Figures, before_and_after
 from review.queue import build_queue
@@ -53,8 +53,7 @@ def _share(part: float, whole: float) -> str:
     return f"{100 * part / whole:.0f}%" if whole else "0%"
 
 
-def usage_charts(usage: Usage, queue_reasons: Counter[Reason]) -> list[Chart]:
-    kb = default_knowledge_base()
+def usage_charts(usage: Usage, queue_reasons: Counter[Reason], kb: KnowledgeBase) -> list[Chart]:
     days = usage.days
     out = []
     busiest = max(usage.conversations_per_day.items(), key=lambda kv: kv[1], default=None)
@@ -154,12 +153,13 @@ def page(title: str, subtitle: str, usage: Usage, chart_list: list[Chart], bench
             f'<div class="figures">{head}</div><div class="grid">{sections}</div>{bench}</body></html>')
 
 
-def write_report(url: sa.engine.URL, state: ReviewState, since: float | None, out: Path, bench: Path) -> Path:
-    usage = measure(read_conversations(url, since), training_words(), state.salt)
+def write_report(url: sa.engine.URL, state: ReviewState, since: float | None, out: Path, bench: Path,
+                 kb: KnowledgeBase) -> Path:
+    usage = measure(read_conversations(url, since), training_words(), kb, state.salt)
     groups = build_queue(read_conversations(url, since), state)
     queue_reasons: Counter[Reason] = Counter(r for g in groups for item in g.items for r in item.reasons)
     history = before_and_after(bench) if bench.exists() else {}
-    chart_list = [*usage_charts(usage, queue_reasons), bench_chart(history)]
+    chart_list = [*usage_charts(usage, queue_reasons, kb), bench_chart(history)]
     start = datetime.fromtimestamp(since, tz=timezone.utc).date().isoformat() if since else "the first conversation"
     end = datetime.fromtimestamp(time.time(), tz=timezone.utc).date().isoformat()
     subtitle = f"From {start} to {end} (UTC). Generated {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC."

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from review.settings import ENDPOINTS, ROOT
 
 EVENT_TYPES = ("user", "bot", "action", "slot", "session_started")
-SQLITE_TYPES = {"runner_rasa.tracker_store.SQLiteTrackerStore"}
+SQLITE_TYPES = {"rasa_extensions.tracker_store.SQLiteTrackerStore"}
 SQL_TYPES = {"sql", "SQL"}
 
 

@@ -11,6 +11,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from bot.knowledge_base import KnowledgeBase
 from review import decisions, pii
 from review.decisions import Labelled, Paths
 from review.entities import Mark, annotate, kb_marks, term_pattern
@@ -82,12 +83,12 @@ def pick_intent(intents: list[str], default: str | None, exclude: tuple[str, ...
     return str(answer) if answer else None
 
 
-def mark_entities(group: Group, chosen: Chosen) -> None:
+def mark_entities(group: Group, chosen: Chosen, kb: KnowledgeBase) -> None:
     """Tick the knowledge-base terms found in the texts. (A word the knowledge base lacks belongs in
     its vocabulary, the one source of names and synonyms, not in an annotation here.)"""
     found: dict[str, tuple[str, str, str]] = {}
     for text in group.texts:
-        for mark in kb_marks(text):
+        for mark in kb_marks(text, kb):
             surface = text[mark.start:mark.end]
             found.setdefault(f"{surface} -> {mark.entity}: {mark.value}", (surface.lower(), mark.entity, mark.value))
     if not found:
@@ -97,7 +98,8 @@ def mark_entities(group: Group, chosen: Chosen) -> None:
     chosen.marks = [found[t] for t in ticked]
 
 
-def prepare(group: Group, chosen: Chosen, known_words: frozenset[str], console: Console) -> list[Labelled] | None:
+def prepare(group: Group, chosen: Chosen, known_words: frozenset[str], kb: KnowledgeBase,
+            console: Console) -> list[Labelled] | None:
     """Each text as it will be saved: redacted where the maintainer says so, entities marked. None = cancel."""
     prepared = []
     for text in group.texts:
@@ -116,7 +118,7 @@ def prepare(group: Group, chosen: Chosen, known_words: frozenset[str], console: 
             plain = redacted if key == "r" else text
         marks = [Mark(m.start(), m.end(), entity, value) for surface, entity, value in chosen.marks
                  for m in term_pattern(surface).finditer(plain)]
-        prepared.append(Labelled(text, plain, annotate(plain, _without_overlaps(marks))))
+        prepared.append(Labelled(text, plain, annotate(plain, _without_overlaps(marks), kb)))
     return prepared
 
 
@@ -128,7 +130,7 @@ def _without_overlaps(marks: list[Mark]) -> list[Mark]:
     return kept
 
 
-def run(groups: list[Group], state: ReviewState, intents: list[str], known_words: frozenset[str],
+def run(groups: list[Group], state: ReviewState, intents: list[str], known_words: frozenset[str], kb: KnowledgeBase,
         paths: Paths | None = None, console: Console | None = None) -> Summary:
     console = console or Console(highlight=False)
     paths = paths or Paths()
@@ -139,7 +141,7 @@ def run(groups: list[Group], state: ReviewState, intents: list[str], known_words
     console.print(f"{len(groups)} groups to review ({sum(len(g.items) for g in groups)} messages). "
                   "Every decision is saved at once; q quits, the next run resumes.")
     for position, group in enumerate(groups, start=1):
-        outcome = review_group(group, position, len(groups), state, intents, known_words, paths, console)
+        outcome = review_group(group, position, len(groups), state, intents, known_words, kb, paths, console)
         if outcome == QUIT:
             summary.quit = True
             summary.left = len(groups) - position + 1
@@ -154,7 +156,7 @@ def run(groups: list[Group], state: ReviewState, intents: list[str], known_words
 
 
 def review_group(group: Group, position: int, total: int, state: ReviewState, intents: list[str],
-                 known_words: frozenset[str], paths: Paths, console: Console) -> str:
+                 known_words: frozenset[str], kb: KnowledgeBase, paths: Paths, console: Console) -> str:
     chosen = Chosen()
     reading = group.representative.turn.reading
     guess = reading.best_guess or reading.intent
@@ -176,14 +178,14 @@ def review_group(group: Group, position: int, total: int, state: ReviewState, in
             console.print("discarded", style="dim")
             return "decided"
         if key == "e":
-            mark_entities(group, chosen)
+            mark_entities(group, chosen, kb)
             continue
         intent = guess if key == "a" else None
         if key in ("i", "f"):
             intent = pick_intent(intents, None if is_red_flag else guess, exclude=("red_flag",) if key == "f" else ())
             if intent is None:
                 continue
-        texts = prepare(group, chosen, known_words, console)
+        texts = prepare(group, chosen, known_words, kb, console)
         if texts is None:
             continue
         if key == "c":

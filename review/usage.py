@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from bot.knowledge_base import KnowledgeBase, default_knowledge_base
+from bot.knowledge_base import KnowledgeBase
 from bot.triage import assess
 from review import pii
 from review.settings import CONTEXT_TURNS, LOW_CONFIDENCE
@@ -61,9 +61,9 @@ def _referral(turn: Turn, kb: KnowledgeBase) -> tuple[str, str]:
     return "other (NLU only)", "unknown"
 
 
-def measure(conversations: Iterable[Conversation], known_words: frozenset[str], salt: str = "") -> Usage:
+def measure(conversations: Iterable[Conversation], known_words: frozenset[str], kb: KnowledgeBase,
+            salt: str = "") -> Usage:
     usage = Usage()
-    kb = default_knowledge_base()
     for conversation in conversations:
         turns = turns_of(conversation, salt, CONTEXT_TURNS)
         if not turns:

@@ -134,12 +134,12 @@ def rasa_stack(
     ``"  timeout: 3\n"``), ``endpoints_yaml`` adds top-level sections (tracker store,
     lock store). ``stack.restart_rasa()`` / ``stack.restart_actions()`` stop the
     server (if still running) and start it again on the same port and files.
-    With ``launcher``, Rasa runs through ``python -m runner_rasa`` (our Rasa
+    With ``launcher``, Rasa runs through ``python -m rasa_extensions`` (our Rasa
     extensions, as ``make run`` starts it).
     """
     project = project_dir()
-    if not list((project / "models").glob("*.tar.gz")):
-        raise RuntimeError(f"no trained model in {project / 'models'}")
+    if not list((project / services.MODEL_DIR_NAME).glob("*.tar.gz")):
+        raise RuntimeError(f"no trained model in {project / services.MODEL_DIR_NAME}")
     work = ARTIFACTS / f"stack-{free_port()}"
     work.mkdir(parents=True)
     credentials, endpoints = work / "credentials.yml", work / "endpoints.yml"
@@ -149,7 +149,7 @@ def rasa_stack(
                          f"{action_endpoint_yaml}{endpoints_yaml}")
     actions = as_server(services.action_server(action_port, name="action_server", env=rasa_env(project, actions_env)),
                         f"http://127.0.0.1:{action_port}")
-    rasa = as_server(services.rasa_server(rasa_port, model=project / "models", endpoints=endpoints,
+    rasa = as_server(services.rasa_server(rasa_port, model=project / services.MODEL_DIR_NAME, endpoints=endpoints,
                                           credentials=credentials, cors=[cors] if cors else (),
                                           env=rasa_env(project, env), name="rasa", launcher=launcher),
                      f"http://127.0.0.1:{rasa_port}")

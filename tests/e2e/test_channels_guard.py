@@ -1,4 +1,4 @@
-"""The input guard on every channel (runner_rasa/input_guard.py), end to end.
+"""The input guard on every channel (rasa_extensions/input_guard.py), end to end.
 
 One stack for the module: the action server and Rasa through our launcher with
 REST, socket.io (the widget's settings) and Telegram (against the local Bot API

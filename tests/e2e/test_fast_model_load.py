@@ -1,4 +1,4 @@
-"""runner_rasa.fast_model_load gives the trained model's own predictions, only sooner.
+"""rasa_extensions.fast_model_load gives the trained model's own predictions, only sooner.
 
 Both loads run in this process on the trained model: Rasa's (fit on one example,
 then the weights) and ours (one eager prediction, then the weights). Intents,
@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from launch.services import MODEL_DIR_NAME
 from tests.e2e.servers import project_dir
 
 MESSAGES = ["my calves are tight after long runs", "can I get deep tissue tomorrow?",
@@ -36,7 +37,7 @@ async def _predictions(model: str) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def model() -> str:
-    models = sorted((project_dir() / "models").glob("*.tar.gz"))
+    models = sorted((project_dir() / MODEL_DIR_NAME).glob("*.tar.gz"))
     assert models, "no trained model"
     return str(models[-1])
 
@@ -44,7 +45,7 @@ def model() -> str:
 def test_fast_load_predicts_what_rasas_load_predicts(model: str) -> None:
     from rasa.utils.tensorflow.models import RasaModel
 
-    from runner_rasa import fast_model_load
+    from rasa_extensions import fast_model_load
 
     rasa_load = RasaModel.__dict__["load"]
     rasas = asyncio.run(_predictions(model))

@@ -2,7 +2,7 @@
 knowledge base at start-up, and crashes under the real `make run` supervisor.
 
 Rasa 3.6.21 alone logs a failed custom action and sends nothing; our launcher
-(runner_rasa/resilience.py) turns the failure into `utter_action_unavailable`.
+(rasa_extensions/resilience.py) turns the failure into `utter_action_unavailable`.
 `make run` (launch/run.py) restarts a service that crashes: the tests at the end
 start it as `make run` does, `kill -9` its action server and then its Rasa server,
 and time how long until real answers come back (written to
@@ -259,7 +259,7 @@ def test_make_run_restarts_a_killed_action_server_and_apologises_meanwhile(launc
 def test_make_run_restarts_a_killed_rasa_server_for_a_retrying_client(launched: Launched) -> None:
     sender = "make-run-rasa"
     assert REAL_ANSWER in post(launched.rasa_url, sender, QUESTION)[1]
-    victim = launched.child("runner_rasa")
+    victim = launched.child("rasa_extensions")
     os.kill(victim, signal.SIGKILL)
     killed = time.monotonic()
     reply = None

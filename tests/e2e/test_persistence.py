@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from launch import services as launch_services
-from runner_rasa.launcher import SQLITE_STORE
+from rasa_extensions.launcher import SQLITE_STORE
 from tests.e2e.rest_client import say_text
 from tests.e2e.servers import ROOT, Stack, rasa_stack
 
@@ -48,7 +48,7 @@ def say(stack: Stack, message: str) -> str:
 def tracker(stack: Stack, token: str | None = TOKEN) -> tuple[int, dict[str, Any]]:
     query = f"?token={token}" if token else ""
     try:
-        # REST conversations are namespaced "rest:<sender>" (runner_rasa/input_guard.py).
+        # REST conversations are namespaced "rest:<sender>" (rasa_extensions/input_guard.py).
         url = f"{stack.rasa.url}/conversations/rest:{SENDER}/tracker{query}"
         with urllib.request.urlopen(url, timeout=30) as reply:
             return reply.status, json.loads(reply.read())

@@ -24,7 +24,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from runner_rasa import retention
+from rasa_extensions import retention
 from tests.e2e.servers import ROOT, free_port
 
 DAY = 86_400.0

@@ -28,7 +28,7 @@ import yaml
 from rasa.shared.nlu.training_data.loading import load_data
 
 from launch import services as launch_services
-from runner_rasa.launcher import SQLITE_STORE
+from rasa_extensions.launcher import SQLITE_STORE
 from tests.e2e import rest_client
 from tests.e2e.servers import ARTIFACTS, ROOT, Server, free_port, rasa_env, start, start_action_server, wait_until_up
 
@@ -85,8 +85,9 @@ def review(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Review]:
     (folder / "credentials.yml").write_text("channels.rest.RestInput:\n")
     shutil.copy(ROOT / "data" / "nlu" / "reviewed.yml", folder / "reviewed.yml")
     actions = start_action_server(ROOT, action_port)
-    cmd = [*launch_services.rasa_command(), "run", "-m", "models", "-i", "127.0.0.1", "--port", str(rasa_port),
-           "--credentials", str(folder / "credentials.yml"), "--endpoints", str(folder / "endpoints.yml")]
+    cmd = [*launch_services.rasa_command(), "run", "-m", str(launch_services.MODEL_DIR), "-i", "127.0.0.1",
+           "--port", str(rasa_port), "--credentials", str(folder / "credentials.yml"),
+           "--endpoints", str(folder / "endpoints.yml")]
     rasa = start("rasa-review", cmd, ROOT, rasa_env(ROOT), f"http://127.0.0.1:{rasa_port}")
     try:
         wait_until_up(rasa, "/", timeout=STARTUP_TIMEOUT)
@@ -216,7 +217,7 @@ def test_the_decisions_are_valid_rasa_data(review: Review) -> None:
         [str(ROOT / ".venv" / "bin" / "rasa"), "data", "validate", "--fail-on-warnings", "--quiet",
          "--data", str(data), "--domain", str(ROOT / "domain.yml"), "--config", str(ROOT / "config.yml")],
         cwd=ROOT, capture_output=True, text=True, timeout=600,
-        env=dict(os.environ, RASA_TELEMETRY_ENABLED="false", PYTHONPATH=str(ROOT)))
+        env={**os.environ, **launch_services.QUIET_ENV})
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
 
 

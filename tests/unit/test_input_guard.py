@@ -1,4 +1,4 @@
-"""The input policy (runner_rasa/input_guard.py) without servers: a real Rasa
+"""The input policy (rasa_extensions/input_guard.py) without servers: a real Rasa
 `UserMessage`, `CollectingOutputChannel`, `Domain` and tracker store."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from runner_rasa import input_guard
-from runner_rasa.input_guard import (
+from rasa_extensions import input_guard
+from rasa_extensions.input_guard import (
     MAX_JSON_DEPTH,
     MAX_MESSAGE_CHARS,
     BadInputError,

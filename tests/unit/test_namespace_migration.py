@@ -1,4 +1,4 @@
-"""Stored conversations move to per-channel ids (runner_rasa/namespace_migration.py),
+"""Stored conversations move to per-channel ids (rasa_extensions/namespace_migration.py),
 in a file written by Rasa's own SQL tracker store."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from runner_rasa.namespace_migration import migrate
+from rasa_extensions.namespace_migration import migrate
 
 DOMAIN = Domain.from_yaml('version: "3.1"\nintents: [greet]')
 
@@ -39,7 +39,7 @@ def test_conversations_are_renamed_once_by_their_channel(tmp_path: Path) -> None
 
 
 def test_the_launcher_migrates_the_configured_store_before_rasa_starts(tmp_path: Path) -> None:
-    from runner_rasa.launcher import SQLITE_STORE, prepare
+    from rasa_extensions.launcher import SQLITE_STORE, prepare
 
     database = tmp_path / "state" / "conversations.db"
     database.parent.mkdir()

@@ -7,6 +7,7 @@ import os
 import re
 from pathlib import Path
 
+from bot.knowledge_base import KnowledgeBase
 from review.bench_history import before_and_after
 from review.report import write_report
 from review.state import ReviewState
@@ -34,10 +35,10 @@ def conversations() -> dict[str, list[dict]]:
     }
 
 
-def test_the_figures_come_from_the_stored_conversations(tmp_path: Path) -> None:
+def test_the_figures_come_from_the_stored_conversations(tmp_path: Path, kb: KnowledgeBase) -> None:
     url = write_store(tmp_path / "c.db", conversations())
     usage = measure(read_conversations(url), frozenset({"my", "calves", "are", "tight", "hi", "sore", "a", "few",
-                                                        "days", "sharp", "chest", "pain", "on", "run"}))
+                                                        "days", "sharp", "chest", "pain", "on", "run"}), kb)
     assert usage.conversations_per_day == {"2025-11-30": 1, "2025-12-01": 2}
     assert usage.fallbacks_per_day == {"2025-12-01": 1} and usage.low_confidence_per_day == {"2025-12-01": 1}
     assert usage.referrals == {("Chest pain or struggling to breathe", "emergency"): 1}
@@ -47,7 +48,7 @@ def test_the_figures_come_from_the_stored_conversations(tmp_path: Path) -> None:
     assert set(usage.unknown) == {"flibbertigibbet", "wobbles", "hamstrings"}  # never a name
 
 
-def test_the_page_is_one_file_with_every_chart_inline(tmp_path: Path) -> None:
+def test_the_page_is_one_file_with_every_chart_inline(tmp_path: Path, kb: KnowledgeBase) -> None:
     url = write_store(tmp_path / "c.db", conversations())
     bench = tmp_path / "bench"
     bench.mkdir()
@@ -57,7 +58,8 @@ def test_the_page_is_one_file_with_every_chart_inline(tmp_path: Path) -> None:
     before_and_after(bench)  # the report before retraining saw these
     results["systems"]["pipeline"]["intents"].update(macro_f1=0.78, accuracy=0.8)
     (bench / "nlu.json").write_text(json.dumps(results))
-    out = write_report(url, ReviewState.load(tmp_path / "s.json"), None, tmp_path / "report" / "index.html", bench)
+    out = write_report(url, ReviewState.load(tmp_path / "s.json"), None, tmp_path / "report" / "index.html", bench,
+                       kb)
     page = out.read_text()
     assert [path.name for path in out.parent.iterdir()] == ["index.html"]
     for key in CHARTS:
@@ -70,8 +72,9 @@ def test_the_page_is_one_file_with_every_chart_inline(tmp_path: Path) -> None:
     assert "Median 2 runner messages before the first recommendation" in page
 
 
-def test_an_empty_store_still_gives_a_readable_page(tmp_path: Path) -> None:
+def test_an_empty_store_still_gives_a_readable_page(tmp_path: Path, kb: KnowledgeBase) -> None:
     url = write_store(tmp_path / "c.db", {})
-    out = write_report(url, ReviewState.load(tmp_path / "s.json"), None, tmp_path / "index.html", tmp_path / "none")
+    out = write_report(url, ReviewState.load(tmp_path / "s.json"), None, tmp_path / "index.html", tmp_path / "none",
+                       kb)
     page = out.read_text()
     assert "No conversations in this range." in page and page.count("<svg") == len(CHARTS)

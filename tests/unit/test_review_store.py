@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 
+from rasa_extensions.tracker_store import SQLiteTrackerStore
 from review.store import StoreError, read_conversations, read_only_engine, store_url
-from runner_rasa.tracker_store import SQLiteTrackerStore
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import yaml
 from rasa.shared.nlu.training_data.loading import load_data
 
+from bot.knowledge_base import KnowledgeBase
 from review.decisions import Labelled, Paths, discard, label, red_flag
 from review.entities import annotate, kb_marks
 from review.queue import build_queue
@@ -35,12 +36,12 @@ def setup(tmp_path: Path) -> tuple[list, ReviewState, Paths]:
     return build_queue(read_conversations(url), state), state, paths
 
 
-def test_decisions_are_rasa_training_data_with_a_comment_each(tmp_path: Path) -> None:
+def test_decisions_are_rasa_training_data_with_a_comment_each(tmp_path: Path, kb: KnowledgeBase) -> None:
     groups, state, paths = setup(tmp_path)
     by_text = {g.texts[0]: g for g in groups}
     calves = by_text["my calfs are tight after the long run"]
     text = calves.texts[0]
-    marked = annotate(text, kb_marks(text))
+    marked = annotate(text, kb_marks(text, kb), kb)
     label(calves, "report_pain", [Labelled(text, text, marked)], state, paths)
     chest = by_text["sharp pain in my chest on hills"]
     red_flag(chest, True, [Labelled(chest.texts[0], chest.texts[0], chest.texts[0])], state, paths)

@@ -28,9 +28,9 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from runner_rasa import retention
-from runner_rasa.launcher import SQLITE_STORE, LaunchError, prepare
-from runner_rasa.tracker_store import SQLiteTrackerStore, deserialise
+from rasa_extensions import retention
+from rasa_extensions.launcher import SQLITE_STORE, LaunchError, prepare
+from rasa_extensions.tracker_store import SQLiteTrackerStore, deserialise
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -349,7 +349,7 @@ def test_make_purge_reports_what_it_deleted(domain: Domain, tmp_path: Path) -> N
     dated_conversation(SQLiteTrackerStore(domain, db=str(database)), domain, "old", time.time() - 100 * DAY)
     endpoints = tmp_path / "endpoints.yml"
     endpoints.write_text(f"tracker_store:\n  type: {SQLITE_STORE}\n  db: {database}\n")
-    done = subprocess.run([sys.executable, "-m", "runner_rasa.retention", "--endpoints", str(endpoints)],
+    done = subprocess.run([sys.executable, "-m", "rasa_extensions.retention", "--endpoints", str(endpoints)],
                           capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "Deleted 1 conversations" in done.stdout and rows(database) == []

@@ -1,7 +1,7 @@
 """Rasa-side extensions of the runner assistant.
 
 `bot/` never imports Rasa; the code here does. Start Rasa through
-`python -m runner_rasa run ...` (what `make run`, the tests and the scaled
+`python -m rasa_extensions run ...` (what `make run`, the tests and the scaled
 deployment do) so that the extensions below are installed before Rasa starts:
 
 - `input_guard`: the input policy of every channel, applied to the one handler

@@ -1,10 +1,10 @@
-"""`python -m runner_rasa <rasa arguments>`: Rasa's own command line, with our extensions.
+"""`python -m rasa_extensions <rasa arguments>`: Rasa's own command line, with our extensions.
 
 Before handing the arguments to `rasa`, for `run` (and `shell`):
 
-- installs `runner_rasa.resilience` (apology when the action server is down or slow),
-  `runner_rasa.action_schema` (action answers checked against a schema compiled once)
-  and `runner_rasa.fast_model_load` (DIET and TED load without tracing a training step);
+- installs `rasa_extensions.resilience` (apology when the action server is down or slow),
+  `rasa_extensions.action_schema` (action answers checked against a schema compiled once)
+  and `rasa_extensions.fast_model_load` (DIET and TED load without tracing a training step);
 - HTTP API: enabled only when RASA_API_TOKEN or RASA_JWT_SECRET is set in the
   environment (then `--enable-api` with that token/secret is added here, in-process,
   so the secret never shows in the process list). `--enable-api` without one is
@@ -16,7 +16,7 @@ Before handing the arguments to `rasa`, for `run` (and `shell`):
 - creates the folder of a SQLite tracker store (owner only), which Rasa would
   otherwise retry forever to open;
 - deletes conversations idle for longer than RUNNER_RETENTION_DAYS (default 90)
-  from an SQL tracker store (`runner_rasa.retention`, also `make purge`).
+  from an SQL tracker store (`rasa_extensions.retention`, also `make purge`).
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ from typing import Mapping, MutableMapping, Sequence
 
 import yaml
 
-from runner_rasa import namespace_migration, retention
-from runner_rasa.retention import SQLITE_STORE
+from rasa_extensions import namespace_migration, retention
+from rasa_extensions.retention import SQLITE_STORE
 
 logger = logging.getLogger(__name__)
 
@@ -174,7 +174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LaunchError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    from runner_rasa import action_schema, fast_model_load, input_guard, resilience
+    from rasa_extensions import action_schema, fast_model_load, input_guard, resilience
 
     input_guard.install(args)
     resilience.install()

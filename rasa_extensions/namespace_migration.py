@@ -1,4 +1,4 @@
-"""`python -m runner_rasa.namespace_migration [state/conversations.db]`: move stored
+"""`python -m rasa_extensions.namespace_migration [state/conversations.db]`: move stored
 conversations to the per-channel ids the input guard uses ("telegram:12345").
 
 Before the guard, a conversation's id was the channel's own id ("12345"). Each
@@ -15,7 +15,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from runner_rasa.input_guard import NAMESPACE_SEPARATOR
+from rasa_extensions.input_guard import NAMESPACE_SEPARATOR
 
 DEFAULT_DB = Path("state/conversations.db")
 

@@ -1,6 +1,6 @@
 """Retention: conversations idle for longer than RUNNER_RETENTION_DAYS (default 90) are deleted.
 
-    python -m runner_rasa.retention [--endpoints endpoints.yml] [--days 90]   (make purge)
+    python -m rasa_extensions.retention [--endpoints endpoints.yml] [--days 90]   (make purge)
 
 The launcher runs the same purge when the Rasa server starts. It works on Rasa's
 SQL tracker store (`type: SQL`, SQLite or PostgreSQL) and ours (SQLite): one
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 RETENTION_ENV = "RUNNER_RETENTION_DAYS"
 DEFAULT_RETENTION_DAYS = 90.0
-SQLITE_STORE = "runner_rasa.tracker_store.SQLiteTrackerStore"
+SQLITE_STORE = "rasa_extensions.tracker_store.SQLiteTrackerStore"
 EVENTS = sa.table("events", sa.column("sender_id"), sa.column("timestamp"))
 
 
@@ -111,7 +111,7 @@ def purge(endpoints: Path, days: float, now: float | None = None) -> PurgeResult
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m runner_rasa.retention", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m rasa_extensions.retention", description=__doc__.splitlines()[0])
     parser.add_argument("--endpoints", default="endpoints.yml", help="Rasa endpoints file (default: %(default)s)")
     parser.add_argument("--days", type=float, help=f"retention in days (default: ${RETENTION_ENV} or 90)")
     args = parser.parse_args(argv)
