@@ -9,16 +9,21 @@ Run alone: ``python tests/e2e/telegram_stub.py --port 8081``.
 
 import argparse
 import asyncio
+import itertools
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
 JSON_FIELDS = {"reply_markup", "allowed_updates", "entities"}
+
+
+# Unique Telegram ids (updates, messages, chats) across this run's modules.
+UPDATE_IDS = itertools.count(int(time.time()) % 100000 * 1000)
 
 
 @dataclass
@@ -200,3 +205,15 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def stub_fixture(token: str, username: str) -> Any:
+    """A module-scoped pytest fixture running the stand-in for `token`'s bot."""
+    import pytest
+
+    @pytest.fixture(scope="module")
+    def stub() -> Iterator[TelegramStub]:
+        with TelegramStub(token, username) as running:
+            yield running
+
+    return stub

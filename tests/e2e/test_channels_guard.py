@@ -17,7 +17,6 @@ the machine down.
 
 from __future__ import annotations
 
-import itertools
 import json
 import queue
 import re
@@ -37,7 +36,7 @@ import socketio
 
 from tests.e2e.bad_inputs import MESSAGES, BadMessage, check_replies
 from tests.e2e.servers import Stack, rasa_stack
-from tests.e2e.telegram_stub import TelegramStub
+from tests.e2e.telegram_stub import UPDATE_IDS, TelegramStub, stub_fixture
 
 PAGE_ORIGIN = "http://127.0.0.1:8765"  # the web page's origin, as `make run` passes it in --cors
 FOREIGN_ORIGIN = "http://evil.example"
@@ -67,13 +66,10 @@ TOO_LONG = re.compile(r"too long", re.IGNORECASE)
 # turn needs, far less than the 24 GB one unchecked 200,000-character message took.
 MEMORY_HEADROOM = 3 * 1024**3
 
-_ids = itertools.count(int(time.time()) % 100000 * 1000)
+_ids = UPDATE_IDS
 
 
-@pytest.fixture(scope="module")
-def stub() -> Iterator[TelegramStub]:
-    with TelegramStub(TOKEN, USERNAME) as running:
-        yield running
+stub = stub_fixture(TOKEN, USERNAME)
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ posts real-format Update JSON to the webhook and checks what the bot sent.
 """
 
 import asyncio
-import itertools
 import json
 import re
 import time
@@ -23,7 +22,7 @@ from channels.telegram import DEFAULT_API_BASE_URL as DEFAULT_API
 from channels.telegram import TelegramInput, callback_data_for, payload_for_callback, text_of
 from launch.run import TELEGRAM_CREDENTIALS
 from tests.e2e.servers import Stack, free_port, rasa_stack
-from tests.e2e.telegram_stub import Call, TelegramStub
+from tests.e2e.telegram_stub import UPDATE_IDS, Call, TelegramStub, stub_fixture
 
 TOKEN = "123456789:AAE_e2e-test-token"
 USERNAME = "runner_recovery_test_bot"
@@ -34,13 +33,10 @@ GREETING = re.compile(r"\b(hi|hello|hey|welcome)\b", re.IGNORECASE)
 # The same Telegram section `make run` adds when TELEGRAM_TOKEN is set.
 CREDENTIALS = TELEGRAM_CREDENTIALS
 
-_ids = itertools.count(int(time.time()) % 100000 * 1000)
+_ids = UPDATE_IDS
 
 
-@pytest.fixture(scope="module")
-def stub() -> Iterator[TelegramStub]:
-    with TelegramStub(TOKEN, USERNAME) as running:
-        yield running
+stub = stub_fixture(TOKEN, USERNAME)
 
 
 @pytest.fixture(scope="module")
