@@ -24,13 +24,17 @@ from bot.reply import Reply
 from bot.triage import assess
 
 
+def _named_now(tracker: Tracker) -> list[str]:
+    """Techniques, methods and tools the latest message names."""
+    known = {*KB.techniques, *KB.methods(), *KB.tools}
+    return [t for t in latest_entities(tracker, "technique") if t in known]
+
+
 def _techniques_asked(tracker: Tracker) -> list[str]:
     """Techniques, methods and tools named now, else the technique recommended last (a stored
     conversation may hold an id the knowledge base no longer has: then none)."""
-    known = {*KB.techniques, *KB.methods(), *KB.tools}
-    named = [t for t in latest_entities(tracker, "technique") if t in known]
     last = tracker.get_slot("last_technique")
-    return named or ([last] if last in KB.techniques else [])
+    return _named_now(tracker) or ([last] if last in KB.techniques else [])
 
 
 def _follow_up(tracker: Tracker) -> Reply | None:
@@ -111,7 +115,7 @@ class ActionAnswerBenefits(AdviceAction):
         text = latest_text(tracker)
         if answers.asks_which_massage(text):
             return _concerns(situation_from_tracker(tracker))
-        return Advice(_follow_up(tracker) or answers.benefits_reply(text, KB))
+        return Advice(_follow_up(tracker) or answers.naming(answers.benefits_reply(text, KB), _named_now(tracker), KB))
 
 
 class ActionAnswerTiming(AdviceAction):
@@ -120,7 +124,8 @@ class ActionAnswerTiming(AdviceAction):
 
     def answer(self, tracker: Tracker) -> Advice:
         timing = (latest_entities(tracker, "timing") or [follow_up_context(tracker).timing])[0]
-        return Advice(_follow_up(tracker) or answers.timing_reply(timing, latest_text(tracker), KB))
+        reply = answers.timing_reply(timing, latest_text(tracker), KB)
+        return Advice(_follow_up(tracker) or answers.naming(reply, _named_now(tracker), KB))
 
 
 class ActionAnswerSleep(AdviceAction):
@@ -168,7 +173,7 @@ class ActionAnswerOutOfScope(_FollowUpOrResponse):
         # "What should I wear to a massage?" is ours when the knowledge base has the topic.
         text = latest_text(tracker)
         reply = _follow_up(tracker) or (answers.question_reply(text, KB) if answers.about_massage(text) else None)
-        return Advice(reply) if reply else None
+        return Advice(answers.naming(reply, _named_now(tracker), KB)) if reply else None
 
 
 class ActionAnswerFallback(_FollowUpOrResponse):
@@ -183,7 +188,7 @@ class ActionAnswerFallback(_FollowUpOrResponse):
     def answer(self, tracker: Tracker) -> Advice | None:
         reply = _follow_up(tracker) or answers.question_reply(latest_text(tracker), KB)
         if reply:
-            return Advice(reply)
+            return Advice(answers.naming(reply, _named_now(tracker), KB))
         situation = situation_from_tracker(tracker)
         if not (situation.body_parts or situation.symptoms or situation.timing == POST_RACE):
             return None

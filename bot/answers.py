@@ -236,6 +236,40 @@ def tool_reply(tool_id: str, kb: KnowledgeBase, also: list[str] | None = None) -
                  tuple(dict.fromkeys((*reply.sources, *sources_of(t.summary for t in techniques)))))
 
 
+def _named_line(entity_id: str, kb: KnowledgeBase) -> tuple[str, Fact] | None:
+    """One line on a technique, method or tool, with the fact it states."""
+    if entity_id in kb.techniques:
+        technique = kb.techniques[entity_id]
+        return f"{technique.name}: {sentence(technique.summary.text)}", technique.summary
+    method = kb.methods().get(entity_id)
+    if method:
+        return f"{method.name}: {sentence(method.how.text)}", method.how
+    tool = kb.tools.get(entity_id)
+    if tool:
+        fact = kb.topics[tool.topic].facts[0]
+        return f"{tool.name[:1].upper()}{tool.name[1:]}: {sentence(fact.text)}", fact
+    return None
+
+
+def naming(reply: Reply, asked: list[str], kb: KnowledgeBase) -> Reply:
+    """The reply, plus a line on each technique, method or tool the question named that the
+    reply does not mention ("is deep tissue worth it before a race?" is about deep tissue too)."""
+    shown = reply.text.lower()
+    lines: list[str] = []
+    facts: list[Fact] = []
+    for entity_id in list(dict.fromkeys(asked))[:2]:
+        if kb.name_of(entity_id).lower() in shown:
+            continue
+        named = _named_line(entity_id, kb)
+        if named:
+            lines.append(named[0])
+            facts.append(named[1])
+    if not lines:
+        return reply
+    return Reply(f"{reply.text}\n\n" + "\n".join(lines), reply.buttons,
+                 tuple(dict.fromkeys((*reply.sources, *sources_of(facts)))))
+
+
 def compare_reply(ids: list[str], kb: KnowledgeBase) -> Reply:
     tools = [i for i in ids if i in kb.tools]
     if tools:

@@ -55,6 +55,13 @@ REPLIES: list[tuple[str, Callable[[KnowledgeBase], Reply], str, tuple[str, ...],
     ("timing asked", lambda kb: answers.timing_reply("pre_race", "how often should I get a massage", kb),
      "How often to get a massage:", (), False),
     ("timing unknown", lambda kb: answers.timing_reply(None, "hmm", kb), "How often to get a massage:", (), False),
+    ("benefits naming a technique", lambda kb: answers.naming(
+        answers.benefits_reply("is deep tissue worth it", kb), ["deep_tissue"], kb),
+     "Why massage helps runners:", ("\n\ndeep tissue massage: ",), False),
+    ("timing naming a method and a tool", lambda kb: answers.naming(
+        answers.timing_reply("pre_race", "effleurage or a massage gun before a race?", kb),
+        ["swedish", "massage_gun"], kb),
+     "Massage before a race:", ("\n\nswedish massage: ", "\nmassage guns: "), False),
     ("sleep mechanisms", answers.sleep_mechanisms_reply, "How massage helps sleep:", ("\n- ",), False),
     ("stress short", answers.stress_short, "For stress and nerves:", ("\n- ",), False),
     ("emergency", lambda kb: answers.referral_reply(assess("chest pain when running", kb)),
@@ -126,3 +133,9 @@ def test_follow_up_needs_context_or_a_topic(kb: KnowledgeBase) -> None:
 def test_a_referral_needs_a_warning_sign(kb: KnowledgeBase) -> None:
     with pytest.raises(ValueError, match="at least one red flag"):
         answers.referral_reply(assess("my calves are tight", kb))
+
+
+def test_naming_adds_nothing_the_reply_already_names(kb: KnowledgeBase) -> None:
+    reply = answers.compare_reply(["deep_tissue", "sports"], kb)
+    assert answers.naming(reply, ["sports", "deep_tissue"], kb) == reply
+    assert answers.naming(reply, [], kb) == reply
