@@ -17,14 +17,17 @@ if [ -x "$venv/bin/python" ] && [ "$("$venv/bin/python" -c 'import sys; print("%
   rm -rf "$venv"
 fi
 [ -x "$venv/bin/python" ] || { echo "Creating $venv with $python ($version)..."; "$python" -m venv "$venv"; }
-echo "Installing pinned Python packages (first time: about 2 minutes, 2.7 GB)..."
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade "pip==24.0"
+echo "Installing pinned Python packages (first time: about a minute, 2.7 GB)..."
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade "pip==24.0" "uv==0.13.9"
 log=$(mktemp)
-if ! "$venv/bin/python" -m pip install --disable-pip-version-check --progress-bar off \
+# uv installs the same pins as pip in about a fifth of the time (parallel downloads);
+# pip stays the fallback, e.g. where only a pip index configuration reaches PyPI.
+if "$venv/bin/uv" pip install --quiet --python "$venv/bin/python" -r requirements.in -c constraints.txt >"$log" 2>&1; then
+  echo "Installed with uv."
+elif ! "$venv/bin/python" -m pip install --disable-pip-version-check --progress-bar off \
     -r requirements.in -c constraints.txt >"$log" 2>&1; then
   grep -v "^WARNING: Location" "$log" >&2; rm -f "$log"; exit 1
 fi
-grep -E "^(Collecting|Successfully installed)" "$log" | cut -c1-200 || true
 rm -f "$log"
 "$venv/bin/python" -m pip check >/dev/null || { "$venv/bin/python" -m pip check; exit 1; }
 echo "Python environment ready."
