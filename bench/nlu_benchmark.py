@@ -25,6 +25,7 @@ import yaml
 
 from bot.knowledge_base import default_knowledge_base
 from bot.nlp_pipeline import build_pipeline
+from bot.nlu_data import training_nlu_files
 from launch import services
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,17 +42,17 @@ class Example:
     entities: frozenset[tuple[int, int, str]]
 
 
-def load_examples(path: Path) -> list[Example]:
+def load_examples(*paths: Path) -> list[Example]:
     from rasa.shared.nlu.training_data.loading import load_data
 
-    data = load_data(str(path))
     return [
         Example(
             m.get("text"),
             m.get("intent"),
             frozenset((e["start"], e["end"], e["entity"]) for e in m.get("entities") or []),
         )
-        for m in data.intent_examples
+        for path in paths
+        for m in load_data(str(path)).intent_examples
     ]
 
 
@@ -227,7 +228,7 @@ def main() -> int:
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     OUT.mkdir(parents=True, exist_ok=True)
-    train_set = load_examples(ROOT / "data" / "nlu")
+    train_set = load_examples(*training_nlu_files())  # the model's own data, small talk included
     test_set = load_examples(TEST_SET)
     gold_intents = [e.intent for e in test_set]
     gold_entities = [e.entities for e in test_set]
