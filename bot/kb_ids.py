@@ -60,6 +60,7 @@ STRESS_BENEFIT = "stress_wellbeing"
 SELF_HARM, LOW_MOOD = "self_harm", "low_mood"
 MOOD_SIGNS = frozenset({SELF_HARM, LOW_MOOD})
 SWELLING_BRUISING, NUMBNESS_TINGLING = "swelling_bruising", "numbness_tingling"
+NIGHT_REST_PAIN = "night_rest_pain"
 
 # (file, section) -> ids the code needs there.
 REQUIRED_IDS: Mapping[tuple[str, str], frozenset[str]] = {
@@ -69,5 +70,5 @@ REQUIRED_IDS: Mapping[tuple[str, str], frozenset[str]] = {
     ("topics.yml", "topics"): frozenset({LICENSED_THERAPIST, FOAM_ROLLING, REST_AND_OTHER_HELP, RUNNING_ON_A_NIGGLE,
                                          *TECHNIQUE_QUESTION_TOPICS, *TIMING_TOPICS.values()}),
     ("benefits.yml", "benefits"): frozenset({SLEEP_BENEFIT, STRESS_BENEFIT}),
-    ("red_flags.yml", "red_flags"): frozenset({*MOOD_SIGNS, SWELLING_BRUISING, NUMBNESS_TINGLING}),
+    ("red_flags.yml", "red_flags"): frozenset({*MOOD_SIGNS, SWELLING_BRUISING, NUMBNESS_TINGLING, NIGHT_REST_PAIN}),
 }

@@ -36,8 +36,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.kb_ids import NUMBNESS_TINGLING, SWELLING_BRUISING
+from bot.kb_ids import LOW_MOOD, NIGHT_REST_PAIN, NUMBNESS_TINGLING, SWELLING_BRUISING
 from bot.knowledge_base import URGENCIES, KnowledgeBase, RedFlag
+from bot.referral import cleared_after, says_cleared
 from bot.text import normalise, phrase_pattern
 
 # bot.text.phrase_pattern's whole-word guards, shared by a sign's combined phrase pattern.
@@ -50,12 +51,14 @@ _NEGATION_PHRASES = re.compile(
     r"never had|not have any|do not have|did not have|does not have|not got)\W*(\w+\W+){0,2}$"
 )
 _CLAUSE_BREAK = re.compile(r"[.,;:!?()](?=\s|$)|\bbut\b|\bthough\b|\bhowever\b|\band now\b|\banyway\b")
-_INSIDE_BREAK = re.compile(r"[.,;:!?](?=\s|$)")
+# A comma before "even" joins ("aches constantly, even when resting"); "but" and "and now" part.
+_INSIDE_BREAK = re.compile(r"[.;:!?](?=\s|$)|,(?=\s|$)(?! even\b)|\bbut\b|\band now\b")
 # Someone else's problem: the subject of the clause is another person.
 _OTHER_PERSON = re.compile(
     r"\b(friend|friends|mate|mates|partner|wife|husband|boyfriend|girlfriend|son|daughter|brother|sister|"
     r"dad|mum|mom|father|mother|colleague|teammate|clubmate|club mate|club mates|coach|he|she|his|her|"
-    r"someone i know|a guy|a girl|a runner|people)\b"
+    r"someone i know|a guy|a girl|a runner|people|kid|kids|child|children|client|clients|athlete|athletes|"
+    r"running buddy|running partner|training partner|somebody|someone|a man|a woman|a lady)\b"
 )
 # Over and done with, unless the message says it is back.
 _PAST = re.compile(
@@ -70,7 +73,8 @@ _BACK_AGAIN = re.compile(
 )
 _HYPOTHETICAL = re.compile(
     r"\b(what if|in case|signs of|symptoms of|how (do|would|can|could) (i|you) (know|tell)|to prevent|"
-    r"to avoid|risk of|chance of|worried i might|afraid i might)\b"
+    r"to avoid|risk of|chance of|worried i might|afraid i might|what happens if|if it ever|if you ever|"
+    r"when (to|should (i|you)|do (i|you)) (worry|see|stop|go to)|warning signs?|red flags?|if (\w+ ){0,2}ever)\b"
 )
 # Bruises after cupping or Graston, tingling under dry needling: expected after-effects of a
 # treatment, not injuries (a request to massage a swollen calf still counts).
@@ -93,6 +97,92 @@ _TREATMENT_EFFECT = re.compile(
     rf"\b(from|after|by|during)\b.{{0,25}}\b{_TREATMENT}\b|\b{_TREATMENT}\b.{{0,30}}"
     r"\b(left|leaves|leave|gave me|gives me|give you|causes?|caused|feels like|felt like)\b"
 )
+
+
+# Over now: said in the sign's clause or the next one ("tingly toes for a week, gone now").
+# "went away when I stopped" is a pattern of the sign (chest pain on effort), not its end;
+# "has gone red" is no recovery.
+_RESOLVED = re.compile(
+    r"(?<!not )(?<!never )(?<!not really )\b(went away|gone away|go away by itself|"
+    r"(has|have|is|are) gone(?= *($|[.,;!?]| now| away| completely))|gone now|disappeared|resolved|"
+    r"settled( down)?|cleared up|healed( up)?|fine now|all good now|better now|(is|are|all|everything) back to normal|"
+    r"sorted itself out|eased off|(swelling|it|bruising|bruise|puffiness)( has| had)? (gone|went|come) down)\b"
+    r"(?! (when|once|as soon as|whenever|if|after) (i|we) (stop\w*|walk\w*|rest\w*|slow\w*|sat|sit))"
+)
+# New or worse since a professional's all-clear: still a sign.
+_NEWER = re.compile(r"\b(again|worse|worsening|new|now|since then|still|spread\w*|started|starting)\b")
+# A generic question about a sign or a treatment's effects, not a report: "can deep tissue cause
+# bruising?", "does massage help numbness?". Only when the question says nothing of the writer:
+# a first-person word anywhere in it ("does massage help the numbness in my foot?") is a report.
+_QUESTION_START = re.compile(
+    r"^\s*(so |and |also |just |quick question |question |genuine question |out of interest )?"
+    r"(can|could|does|do|will|would|is|are|should|how|what|why|which|has|have|is it|are there)\b"
+)
+# "does anyone else get ...?" is a report in question form.
+_FIRST_PERSON = re.compile(r"\b(i|me|my|mine|myself|anyone else|anybody else|just me)\b")
+# A professional's all-clear that comes back to the sign ("it", "this") in the next sentence.
+_REFERS_BACK = re.compile(r"\b(it|this|that|them|they|these|those)\b")
+_SENTENCE_BREAK = re.compile(r"[.!?\n]+(?=\s|$)")
+# Numb or tingling toes and fingers in the cold are the cold, not a nerve.
+_COLD = re.compile(r"\b(cold|freezing|frozen|frosty|icy|snow\w*|winter|wintry|sub[- ]?zero|below (zero|freezing)|"
+                   r"minus \d+|-\d+ ?(c|degrees)|raynaud\w*|gloves)\b")
+# Post-race blues: a dip tied to a race or the end of a season, said without despair or "everything".
+_RACE_DIP = re.compile(
+    r"\b(post[- ]?(race|marathon|ultra)|"
+    r"(after|since|finished) (my |the |a |that |this |our )?(\w+ ){0,2}(race|marathon|ultra|ironman|season|a race)|"
+    r"nothing to train for|off[- ]?season|taper\w*|race blues|marathon blues)\b"
+)
+_DESPAIR = re.compile(
+    r"\b(hopeless|hopless|worthless|everything|anything|life|crying|cry|tears|get out of bed|burden|dark|every day|"
+    r"every single day|months|not eating|cannot sleep|self|die|dead)\b"
+)
+# Throbbing the night after a long run or race is soreness; night pain that persists is not.
+_AFTER_TRAINING = re.compile(
+    r"\bafter (my |a |the |that |this |today's |yesterday's |long |hard |big |tough |hilly )*(long run|long runs|runs?|"
+    r"races?|marathons?|half|ultra|sessions?|workouts?|intervals|training|speed ?work|hills|parkrun|track)\b"
+)
+_PERSISTS = re.compile(
+    r"\b(every night|most nights|each night|nightly|weeks|months|rest days?|days off|still|constant\w*|even when|"
+    r"even on|not just|getting worse)\b"
+)
+
+
+def _sentences(text: str, start: int, end: int) -> tuple[int, int, str]:
+    """Start and end of the sentence holding text[start:end], and the sentence after it."""
+    bounds = [0, *(m.end() for m in _SENTENCE_BREAK.finditer(text)), len(text)]
+    for i in range(len(bounds) - 1):
+        if bounds[i] <= start < bounds[i + 1]:
+            after = text[bounds[i + 1]:bounds[i + 2]] if i + 2 < len(bounds) else ""
+            return bounds[i], max(bounds[i + 1], end), after
+    return 0, len(text), ""
+
+
+def _is_generic_question(question: str) -> bool:
+    """Is this clause a question about signs or treatments in general, not about the writer?"""
+    return bool(_QUESTION_START.search(question)) and not _FIRST_PERSON.search(question)
+
+
+def _is_context_exception(text: str, match: re.Match[str], flag: RedFlag, clause: str, rest: str) -> bool:
+    """Sentence-level reasons a match is not a report: cleared, over, a question, a known benign pattern."""
+    start, end, after = _sentences(text, match.start(), match.end())
+    sentence = text[start:end]
+    # the question is read from its own clause, which starts inside this sentence
+    question = _CLAUSE_BREAK.split(text[start:match.start()])[-1] + match.group() + rest
+    if flag.urgency != "emergency" and flag.id != LOW_MOOD and _is_generic_question(question):
+        return True
+    # an all-clear given after the sign was told, in its sentence or the next ("the physio checked it")
+    cleared = cleared_after(sentence, match.start() - start) or (says_cleared(after) and _REFERS_BACK.search(after))
+    if flag.urgency != "emergency" and cleared and not _NEWER.search(clause + match.group() + rest):
+        return True
+    next_clause = _CLAUSE_BREAK.split(text[match.end():match.end() + 200])[1:2]
+    if (flag.urgency != "emergency" and _RESOLVED.search(clause + match.group() + rest + " " + " ".join(next_clause))
+            and not _BACK_AGAIN.search(text)):
+        return True
+    if flag.id == NUMBNESS_TINGLING and _COLD.search(sentence):
+        return True
+    if flag.id == LOW_MOOD and _RACE_DIP.search(text) and not _DESPAIR.search(sentence):
+        return True
+    return flag.id == NIGHT_REST_PAIN and bool(_AFTER_TRAINING.search(sentence)) and not _PERSISTS.search(sentence)
 
 
 @dataclass(frozen=True)
@@ -133,12 +223,16 @@ def _counts(text: str, match: re.Match[str], flag: RedFlag) -> bool:
     clause = _clause_before(text, match.start())
     if _is_negated(clause) or _OTHER_PERSON.search(clause) or _HYPOTHETICAL.search(clause):
         return False
-    whole_clause = clause + match.group() + _CLAUSE_BREAK.split(text[match.end():match.end() + 120])[0]
+    rest = _CLAUSE_BREAK.split(text[match.end():match.end() + 120])[0]
+    whole_clause = clause + match.group() + rest
+    if _is_context_exception(text, match, flag, clause, rest):
+        return False
     if flag.id in _TREATMENT_EFFECT_SIGNS and _TREATMENT_EFFECT.search(whole_clause):
         return False
     if flag.id == SWELLING_BRUISING and (_BENIGN_SWELLING.search(whole_clause) or _GENERAL_SWELLING.search(clause)):
         return False
-    return not (_PAST.search(whole_clause) and not _BACK_AGAIN.search(text))
+    # the sign's own words are not its time frame ("nothing i used to love")
+    return not (_PAST.search(clause + " " + rest) and not _BACK_AGAIN.search(text))
 
 
 @lru_cache(maxsize=256)
