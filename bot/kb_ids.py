@@ -61,6 +61,7 @@ SELF_HARM, LOW_MOOD = "self_harm", "low_mood"
 MOOD_SIGNS = frozenset({SELF_HARM, LOW_MOOD})
 SWELLING_BRUISING, NUMBNESS_TINGLING = "swelling_bruising", "numbness_tingling"
 NIGHT_REST_PAIN = "night_rest_pain"
+CHEST_PAIN, CALF_AFTER_FLIGHT, CANNOT_BEAR_WEIGHT = "chest_pain_breathless", "calf_after_flight", "cannot_bear_weight"
 
 # (file, section) -> ids the code needs there.
 REQUIRED_IDS: Mapping[tuple[str, str], frozenset[str]] = {
@@ -70,5 +71,6 @@ REQUIRED_IDS: Mapping[tuple[str, str], frozenset[str]] = {
     ("topics.yml", "topics"): frozenset({LICENSED_THERAPIST, FOAM_ROLLING, REST_AND_OTHER_HELP, RUNNING_ON_A_NIGGLE,
                                          *TECHNIQUE_QUESTION_TOPICS, *TIMING_TOPICS.values()}),
     ("benefits.yml", "benefits"): frozenset({SLEEP_BENEFIT, STRESS_BENEFIT}),
-    ("red_flags.yml", "red_flags"): frozenset({*MOOD_SIGNS, SWELLING_BRUISING, NUMBNESS_TINGLING, NIGHT_REST_PAIN}),
+    ("red_flags.yml", "red_flags"): frozenset({*MOOD_SIGNS, SWELLING_BRUISING, NUMBNESS_TINGLING, NIGHT_REST_PAIN,
+                                             CHEST_PAIN, CALF_AFTER_FLIGHT, CANNOT_BEAR_WEIGHT}),
 }

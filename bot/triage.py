@@ -36,7 +36,15 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.kb_ids import LOW_MOOD, NIGHT_REST_PAIN, NUMBNESS_TINGLING, SWELLING_BRUISING
+from bot.kb_ids import (
+    CALF_AFTER_FLIGHT,
+    CANNOT_BEAR_WEIGHT,
+    CHEST_PAIN,
+    LOW_MOOD,
+    NIGHT_REST_PAIN,
+    NUMBNESS_TINGLING,
+    SWELLING_BRUISING,
+)
 from bot.knowledge_base import URGENCIES, KnowledgeBase, RedFlag
 from bot.referral import cleared_after, says_cleared
 from bot.text import normalise, phrase_pattern
@@ -80,8 +88,9 @@ _HYPOTHETICAL = re.compile(
 # treatment, not injuries (a request to massage a swollen calf still counts).
 # Both feet or hands swelling on long or hot runs is common and harmless; one swollen joint is not.
 _BENIGN_SWELLING = re.compile(
-    r"\b(feet|hands|fingers)\b[^.;!?]{0,60}\b(long runs?|long run|marathons?|heat|hot|shoes?|size up|half size)\b|"
-    r"\b(long runs?|marathons?|heat|hot)\b[^.;!?]{0,60}\b(feet|hands|fingers)\b"
+    r"\b(feet|hands|fingers)\b[^.;!?]{0,60}\b(long runs?|long run|marathons?|heat|hot|shoes?|size up|half size|"
+    r"runs?|running|hikes?|walks?)\b|"
+    r"\b(long runs?|marathons?|heat|hot|running|when i run)\b[^.;!?]{0,60}\b(feet|hands|fingers)\b"
 )
 # Swelling as a general topic ("does massage reduce swelling?") is a question, not a report.
 _GENERAL_SWELLING = re.compile(
@@ -92,9 +101,11 @@ _GENERAL_SWELLING = re.compile(
 _TREATMENT_EFFECT_SIGNS = frozenset({SWELLING_BRUISING, NUMBNESS_TINGLING})
 _TREATMENT = (r"(cupping|cups?|graston|scraping|gua sha|iastm|dry needling|needling|needles|acupuncture|"
               r"massage guns?|percussion|theraguns?|foam roll\w*|deep tissue|sports massages?|massages?|"
-              r"therapists?|tools?)")
+              r"therapists?|tools?|ice baths?|ice|icing|cold plunge|cold water|deep heat|tiger balm|biofreeze|"
+              r"menthol|cream|rub|compression boots|normatec)")
 _TREATMENT_EFFECT = re.compile(
-    rf"\b(from|after|by|during)\b.{{0,25}}\b{_TREATMENT}\b|\b{_TREATMENT}\b.{{0,30}}"
+    rf"\b(from|after|by|during|under)\b.{{0,25}}\b{_TREATMENT}\b|\b(in|with) (the |an? |my )?{_TREATMENT}\b|"
+    rf"\b{_TREATMENT}\b.{{0,30}}"
     r"\b(left|leaves|leave|gave me|gives me|give you|causes?|caused|feels like|felt like)\b"
 )
 
@@ -123,9 +134,31 @@ _FIRST_PERSON = re.compile(r"\b(i|me|my|mine|myself|anyone else|anybody else|jus
 # A professional's all-clear that comes back to the sign ("it", "this") in the next sentence.
 _REFERS_BACK = re.compile(r"\b(it|this|that|them|they|these|those)\b")
 _SENTENCE_BREAK = re.compile(r"[.!?\n]+(?=\s|$)")
-# Numb or tingling toes and fingers in the cold are the cold, not a nerve.
-_COLD = re.compile(r"\b(cold|freezing|frozen|frosty|icy|snow\w*|winter|wintry|sub[- ]?zero|below (zero|freezing)|"
-                   r"minus \d+|-\d+ ?(c|degrees)|raynaud\w*|gloves)\b")
+# Numb or tingling toes in the cold, in laces done up too tight or in a leg sat on: the cold,
+# the shoe or the posture, not a nerve.
+_BENIGN_NUMB = re.compile(
+    r"\b(cold|freezing|frozen|frosty|icy|snow\w*|winter|wintry|sub[- ]?zero|below (zero|freezing)|minus \d+|"
+    r"-\d+ ?(c|degrees)|raynaud\w*|gloves|laces|lacing|laced|too tight|toe box|"
+    r"(sleep|slept|sleeping|lying|lay|lie|sitting|sat|sit|kneeling|leaning) on (it|them|my \w+)|cross[- ]legged|"
+    r"crossed legs|legs crossed|on the (toilet|loo)|in the car|on the bike|saddle)\b"
+)
+# Chafing under a strap or a bra, sore nipples: skin, not the heart.
+_CHEST_SKIN = re.compile(r"\b(chaf\w*|nipples?|strap|bra|rash|skin|blisters?|vaseline|body ?glide|sunburn\w*)\b")
+# Walking like a penguin after a race or leg day, laughed about: soreness, not a lost ability to walk.
+_SORENESS = re.compile(
+    r"\b(doms|lol|haha\w*|lmao|like a (penguin|cowboy|zombie|baby giraffe|newborn \w+|\d+ year old|pensioner)|"
+    r"jelly legs|legs (are|were) jelly|legs? day|stairs)\b|😂|🤣"
+)
+_INJURY = re.compile(
+    r"\b(twist\w*|rolled|sprain\w*|pop\w*|fell|fall|swollen|swelling|bruised|fracture\w*|snap\w*|tore|torn)\b"
+)
+# "I heard/read that massage helps numbness" and "I was wondering whether ..." frame a general
+# question; what follows the frame is read as the question.
+_FRAME = re.compile(
+    r"^\s*(so |and |just |also )?i (have |had )?(heard|read|seen|was told|been told|wonder|wondered|was wondering|"
+    r"am wondering|want to know|would like to know|am curious|was curious)( somewhere| online| on here)?"
+    r"( that| if| whether| about)?\s+"
+)
 # Post-race blues: a dip tied to a race or the end of a season, said without despair or "everything".
 _RACE_DIP = re.compile(
     r"\b(post[- ]?(race|marathon|ultra)|"
@@ -159,7 +192,10 @@ def _sentences(text: str, start: int, end: int) -> tuple[int, int, str]:
 
 def _is_generic_question(question: str) -> bool:
     """Is this clause a question about signs or treatments in general, not about the writer?"""
-    return bool(_QUESTION_START.search(question)) and not _FIRST_PERSON.search(question)
+    framed = _FRAME.match(question)
+    if framed:
+        question = question[framed.end():]
+    return bool(framed or _QUESTION_START.search(question)) and not _FIRST_PERSON.search(question)
 
 
 def _is_context_exception(text: str, match: re.Match[str], flag: RedFlag, clause: str, rest: str) -> bool:
@@ -168,7 +204,8 @@ def _is_context_exception(text: str, match: re.Match[str], flag: RedFlag, clause
     sentence = text[start:end]
     # the question is read from its own clause, which starts inside this sentence
     question = _CLAUSE_BREAK.split(text[start:match.start()])[-1] + match.group() + rest
-    if flag.urgency != "emergency" and flag.id != LOW_MOOD and _is_generic_question(question):
+    asked_generally = flag.urgency != "emergency" or flag.id == CALF_AFTER_FLIGHT
+    if asked_generally and flag.id != LOW_MOOD and _is_generic_question(question):
         return True
     # an all-clear given after the sign was told, in its sentence or the next ("the physio checked it")
     cleared = cleared_after(sentence, match.start() - start) or (says_cleared(after) and _REFERS_BACK.search(after))
@@ -178,7 +215,11 @@ def _is_context_exception(text: str, match: re.Match[str], flag: RedFlag, clause
     if (flag.urgency != "emergency" and _RESOLVED.search(clause + match.group() + rest + " " + " ".join(next_clause))
             and not _BACK_AGAIN.search(text)):
         return True
-    if flag.id == NUMBNESS_TINGLING and _COLD.search(sentence):
+    if flag.id == NUMBNESS_TINGLING and _BENIGN_NUMB.search(sentence):
+        return True
+    if flag.id == CHEST_PAIN and _CHEST_SKIN.search(sentence):
+        return True
+    if flag.id == CANNOT_BEAR_WEIGHT and _SORENESS.search(sentence) and not _INJURY.search(sentence):
         return True
     if flag.id == LOW_MOOD and _RACE_DIP.search(text) and not _DESPAIR.search(sentence):
         return True
