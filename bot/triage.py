@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.kb_ids import (
+    BONE_POINT_PAIN,
     CALF_AFTER_FLIGHT,
     CANNOT_BEAR_WEIGHT,
     CHEST_PAIN,
@@ -116,8 +117,9 @@ _TREATMENT_EFFECT = re.compile(
 _RESOLVED = re.compile(
     r"(?<!not )(?<!never )(?<!not really )\b(went away|gone away|go away by itself|"
     r"(has|have|is|are) gone(?= *($|[.,;!?]| now| away| completely))|gone now|disappeared|resolved|"
-    r"settled( down)?|cleared up|healed( up)?|fine now|all good now|better now|(is|are|all|everything) back to normal|"
-    r"sorted itself out|eased off|(swelling|it|bruising|bruise|puffiness)( has| had)? (gone|went|come) down)\b"
+    r"settled( down)?|cleared up|healed( up)?|fine now|all good now|better now|"
+    r"(is|are|all|everything) back to normal|"
+    r"sorted itself out|eased off|(swelling|it|bruising|bruise|puffiness)('s| has| had| is)? (gone|went|come|going) down)\b"
     r"(?! (when|once|as soon as|whenever|if|after) (i|we) (stop\w*|walk\w*|rest\w*|slow\w*|sat|sit))"
 )
 # New or worse since a professional's all-clear: still a sign.
@@ -148,6 +150,15 @@ _CHEST_SKIN = re.compile(r"\b(chaf\w*|nipples?|strap|bra|rash|skin|blisters?|vas
 _SORENESS = re.compile(
     r"\b(doms|lol|haha\w*|lmao|like a (penguin|cowboy|zombie|baby giraffe|newborn \w+|\d+ year old|pensioner)|"
     r"jelly legs|legs (are|were) jelly|legs? day|stairs)\b|😂|🤣"
+)
+# A tender spot in a muscle is a knot, a massage's own business; on a bone it may be a fracture.
+_MUSCLE = re.compile(
+    r"\b(calf|calves|hamstrings?|quads?|glutes?|muscles?|knots?|trigger points?|shoulders?|neck|piriformis|it band|"
+    r"itb|hip flexors?|bum|butt|buttocks?|upper back|lower back|traps?|arch|plantar|fascia|belly of)\b"
+)
+_BONE = re.compile(
+    r"\b(bone|bones|bony|shin|shins|shinbone|tibia|fibula|metatarsals?|navicular|femur|heel|top of (my|the) foot|"
+    r"hip bone|pelvis|sacrum|toe|toes|fracture\w*|hop|hopping)\b"
 )
 _INJURY = re.compile(
     r"\b(twist\w*|rolled|sprain\w*|pop\w*|fell|fall|swollen|swelling|bruised|fracture\w*|snap\w*|tore|torn)\b"
@@ -204,6 +215,8 @@ def _is_context_exception(text: str, match: re.Match[str], flag: RedFlag, clause
     sentence = text[start:end]
     # the question is read from its own clause, which starts inside this sentence
     question = _CLAUSE_BREAK.split(text[start:match.start()])[-1] + match.group() + rest
+    # emergencies are referred even when asked about in general, except a clot named in a question
+    # ("can massage dislodge a clot?"): the clot sign's symptoms-and-travel pattern refers regardless
     asked_generally = flag.urgency != "emergency" or flag.id == CALF_AFTER_FLIGHT
     if asked_generally and flag.id != LOW_MOOD and _is_generic_question(question):
         return True
@@ -218,6 +231,8 @@ def _is_context_exception(text: str, match: re.Match[str], flag: RedFlag, clause
     if flag.id == NUMBNESS_TINGLING and _BENIGN_NUMB.search(sentence):
         return True
     if flag.id == CHEST_PAIN and _CHEST_SKIN.search(sentence):
+        return True
+    if flag.id == BONE_POINT_PAIN and _MUSCLE.search(sentence) and not _BONE.search(sentence):
         return True
     if flag.id == CANNOT_BEAR_WEIGHT and _SORENESS.search(sentence) and not _INJURY.search(sentence):
         return True
