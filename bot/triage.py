@@ -118,8 +118,8 @@ _RESOLVED = re.compile(
     r"(?<!not )(?<!never )(?<!not really )\b(went away|gone away|go away by itself|"
     r"(has|have|is|are) gone(?= *($|[.,;!?]| now| away| completely))|gone now|disappeared|resolved|"
     r"settled( down)?|cleared up|healed( up)?|fine now|all good now|better now|"
-    r"(is|are|all|everything) back to normal|"
-    r"sorted itself out|eased off|(swelling|it|bruising|bruise|puffiness)('s| has| had| is)? (gone|went|come|going) down)\b"
+    r"(is|are|all|everything) back to normal|sorted itself out|eased off|"
+    r"(swelling|it|bruising|bruise|puffiness)('s| has| had| is)? (gone|went|come|going) down)\b"
     r"(?! (when|once|as soon as|whenever|if|after) (i|we) (stop\w*|walk\w*|rest\w*|slow\w*|sat|sit))"
 )
 # New or worse since a professional's all-clear: still a sign.
