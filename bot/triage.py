@@ -80,7 +80,8 @@ _OTHER_PERSON = re.compile(
     r"\b(friend|friends|mate|mates|partner|wife|husband|boyfriend|girlfriend|son|daughter|brother|sister|"
     r"dad|mum|mom|father|mother|colleague|teammate|clubmate|club mate|club mates|coach|he|she|his|her|"
     r"someone i know|a guy|a girl|a runner|people|kid|kids|child|children|client|clients|athlete|athletes|"
-    r"running buddy|running partner|training partner|somebody|someone|a man|a woman|a lady)\b"
+    r"running buddy|running partner|training partner|somebody|someone|a man|a woman|a lady|baby|toddler|newborn|"
+    r"dog|puppy)\b"
 )
 # Over and done with, unless the message says it is back.
 _PAST = re.compile(
@@ -142,7 +143,8 @@ _NEWER = re.compile(r"\b(again|worse|worsening|new|now|since then|still|spread\w
 # a first-person word anywhere in it ("does massage help the numbness in my foot?") is a report.
 _QUESTION_START = re.compile(
     r"^\s*(so |and |also |just |quick question |question |genuine question |out of interest )?"
-    r"(can|could|does|do|will|would|is|are|should|how|what|why|which|has|have|is it|are there)\b"
+    r"(can|could|does|do|will|would|is|are|should|how|what|what's|whats|why|which|when|has|have|is it|are there|"
+    r"any (tips|advice|ideas|suggestions|thoughts))\b"
 )
 # "does anyone else get ...?" is a report in question form.
 _FIRST_PERSON = re.compile(r"\b(i|me|my|mine|myself|anyone else|anybody else|just me)\b")
@@ -162,7 +164,9 @@ _CHEST_SKIN = re.compile(r"\b(chaf\w*|nipples?|strap|bra|rash|skin|blisters?|vas
 # Walking like a penguin after a race or leg day, laughed about: soreness, not a lost ability to walk.
 _SORENESS = re.compile(
     r"\b(doms|lol|haha\w*|lmao|like a (penguin|cowboy|zombie|baby giraffe|newborn \w+|\d+ year old|pensioner)|"
-    r"jelly legs|legs (are|were) jelly|legs? day|stairs)\b|😂|🤣"
+    r"jelly legs|legs (are|were) jelly|legs? day|stairs|"
+    r"after (the |my |a |that |this |yesterday's |sunday's |saturday's )?(marathon|ultra|half|50k|100k|ironman|"
+    r"race|massage|deep tissue))\b|😂|🤣"
 )
 # A tender spot in a muscle is a knot, a massage's own business; on a bone it may be a fracture.
 _MUSCLE = re.compile(
@@ -173,6 +177,8 @@ _BONE = re.compile(
     r"\b(bone|bones|bony|shin|shins|shinbone|tibia|fibula|metatarsals?|navicular|femur|heel|top of (my|the) foot|"
     r"hip bone|pelvis|sacrum|toe|toes|fracture\w*|hop|hopping)\b"
 )
+# Cannot put weight on it, stand or walk on it: never soreness, whatever the jokes around it.
+_NO_WEIGHT = re.compile(r"\b(weight|walk on|stand on|crutches|crawl|carried|hop)\b")
 _INJURY = re.compile(
     r"\b(twist\w*|rolled|sprain\w*|pop\w*|fell|fall|swollen|swelling|bruised|fracture\w*|snap\w*|tore|torn)\b"
 )
@@ -247,7 +253,8 @@ def _is_context_exception(text: str, match: re.Match[str], flag: RedFlag, clause
         return True
     if flag.id == BONE_POINT_PAIN and _MUSCLE.search(sentence) and not _BONE.search(sentence):
         return True
-    if flag.id == CANNOT_BEAR_WEIGHT and _SORENESS.search(sentence) and not _INJURY.search(sentence):
+    if (flag.id == CANNOT_BEAR_WEIGHT and _SORENESS.search(sentence) and not _INJURY.search(sentence)
+            and not _NO_WEIGHT.search(match.group())):
         return True
     if flag.id == LOW_MOOD and _RACE_DIP.search(text) and not _DESPAIR.search(sentence):
         return True

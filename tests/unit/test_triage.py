@@ -352,6 +352,32 @@ def test_a_report_inside_a_question_still_refers(kb: KnowledgeBase, message: str
     # post-race blues
     "two weeks after the marathon I feel a bit flat and have no motivation to run, is that normal?",
     "felt a bit flat after the race, normal post race blues I think",
+    # mood words in other senses
+    "I was down with covid for two weeks in january, back running now",
+    "I've been flat out at work for weeks so my mileage dropped",
+    "I can't get out of bed for my 6am runs anymore lol",
+    "I'm not enjoying anything longer than 10k at the moment",
+    "nothing makes me happy like a muddy trail run",
+    "my baby is crying all the time so I'm not sleeping much",
+    # muscle aches and morning stiffness, not night or bone pain
+    "at night my legs ache a bit, is that a recovery thing?",
+    "I wake up with my heel sore every morning, plantar fasciitis?",
+    "my calves ache even when I stretch them",
+    "my quads hurt to walk down the stairs now",
+    "I've got a hot spot on my foot from the new shoes",
+    "I've had a sore spot in my glute for weeks, feels like a knot",
+    "I can't stand straight after a day at the desk",
+    "been hobbling around after the marathon, quads are wrecked",
+    "my dog is limping after our trail run",
+    "my left calf is bigger than the right, is that normal for runners?",
+    "I often get light headed when I stand up too fast",
+    "my jaw aches from clenching my teeth when I run hard",
+    "during the covid lockdown I ran every day",
+    "had my covid booster yesterday, can I run?",
+    # more general questions
+    "how long does swelling from a sprained ankle usually take to go down?",
+    "whats better for sciatica, sports massage or deep tissue?",
+    "I've read that massage can cause bruising if you're on blood thinners, is that right?",
 ])
 def test_ordinary_talk_by_category_stays_quiet(kb: KnowledgeBase, message: str) -> None:
     assert not assess(message, kb).is_red_flag, assess(message, kb).ids
@@ -368,6 +394,10 @@ def test_ordinary_talk_by_category_stays_quiet(kb: KnowledgeBase, message: str) 
     ("I've had a fever since Tuesday, can I still go for a run?", "fever"),
     ("caught covid last week and still feel rough, when can I run?", "fever"),
     ("passed out at the finish line and woke up in the medical tent", "fainting_palpitations"),
+    ("I can't get out of bed most days and I've stopped caring about everything", "low_mood"),
+    ("I've been down for weeks and nothing helps", "low_mood"),
+    ("been limping since the race four days ago and it's not getting better", "cannot_bear_weight"),
+    ("twisted my ankle after the race and now I can't put weight on it lol", "cannot_bear_weight"),
 ])
 def test_exceptions_do_not_swallow_real_signs(kb: KnowledgeBase, message: str, flag: str) -> None:
     assert flag in assess(message, kb).ids
