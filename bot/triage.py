@@ -148,6 +148,12 @@ _QUESTION_START = re.compile(
 )
 # "does anyone else get ...?" is a report in question form.
 _FIRST_PERSON = re.compile(r"\b(i|me|my|mine|myself|anyone else|anybody else|just me)\b")
+# "could it be a stress fracture?", "does this sound like sciatica?": "it" is the writer's own
+# problem, so the question is a report.
+_SELF_DIAGNOSIS = re.compile(
+    r"(\b(could|might|may|would|can|is|was|does|do) (it|this|that|these|they) (be |have |sound like |mean |is |are )?|"
+    r"\b(it's|its|it is|sounds like|sound like|probably|maybe) )(a |an |some |the start of (a |an )?)?(\w+ )?$"
+)
 # A professional's all-clear that comes back to the sign ("it", "this") in the next sentence.
 _REFERS_BACK = re.compile(r"\b(it|this|that|them|they|these|those)\b")
 _SENTENCE_BREAK = re.compile(r"[.!?\n]+(?=\s|$)")
@@ -210,9 +216,15 @@ _PERSISTS = re.compile(
 )
 
 
+@lru_cache(maxsize=64)
+def _sentence_bounds(text: str) -> tuple[int, ...]:
+    """Where the sentences of `text` start (once per message, not once per match)."""
+    return (0, *(m.end() for m in _SENTENCE_BREAK.finditer(text)), len(text))
+
+
 def _sentences(text: str, start: int, end: int) -> tuple[int, int, str]:
     """Start and end of the sentence holding text[start:end], and the sentence after it."""
-    bounds = [0, *(m.end() for m in _SENTENCE_BREAK.finditer(text)), len(text)]
+    bounds = _sentence_bounds(text)
     for i in range(len(bounds) - 1):
         if bounds[i] <= start < bounds[i + 1]:
             after = text[bounds[i + 1]:bounds[i + 2]] if i + 2 < len(bounds) else ""
@@ -220,8 +232,12 @@ def _sentences(text: str, start: int, end: int) -> tuple[int, int, str]:
     return 0, len(text), ""
 
 
-def _is_generic_question(question: str) -> bool:
-    """Is this clause a question about signs or treatments in general, not about the writer?"""
+def _is_generic_question(before: str, sign: str) -> bool:
+    """Is this clause (`before` the sign, then the sign and the rest of the clause) a question about
+    signs or treatments in general, not about the writer?"""
+    if _SELF_DIAGNOSIS.search(before):
+        return False
+    question = before + sign
     framed = _FRAME.match(question)
     if framed:
         question = question[framed.end():]
@@ -233,11 +249,11 @@ def _is_context_exception(text: str, match: re.Match[str], flag: RedFlag, clause
     start, end, after = _sentences(text, match.start(), match.end())
     sentence = text[start:end]
     # the question is read from its own clause, which starts inside this sentence
-    question = _CLAUSE_BREAK.split(text[start:match.start()])[-1] + match.group() + rest
+    before = _CLAUSE_BREAK.split(text[start:match.start()])[-1]
     # emergencies are referred even when asked about in general, except a clot named in a question
     # ("can massage dislodge a clot?"): the clot sign's symptoms-and-travel pattern refers regardless
     asked_generally = flag.urgency != "emergency" or flag.id == CALF_AFTER_FLIGHT
-    if asked_generally and flag.id != LOW_MOOD and _is_generic_question(question):
+    if asked_generally and flag.id != LOW_MOOD and _is_generic_question(before, match.group() + rest):
         return True
     # an all-clear given after the sign was told, in its sentence or the next ("the physio checked it")
     cleared = cleared_after(sentence, match.start() - start) or (says_cleared(after) and _REFERS_BACK.search(after))

@@ -294,6 +294,7 @@ def test_signs_buried_in_long_posts_are_caught(kb: KnowledgeBase, message: str, 
     "I was wondering whether deep tissue is ok over a swollen area",
     "can deep tissue massage dislodge a blood clot?",
     "what does massage do for sciatica?",
+    "what is a stress fracture exactly?",
 ])
 def test_general_questions_about_a_sign_are_not_reports(kb: KnowledgeBase, message: str) -> None:
     assert not assess(message, kb).is_red_flag, assess(message, kb).ids
@@ -309,6 +310,10 @@ def test_general_questions_about_a_sign_are_not_reports(kb: KnowledgeBase, messa
     ("can I still get a massage? I've had chest pain since yesterday's run", "chest_pain_breathless"),
     ("is it normal to have pins and needles in my foot after long runs?", "numbness_tingling"),
     ("can a long flight cause a blood clot in my calf?", "calf_after_flight"),
+    # "it" in a diagnostic question is the writer's own problem
+    ("my shin has been sore for weeks and getting worse. could it be a stress fracture?", "bone_point_pain"),
+    ("is it a stress fracture or just shin splints?", "bone_point_pain"),
+    ("does this sound like sciatica? it runs down the back of my thigh", "numbness_tingling"),
 ])
 def test_a_report_inside_a_question_still_refers(kb: KnowledgeBase, message: str, flag: str) -> None:
     assert flag in assess(message, kb).ids
