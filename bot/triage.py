@@ -73,8 +73,9 @@ _NEGATION_PHRASES = re.compile(
     r"never had|not have any|do not have|did not have|does not have|not got)\W*(\w+\W+){0,2}$"
 )
 _CLAUSE_BREAK = re.compile(r"[.,;:!?()](?=\s|$)|\bbut\b|\bthough\b|\bhowever\b|\band now\b|\banyway\b")
-# A comma before "even" joins ("aches constantly, even when resting"); "but" and "and now" part.
-_INSIDE_BREAK = re.compile(r"[.;:!?](?=\s|$)|,(?=\s|$)(?! even\b)|\bbut\b|\band now\b")
+# A comma before "even" or "like" joins ("aches constantly, even when resting", "dark, like
+# cola"); "but" and "and now" part.
+_INSIDE_BREAK = re.compile(r"[.;:!?](?=\s|$)|,(?=\s|$)(?! (even|like)\b)|\bbut\b|\band now\b")
 # Someone else's problem: the subject of the clause is another person.
 _OTHER_PERSON = re.compile(
     r"\b(friend|friends|mate|mates|partner|wife|husband|boyfriend|girlfriend|son|daughter|brother|sister|"

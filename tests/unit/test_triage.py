@@ -275,6 +275,31 @@ def test_weak_signs_are_caught_in_runners_words(kb: KnowledgeBase, message: str,
      "spreads to my arm. Usually goes after I stop. Should I get a massage for my upper back?",
      "chest_pain_breathless"),
 ])
+@pytest.mark.parametrize(("message", "flag"), [
+    # understated wording for the other signs
+    ("Was doing strides and something went in the back of my thigh, like a sharp grab, and I had to walk "
+     "home. Massage to get it moving?", "pop_sudden_pain"),
+    ("after the ultra my wee was really dark, like coke, and my quads are agony. normal?", "dark_urine"),
+    ("my knee keeps sort of collapsing under me on downhills", "joint_giving_way"),
+    ("Lower back has been bad for a week and today I can't really feel when I need to pee. Massage for the "
+     "back?", "cauda_equina"),
+    ("some days I think everyone would be better off if I wasn't around. Anyway, is massage good for stress?",
+     "self_harm"),
+    ("my foot slaps the ground at the end of long runs, like I can't lift my toes properly", "numbness_tingling"),
+    ("weird buzzing down my shin into my foot when I run", "numbness_tingling"),
+    ("the ache used to come at mile 6, now it starts after a mile, and walking to work hurts too",
+     "bone_point_pain"),
+    ("if I press on one bit of my shin it's really sore, the rest is fine", "bone_point_pain"),
+    ("I've been hopping around the flat since Sunday, can't really put my heel down", "cannot_bear_weight"),
+    ("it's the night pain that worries me, my shin aches through the night", "night_rest_pain"),
+    ("Since I got injured in march I've just been really low, not sleeping, not eating much", "low_mood"),
+    ("every day feels the same and pointless", "low_mood"),
+    ("nothing feels worth it anymore", "low_mood"),
+])
+def test_understated_signs_are_caught(kb: KnowledgeBase, message: str, flag: str) -> None:
+    assert flag in assess(message, kb).ids, assess(message, kb).ids
+
+
 def test_signs_buried_in_long_posts_are_caught(kb: KnowledgeBase, message: str, flag: str) -> None:
     assert flag in assess(message, kb).ids
 
@@ -383,6 +408,17 @@ def test_a_report_inside_a_question_still_refers(kb: KnowledgeBase, message: str
     "how long does swelling from a sprained ankle usually take to go down?",
     "whats better for sciatica, sports massage or deep tissue?",
     "I've read that massage can cause bruising if you're on blood thinners, is that right?",
+    # the understated patterns' look-alikes
+    "something went wrong with my pacing and I blew up at 30k",
+    "the hill was sharp and I had to stop for a wee halfway up",
+    "my legs went from under me at mile 24, total bonk",
+    "my knee collapses inwards when I land, is that a form thing?",
+    "I drag my feet at the end of long runs",
+    "my watch keeps buzzing down my arm every km lol",
+    "been hopping around between different shoes this year",
+    "life is so hard with a newborn and marathon training",
+    "I'm going through the motions on my runs every day, need a new goal",
+    "my pee is dark yellow after long runs, am I dehydrated?",
 ])
 def test_ordinary_talk_by_category_stays_quiet(kb: KnowledgeBase, message: str) -> None:
     assert not assess(message, kb).is_red_flag, assess(message, kb).ids
