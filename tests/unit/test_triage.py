@@ -264,18 +264,6 @@ def test_weak_signs_are_caught_in_runners_words(kb: KnowledgeBase, message: str,
 
 
 @pytest.mark.parametrize(("message", "flag"), [
-    ("Long story, sorry. Training for my first 50k, about 60k a week, new shoes, all good so far. But after "
-     "Sunday's trail run my ankle swelled up like a tennis ball and it's still puffy today. Could a massage "
-     "sort it out?", "swelling_bruising"),
-    ("Quick q for you lot - been upping mileage (probably too fast lol) and there's a spot on my shin bone "
-     "that's really sore to press, gets worse every run. thoughts?", "bone_point_pain"),
-    ("Anyone had this? on runs over an hour my left foot starts tinglin and then goes numb, like a block of "
-     "wood. Shoes are fine, laces loose. Could massage on my calf help?", "numbness_tingling"),
-    ("Probably nothing but on my last few runs I've had a weird pressure in the middle of my chest that "
-     "spreads to my arm. Usually goes after I stop. Should I get a massage for my upper back?",
-     "chest_pain_breathless"),
-])
-@pytest.mark.parametrize(("message", "flag"), [
     # understated wording for the other signs
     ("Was doing strides and something went in the back of my thigh, like a sharp grab, and I had to walk "
      "home. Massage to get it moving?", "pop_sudden_pain"),
@@ -300,6 +288,18 @@ def test_understated_signs_are_caught(kb: KnowledgeBase, message: str, flag: str
     assert flag in assess(message, kb).ids, assess(message, kb).ids
 
 
+@pytest.mark.parametrize(("message", "flag"), [
+    ("Long story, sorry. Training for my first 50k, about 60k a week, new shoes, all good so far. But after "
+     "Sunday's trail run my ankle swelled up like a tennis ball and it's still puffy today. Could a massage "
+     "sort it out?", "swelling_bruising"),
+    ("Quick q for you lot - been upping mileage (probably too fast lol) and there's a spot on my shin bone "
+     "that's really sore to press, gets worse every run. thoughts?", "bone_point_pain"),
+    ("Anyone had this? on runs over an hour my left foot starts tinglin and then goes numb, like a block of "
+     "wood. Shoes are fine, laces loose. Could massage on my calf help?", "numbness_tingling"),
+    ("Probably nothing but on my last few runs I've had a weird pressure in the middle of my chest that "
+     "spreads to my arm. Usually goes after I stop. Should I get a massage for my upper back?",
+     "chest_pain_breathless"),
+])
 def test_signs_buried_in_long_posts_are_caught(kb: KnowledgeBase, message: str, flag: str) -> None:
     assert flag in assess(message, kb).ids
 
