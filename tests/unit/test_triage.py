@@ -448,3 +448,14 @@ def test_contracted_have_is_expanded() -> None:
     from bot.text import normalise
 
     assert normalise("I've felt low, we've tried") == "i have felt low, we have tried"
+
+
+@pytest.mark.parametrize(("text", "position", "cleared"), [
+    ("my knee swelled, the physio checked it and said it's just a sprain", 3, True),
+    ("the physio cleared my knee, but now my ankle is swollen", 40, False),   # the all-clear came before
+    ("my knee swelled, I'm seeing the physio tomorrow", 3, False),             # not yet
+])
+def test_cleared_after(text: str, position: int, cleared: bool) -> None:
+    from bot.referral import cleared_after
+
+    assert cleared_after(text, position) is cleared
