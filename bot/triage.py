@@ -57,6 +57,7 @@ from bot.kb_ids import (
     LOW_MOOD,
     NIGHT_REST_PAIN,
     NUMBNESS_TINGLING,
+    SELF_HARM,
     SWELLING_BRUISING,
 )
 from bot.knowledge_base import URGENCIES, KnowledgeBase, RedFlag
@@ -87,7 +88,7 @@ _OTHER_PERSON = re.compile(
 # Over and done with, unless the message says it is back.
 _PAST = re.compile(
     r"\b((\d+|a|one|two|three|four|five|six|a few|few|several|some|many) (years?|months?|seasons?) ago|"
-    r"last (year|season|spring|summer|autumn|fall|winter)|years back|used to|in the past|back in (19|20)\d\d|"
+    r"last (year|season|spring|summer|autumn|fall|winter)|years back|used to|in the past|(back )?in (19|20)\d\d|"
     r"fully healed|all healed|has healed|have healed|long gone|cleared up|recovered from|recovering from|"
     r"getting over|got over)\b"
 )
@@ -115,14 +116,18 @@ _GENERAL_SWELLING = re.compile(
     r"inflammation and|inflammation or|inflammation,)\s+$"
 )
 _TREATMENT_EFFECT_SIGNS = frozenset({SWELLING_BRUISING, NUMBNESS_TINGLING})
-_TREATMENT = (r"(cupping|cups?|graston|scraping|gua sha|iastm|dry needling|needling|needles|acupuncture|"
+# "pins and needles" is no treatment; "left" is a side as often as a verb ("needles in my left foot").
+_TREATMENT = (r"(cupping|cups?|graston|scraping|gua sha|iastm|dry needling|needling|(?<!pins and )(?<!pins n )needles|"
+              r"acupuncture|"
               r"massage guns?|percussion|theraguns?|foam roll\w*|deep tissue|sports massages?|massages?|"
               r"therapists?|tools?|ice baths?|ice|icing|cold plunge|cold water|deep heat|tiger balm|biofreeze|"
               r"menthol|cream|rub|compression boots|normatec)")
 _TREATMENT_EFFECT = re.compile(
     rf"\b(from|after|by|during|under)\b.{{0,25}}\b{_TREATMENT}\b|\b(in|with) (the |an? |my )?{_TREATMENT}\b|"
     rf"\b{_TREATMENT}\b.{{0,30}}"
-    r"\b(left|leaves|leave|gave me|gives me|give you|causes?|caused|feels like|felt like)\b"
+    r"\b(left(?! (foot|feet|leg|side|knee|calf|ankle|hip|arm|hand|shin|thigh|toes?|heel|hamstring|quad|glute|"
+    r"achilles|shoulder|big toe|buttock|cheek))|leaves|leave|gave me|gives me|give you|causes?|caused|feels like|"
+    r"felt like)\b"
 )
 
 
@@ -184,6 +189,14 @@ _BONE = re.compile(
     r"\b(bone|bones|bony|shin|shins|shinbone|tibia|fibula|metatarsals?|navicular|femur|heel|top of (my|the) foot|"
     r"hip bone|pelvis|sacrum|toe|toes|fracture\w*|hop|hopping)\b"
 )
+# "at mile 22 I wanted to die", "on that last hill I wanted to die": race hyperbole.
+_RACE_PLACE = re.compile(
+    r"\b((at|by|around|after) (mile|km|k) ?\d+|(on|up) (the|that|this) (last |final |big |steep )?(hill|climb)|"
+    r"(in|during) the (last|final) (mile|km|rep|lap|stretch))\b"
+)
+_DIE_HYPERBOLE = re.compile(r"\b(want|wanted|wanting|wanna) to die\b")
+# A bruised or black toenail is a runner's ordinary lot, not an injury to refer.
+_TOENAIL = re.compile(r"\b(toe ?nails?|nails?)\b")
 # Cannot put weight on it, stand or walk on it: never soreness, whatever the jokes around it.
 _NO_WEIGHT = re.compile(r"\b(weight|walk on|stand on|crutches|crawl|carried|hop)\b")
 _INJURY = re.compile(
@@ -267,6 +280,10 @@ def _is_context_exception(text: str, match: re.Match[str], flag: RedFlag, clause
     if flag.id == NUMBNESS_TINGLING and _BENIGN_NUMB.search(sentence):
         return True
     if flag.id == CHEST_PAIN and _CHEST_SKIN.search(sentence):
+        return True
+    if flag.id == SELF_HARM and _DIE_HYPERBOLE.search(match.group()) and _RACE_PLACE.search(clause):
+        return True
+    if flag.id == SWELLING_BRUISING and "brui" in match.group() + rest and _TOENAIL.search(sentence):
         return True
     if flag.id == BONE_POINT_PAIN and _MUSCLE.search(sentence) and not _BONE.search(sentence):
         return True

@@ -419,6 +419,17 @@ def test_a_report_inside_a_question_still_refers(kb: KnowledgeBase, message: str
     "life is so hard with a newborn and marathon training",
     "I'm going through the motions on my runs every day, need a new goal",
     "my pee is dark yellow after long runs, am I dehydrated?",
+    # idioms, slang and the ordinary lot of runners
+    "I had a stress fracture in 2019 but it's been fine since, now training for Berlin",
+    "I wanted to die on that last hill lol",
+    "at mile 22 I wanted to die, but I finished!",
+    "it was chest day at the gym and I was crushing it",
+    "I'm on pins and needles waiting for the London ballot",
+    "my brain is numb from work this week, need a run",
+    "how much fluid on a marathon should I take?",
+    "I've been infected with the running bug",
+    "there's no period of rest between the reps in this session",
+    "my big toenail is bruised and black from the downhill race",
 ])
 def test_ordinary_talk_by_category_stays_quiet(kb: KnowledgeBase, message: str) -> None:
     assert not assess(message, kb).is_red_flag, assess(message, kb).ids
@@ -439,6 +450,11 @@ def test_ordinary_talk_by_category_stays_quiet(kb: KnowledgeBase, message: str) 
     ("I've been down for weeks and nothing helps", "low_mood"),
     ("been limping since the race four days ago and it's not getting better", "cannot_bear_weight"),
     ("twisted my ankle after the race and now I can't put weight on it lol", "cannot_bear_weight"),
+    ("some days I just want to die", "self_harm"),
+    ("constant pins and needles in my left foot", "numbness_tingling"),   # "left" is a side, not a verb
+    ("the doctor said there's fluid on my knee", "swelling_bruising"),
+    ("I've had no periods since I started marathon training", "energy_deficiency"),
+    ("my shin is bruised and swollen where I hit the rock", "swelling_bruising"),
 ])
 def test_exceptions_do_not_swallow_real_signs(kb: KnowledgeBase, message: str, flag: str) -> None:
     assert flag in assess(message, kb).ids
