@@ -258,6 +258,13 @@ def test_held_reply_explains_and_refers_again_without_a_technique(kb: KnowledgeB
     ("I keep getting light headed on my runs lately", "fainting_palpitations"),
     ("nearly collapsed at the end of parkrun, my vision went grey", "fainting_palpitations"),
     ("felt feint on the treadmill yesterday", "fainting_palpitations"),
+    # more misspellings
+    ("sometimes I cant breath properly even sitting down", "chest_pain_breathless"),
+    ("can't put any wieght on my foot", "cannot_bear_weight"),
+    ("worried it's a stress fracure", "bone_point_pain"),
+    ("getting palpatations on easy runs", "fainting_palpitations"),
+    ("been feeling sucidal lately", "self_harm"),
+    ("my shin is brused and hot", "swelling_bruising"),
 ])
 def test_weak_signs_are_caught_in_runners_words(kb: KnowledgeBase, message: str, flag: str) -> None:
     assert flag in assess(message, kb).ids, assess(message, kb).ids
@@ -430,6 +437,8 @@ def test_a_report_inside_a_question_still_refers(kb: KnowledgeBase, message: str
     "I've been infected with the running bug",
     "there's no period of rest between the reps in this session",
     "my big toenail is bruised and black from the downhill race",
+    "I can't breathe through my nose when I run, blocked sinuses",
+    "I couldn't bear the wait for the results",
 ])
 def test_ordinary_talk_by_category_stays_quiet(kb: KnowledgeBase, message: str) -> None:
     assert not assess(message, kb).is_red_flag, assess(message, kb).ids
