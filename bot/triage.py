@@ -121,9 +121,11 @@ _TREATMENT = (r"(cupping|cups?|graston|scraping|gua sha|iastm|dry needling|needl
               r"acupuncture|"
               r"massage guns?|percussion|theraguns?|foam roll\w*|deep tissue|sports massages?|massages?|"
               r"therapists?|tools?|ice baths?|ice|icing|cold plunge|cold water|deep heat|tiger balm|biofreeze|"
-              r"menthol|cream|rub|compression boots|normatec)")
+              r"menthol|cream|rub|compression boots|normatec|(foam )?roller|massage ball|lacrosse ball|spiky ball|"
+              r"massage stick)")
 _TREATMENT_EFFECT = re.compile(
-    rf"\b(from|after|by|during|under)\b.{{0,25}}\b{_TREATMENT}\b|\b(in|with) (the |an? |my )?{_TREATMENT}\b|"
+    rf"\b(from|after|by|during|under)\b.{{0,25}}\b{_TREATMENT}\b|"
+    rf"\b(in|with|using|use|used) (the |an? |my )?{_TREATMENT}\b|"
     rf"\b{_TREATMENT}\b.{{0,30}}"
     r"\b(left(?! (foot|feet|leg|side|knee|calf|ankle|hip|arm|hand|shin|thigh|toes?|heel|hamstring|quad|glute|"
     r"achilles|shoulder|big toe|buttock|cheek))|leaves|leave|gave me|gives me|give you|causes?|caused|feels like|"
@@ -176,7 +178,7 @@ _CHEST_SKIN = re.compile(r"\b(chaf\w*|nipples?|strap|bra|rash|skin|blisters?|vas
 # Walking like a penguin after a race or leg day, laughed about: soreness, not a lost ability to walk.
 _SORENESS = re.compile(
     r"\b(doms|lol|haha\w*|lmao|like a (penguin|cowboy|zombie|baby giraffe|newborn \w+|\d+ year old|pensioner)|"
-    r"jelly legs|legs (are|were) jelly|legs? day|stairs|"
+    r"jelly legs|legs (are|were) jelly|legs? day|stairs|massage|deep tissue|"
     r"after (the |my |a |that |this |yesterday's |sunday's |saturday's )?(marathon|ultra|half|50k|100k|ironman|"
     r"race|massage|deep tissue))\b|😂|🤣"
 )

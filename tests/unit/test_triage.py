@@ -439,6 +439,12 @@ def test_a_report_inside_a_question_still_refers(kb: KnowledgeBase, message: str
     "my big toenail is bruised and black from the downhill race",
     "I can't breathe through my nose when I run, blocked sinuses",
     "I couldn't bear the wait for the results",
+    # technique questions with an aside about the technique's own effects
+    "Is it better to foam roll? I sometimes get a bit of tingling in my calves when I use the roller.",
+    "Should deep tissue hurt? I couldn't walk properly the next day after the massage, is that normal?",
+    "My hamstrings have been tight for weeks and I feel low about missing training, would massage help?",
+    "Quick one: would myofascial release help plantar fasciitis? It's sore first thing, no swelling or numbness.",
+    "Does massage reduce the risk of stress fractures or is that a myth?",
 ])
 def test_ordinary_talk_by_category_stays_quiet(kb: KnowledgeBase, message: str) -> None:
     assert not assess(message, kb).is_red_flag, assess(message, kb).ids
@@ -464,6 +470,9 @@ def test_ordinary_talk_by_category_stays_quiet(kb: KnowledgeBase, message: str) 
     ("the doctor said there's fluid on my knee", "swelling_bruising"),
     ("I've had no periods since I started marathon training", "energy_deficiency"),
     ("my shin is bruised and swollen where I hit the rock", "swelling_bruising"),
+    ("after I rolled my ankle it swelled up, can I massage it?", "swelling_bruising"),   # a rolled ankle
+    ("I use the roller most days but my foot has been numb for two weeks now", "numbness_tingling"),
+    ("I've felt low about everything for weeks, not just running", "low_mood"),
 ])
 def test_exceptions_do_not_swallow_real_signs(kb: KnowledgeBase, message: str, flag: str) -> None:
     assert flag in assess(message, kb).ids
