@@ -54,6 +54,7 @@ from bot.kb_ids import (
     CALF_AFTER_FLIGHT,
     CANNOT_BEAR_WEIGHT,
     CHEST_PAIN,
+    FAINTING_PALPITATIONS,
     LOW_MOOD,
     NIGHT_REST_PAIN,
     NUMBNESS_TINGLING,
@@ -197,6 +198,11 @@ _RACE_PLACE = re.compile(
     r"(in|during) the (last|final) (mile|km|rep|lap|stretch))\b"
 )
 _DIE_HYPERBOLE = re.compile(r"\b(want|wanted|wanting|wanna) to die\b")
+# A heart that pounds in bed the night before a race, or after three coffees: nerves or caffeine.
+_NERVES = re.compile(
+    r"\b(nerves|nervous|excit\w+|caffeine|coffees?|espresso|energy drinks?|pre[- ]?race|"
+    r"night before (a |the |my )?(race|marathon)|before (a |the |my )?(race|marathon|start))\b"
+)
 # A bruised or black toenail is a runner's ordinary lot, not an injury to refer.
 _TOENAIL = re.compile(r"\b(toe ?nails?|nails?)\b")
 # Cannot put weight on it, stand or walk on it: never soreness, whatever the jokes around it.
@@ -284,6 +290,9 @@ def _is_context_exception(text: str, match: re.Match[str], flag: RedFlag, clause
     if flag.id == CHEST_PAIN and _CHEST_SKIN.search(sentence):
         return True
     if flag.id == SELF_HARM and _DIE_HYPERBOLE.search(match.group()) and _RACE_PLACE.search(clause):
+        return True
+    if (flag.id == FAINTING_PALPITATIONS and re.search(r"\b(rac\w+|pound\w*|hammer\w*|thump\w*)\b", match.group())
+            and _NERVES.search(sentence)):
         return True
     if flag.id == SWELLING_BRUISING and "brui" in match.group() + rest and _TOENAIL.search(sentence):
         return True

@@ -445,6 +445,9 @@ def test_a_report_inside_a_question_still_refers(kb: KnowledgeBase, message: str
     "My hamstrings have been tight for weeks and I feel low about missing training, would massage help?",
     "Quick one: would myofascial release help plantar fasciitis? It's sore first thing, no swelling or numbness.",
     "Does massage reduce the risk of stress fractures or is that a myth?",
+    # race nerves and coffee
+    "the night before a race my heart is pounding in bed and I can't sleep",
+    "my heart races lying in bed after two coffees",
 ])
 def test_ordinary_talk_by_category_stays_quiet(kb: KnowledgeBase, message: str) -> None:
     assert not assess(message, kb).is_red_flag, assess(message, kb).ids
@@ -473,6 +476,7 @@ def test_ordinary_talk_by_category_stays_quiet(kb: KnowledgeBase, message: str) 
     ("after I rolled my ankle it swelled up, can I massage it?", "swelling_bruising"),   # a rolled ankle
     ("I use the roller most days but my foot has been numb for two weeks now", "numbness_tingling"),
     ("I've felt low about everything for weeks, not just running", "low_mood"),
+    ("my heart races for no reason when I'm lying in bed, I'm worried", "fainting_palpitations"),
 ])
 def test_exceptions_do_not_swallow_real_signs(kb: KnowledgeBase, message: str, flag: str) -> None:
     assert flag in assess(message, kb).ids
