@@ -84,7 +84,7 @@ _OTHER_PERSON = re.compile(
     r"dad|mum|mom|father|mother|colleague|teammate|clubmate|club mate|club mates|coach|he|she|his|her|"
     r"someone i know|a guy|a girl|a runner|people|kid|kids|child|children|client|clients|athlete|athletes|"
     r"running buddy|running partner|training partner|somebody|someone|a man|a woman|a lady|baby|toddler|newborn|"
-    r"dog|puppy)\b"
+    r"dog|puppy|some runners|other runners|many runners|lots of runners|most runners|athletes)\b"
 )
 # Over and done with, unless the message says it is back.
 _PAST = re.compile(
@@ -159,9 +159,11 @@ _QUESTION_START = re.compile(
 _FIRST_PERSON = re.compile(r"\b(i|me|my|mine|myself|anyone else|anybody else|just me)\b")
 # "could it be a stress fracture?", "does this sound like sciatica?": "it" is the writer's own
 # problem, so the question is a report.
+# "do you think the swelling will go down?": "the swelling" is one the writer has.
 _SELF_DIAGNOSIS = re.compile(
     r"(\b(could|might|may|would|can|is|was|does|do) (it|this|that|these|they) (be |have |sound like |mean |is |are )?|"
-    r"\b(it's|its|it is|sounds like|sound like|probably|maybe) )(a |an |some |the start of (a |an )?)?(\w+ )?$"
+    r"\b(it's|its|it is|sounds like|sound like|probably|maybe) )(a |an |some |the start of (a |an )?)?(\w+ )?$|"
+    r"\b(the|this|that|these|those) $|\b(do you think|would you say|you reckon|do you reckon)\b"
 )
 # A professional's all-clear that comes back to the sign ("it", "this") in the next sentence.
 _REFERS_BACK = re.compile(r"\b(it|this|that|them|they|these|those)\b")
