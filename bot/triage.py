@@ -235,8 +235,8 @@ _AFTER_TRAINING = re.compile(
     r"races?|marathons?|half|ultra|sessions?|workouts?|intervals|training|speed ?work|hills|parkrun|track)\b"
 )
 _PERSISTS = re.compile(
-    r"\b(every night|most nights|each night|nightly|weeks|months|rest days?|days off|still|constant\w*|even when|"
-    r"even on|not just|getting worse)\b"
+    r"\b(every night|most nights|each night|nightly|weeks|months|rest days?|days off|still|constant\w*|even|"
+    r"not just|getting worse|all the time|kept me|keeps me|gone from)\b"
 )
 
 

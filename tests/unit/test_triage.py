@@ -306,6 +306,17 @@ def test_understated_signs_are_caught(kb: KnowledgeBase, message: str, flag: str
     ("Probably nothing but on my last few runs I've had a weird pressure in the middle of my chest that "
      "spreads to my arm. Usually goes after I stop. Should I get a massage for my upper back?",
      "chest_pain_breathless"),
+    ("Background: 28M, 3 years running, big block for Chicago. For the last couple of weeks the outside of my "
+     "foot, right on the bony bit, has been sore, and now it's sore at the start of runs not just the end.",
+     "bone_point_pain"),
+    ("Bit worried. My shin has gone from hurting after runs to hurting all the time, even sat at my desk, and "
+     "last night it kept me up. I've got a 10k in two weeks.", "night_rest_pain"),
+    ("At parkrun I went really woozy at 4k, everything went a bit grey, and I had to sit down on the grass. "
+     "Felt fine after. Worth a massage before next week?", "fainting_palpitations"),
+    ("my knee has gone out on me twice this week on the stairs, like it just buckles, no pain really",
+     "joint_giving_way"),
+    ("Went over my ankle on a trail on Sunday, no pop, but it's Wednesday and I still can't walk on it without "
+     "a limp. Massage to get the swelling down?", "cannot_bear_weight"),
 ])
 def test_signs_buried_in_long_posts_are_caught(kb: KnowledgeBase, message: str, flag: str) -> None:
     assert flag in assess(message, kb).ids
@@ -446,6 +457,15 @@ def test_a_report_inside_a_question_still_refers(kb: KnowledgeBase, message: str
     "My hamstrings have been tight for weeks and I feel low about missing training, would massage help?",
     "Quick one: would myofascial release help plantar fasciitis? It's sore first thing, no swelling or numbness.",
     "Does massage reduce the risk of stress fractures or is that a myth?",
+    # long ordinary posts with asides
+    ("Hi all, 34F, 50km/week building for Valencia. My right calf has been tight for about 10 days, feels like a "
+     "knot halfway down, sore to press but fine once I'm warmed up. No swelling, no bruising. Massage or foam roll?"),
+    ("Shins have been a bit achy after runs since I moved to the track, but it's along the whole inside edge, not "
+     "one spot, and it goes after a day. Classic shin splints I think? Is massage any good for that?"),
+    ("Stupidly ran a half with a cold, bit dizzy after crossing the line but fine after a sit down and some "
+     "water. Recovered now. Massage this week?"),
+    ("Left glute has a deep ache after long runs, worse when I sit in the car. Physio says piriformis, not "
+     "sciatica, nothing down the leg. Can massage help?"),
     # race nerves and coffee
     "the night before a race my heart is pounding in bed and I can't sleep",
     "my heart races lying in bed after two coffees",
