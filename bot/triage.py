@@ -25,18 +25,22 @@ Design (precision on purpose; measured by `make bench-triage`, recall and false 
   In its sentence (bot/triage.py `_is_context_exception`), a match does not count either when:
   * it sits in a general question that says nothing of the writer ("can deep tissue cause
     bruising?", "I've heard massage helps numbness, true?"); a first-person word in the question
-    ("does massage help the numbness in my foot?", "anyone else get ...?") makes it a report.
-    Emergencies are referred even then (except a clot named in a question, whose symptoms-and-
-    travel pattern refers regardless), and so is low mood;
+    ("does massage help the numbness in my foot?", "anyone else get ...?") makes it a report,
+    and so do "the swelling", "do you think" and "could it be a stress fracture?" ("it" is the
+    writer's). Emergencies are referred even then (except a clot named in a question, whose
+    symptoms-and-travel pattern refers regardless), and so is low mood;
   * a professional's all-clear comes after it ("the physio checked it, just a sprain"), unless
     the sign is new, worse or still there; emergencies are always referred;
   * it is over, in its clause or the next ("tingly toes for a week, gone now"), unless back;
+    emergencies are always referred ("chest tightness that went away when I walked");
   * numbness comes with the cold, tight laces or a limb sat or slept on; chest pain with chafing
     under a strap; a limp with leg-day jokes and no injury; a tender spot in a muscle (a knot),
     not on a bone; low mood tied to a race without despair (post-race blues); throbbing the
-    night after a long run that does not persist.
+    night after a long run that does not persist; a heart pounding with race nerves or coffee;
+    a bruised toenail; "at mile 22 I wanted to die".
   A pattern match that runs across a clause break is not one finding ("a dull ache along the
-  muscle, not on the bone").
+  muscle, not on the bone"); a comma before "even" or "like" joins ("aches constantly, even at
+  rest", "dark, like cola").
 - Slang is handled in the sign's own rules, where it is known: "suicide pace", "suicides"
   (a drill), "it nearly gave me a heart attack", "could barely walk after the marathon".
   Words like "killer", "dead legs", "dying" or "sore" alone are never signs.
