@@ -60,6 +60,10 @@ STRESS_BENEFIT = "stress_wellbeing"
 SELF_HARM, LOW_MOOD = "self_harm", "low_mood"
 MOOD_SIGNS = frozenset({SELF_HARM, LOW_MOOD})
 SWELLING_BRUISING, NUMBNESS_TINGLING = "swelling_bruising", "numbness_tingling"
+NIGHT_REST_PAIN = "night_rest_pain"
+CHEST_PAIN, CALF_AFTER_FLIGHT = "chest_pain_breathless", "calf_after_flight"
+BONE_POINT_PAIN, CANNOT_BEAR_WEIGHT = "bone_point_pain", "cannot_bear_weight"
+FAINTING_PALPITATIONS = "fainting_palpitations"
 
 # (file, section) -> ids the code needs there.
 REQUIRED_IDS: Mapping[tuple[str, str], frozenset[str]] = {
@@ -69,5 +73,7 @@ REQUIRED_IDS: Mapping[tuple[str, str], frozenset[str]] = {
     ("topics.yml", "topics"): frozenset({LICENSED_THERAPIST, FOAM_ROLLING, REST_AND_OTHER_HELP, RUNNING_ON_A_NIGGLE,
                                          *TECHNIQUE_QUESTION_TOPICS, *TIMING_TOPICS.values()}),
     ("benefits.yml", "benefits"): frozenset({SLEEP_BENEFIT, STRESS_BENEFIT}),
-    ("red_flags.yml", "red_flags"): frozenset({*MOOD_SIGNS, SWELLING_BRUISING, NUMBNESS_TINGLING}),
+    ("red_flags.yml", "red_flags"): frozenset({*MOOD_SIGNS, SWELLING_BRUISING, NUMBNESS_TINGLING, NIGHT_REST_PAIN,
+                                             CHEST_PAIN, CALF_AFTER_FLIGHT, BONE_POINT_PAIN, CANNOT_BEAR_WEIGHT,
+                                             FAINTING_PALPITATIONS}),
 }

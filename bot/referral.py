@@ -92,6 +92,15 @@ def says_cleared(message: str) -> bool:
     return bool(_CLEARED.search(text)) and not _NOT_YET.search(text)
 
 
+def cleared_after(text: str, position: int) -> bool:
+    """In normalised `text`, does a professional's all-clear end after `position`?
+
+    Triage uses it to tell "my knee swelled, the physio checked it, just a sprain" (checked)
+    from "the physio cleared my knee, but now my ankle is swollen" (a new sign).
+    """
+    return not _NOT_YET.search(text) and any(m.end() > position for m in _CLEARED.finditer(text))
+
+
 def held_reply(referral: Referral, kb: KnowledgeBase) -> Reply:
     """Why not a massage yet, and the referral again."""
     flags = [kb.red_flags[s] for s in referral.signs if s in kb.red_flags]

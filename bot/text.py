@@ -16,6 +16,8 @@ _CONTRACTIONS = (
     (re.compile(r"\bi'm\b"), "i am"),
     (re.compile(r"\bim\b"), "i am"),
     (re.compile(r"\bive\b"), "i have"),
+    # "i've been feeling low": the rules are written with "i have"
+    (re.compile(r"\b(i|you|we|they|could|would|should|might|must)'ve\b"), r"\1 have"),
 )
 _SPACES = re.compile(r"\s+")
 _TAG = re.compile(r"<[^>]{0,200}>")

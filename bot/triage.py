@@ -22,8 +22,25 @@ Design (precision on purpose; measured by `make bench-triage`, recall and false 
     needling), for the bruising and tingling signs only;
   * swelling is a general topic ("does massage reduce swelling?") or both feet swell on long,
     hot runs.
+  In its sentence (bot/triage.py `_is_context_exception`), a match does not count either when:
+  * it sits in a general question that says nothing of the writer ("can deep tissue cause
+    bruising?", "I've heard massage helps numbness, true?"); a first-person word in the question
+    ("does massage help the numbness in my foot?", "anyone else get ...?") makes it a report,
+    and so do "the swelling", "do you think" and "could it be a stress fracture?" ("it" is the
+    writer's). Emergencies are referred even then (except a clot named in a question, whose
+    symptoms-and-travel pattern refers regardless), and so is low mood;
+  * a professional's all-clear comes after it ("the physio checked it, just a sprain"), unless
+    the sign is new, worse or still there; emergencies are always referred;
+  * it is over, in its clause or the next ("tingly toes for a week, gone now"), unless back;
+    emergencies are always referred ("chest tightness that went away when I walked");
+  * numbness comes with the cold, tight laces or a limb sat or slept on; chest pain with chafing
+    under a strap; a limp with leg-day jokes and no injury; a tender spot in a muscle (a knot),
+    not on a bone; low mood tied to a race without despair (post-race blues); throbbing the
+    night after a long run that does not persist; a heart pounding with race nerves or coffee;
+    a bruised toenail; "at mile 22 I wanted to die".
   A pattern match that runs across a clause break is not one finding ("a dull ache along the
-  muscle, not on the bone").
+  muscle, not on the bone"); a comma before "even" or "like" joins ("aches constantly, even at
+  rest", "dark, like cola").
 - Slang is handled in the sign's own rules, where it is known: "suicide pace", "suicides"
   (a drill), "it nearly gave me a heart attack", "could barely walk after the marathon".
   Words like "killer", "dead legs", "dying" or "sore" alone are never signs.
@@ -36,8 +53,20 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.kb_ids import NUMBNESS_TINGLING, SWELLING_BRUISING
+from bot.kb_ids import (
+    BONE_POINT_PAIN,
+    CALF_AFTER_FLIGHT,
+    CANNOT_BEAR_WEIGHT,
+    CHEST_PAIN,
+    FAINTING_PALPITATIONS,
+    LOW_MOOD,
+    NIGHT_REST_PAIN,
+    NUMBNESS_TINGLING,
+    SELF_HARM,
+    SWELLING_BRUISING,
+)
 from bot.knowledge_base import URGENCIES, KnowledgeBase, RedFlag
+from bot.referral import cleared_after, says_cleared
 from bot.text import normalise, phrase_pattern
 
 # bot.text.phrase_pattern's whole-word guards, shared by a sign's combined phrase pattern.
@@ -50,17 +79,21 @@ _NEGATION_PHRASES = re.compile(
     r"never had|not have any|do not have|did not have|does not have|not got)\W*(\w+\W+){0,2}$"
 )
 _CLAUSE_BREAK = re.compile(r"[.,;:!?()](?=\s|$)|\bbut\b|\bthough\b|\bhowever\b|\band now\b|\banyway\b")
-_INSIDE_BREAK = re.compile(r"[.,;:!?](?=\s|$)")
+# A comma before "even" or "like" joins ("aches constantly, even when resting", "dark, like
+# cola"); "but" and "and now" part.
+_INSIDE_BREAK = re.compile(r"[.;:!?](?=\s|$)|,(?=\s|$)(?! (even|like)\b)|\bbut\b|\band now\b")
 # Someone else's problem: the subject of the clause is another person.
 _OTHER_PERSON = re.compile(
     r"\b(friend|friends|mate|mates|partner|wife|husband|boyfriend|girlfriend|son|daughter|brother|sister|"
     r"dad|mum|mom|father|mother|colleague|teammate|clubmate|club mate|club mates|coach|he|she|his|her|"
-    r"someone i know|a guy|a girl|a runner|people)\b"
+    r"someone i know|a guy|a girl|a runner|people|kid|kids|child|children|client|clients|athlete|athletes|"
+    r"running buddy|running partner|training partner|somebody|someone|a man|a woman|a lady|baby|toddler|newborn|"
+    r"dog|puppy|some runners|other runners|many runners|lots of runners|most runners|athletes)\b"
 )
 # Over and done with, unless the message says it is back.
 _PAST = re.compile(
     r"\b((\d+|a|one|two|three|four|five|six|a few|few|several|some|many) (years?|months?|seasons?) ago|"
-    r"last (year|season|spring|summer|autumn|fall|winter)|years back|used to|in the past|back in (19|20)\d\d|"
+    r"last (year|season|spring|summer|autumn|fall|winter)|years back|used to|in the past|(back )?in (19|20)\d\d|"
     r"fully healed|all healed|has healed|have healed|long gone|cleared up|recovered from|recovering from|"
     r"getting over|got over)\b"
 )
@@ -70,14 +103,16 @@ _BACK_AGAIN = re.compile(
 )
 _HYPOTHETICAL = re.compile(
     r"\b(what if|in case|signs of|symptoms of|how (do|would|can|could) (i|you) (know|tell)|to prevent|"
-    r"to avoid|risk of|chance of|worried i might|afraid i might)\b"
+    r"to avoid|risk of|chance of|worried i might|afraid i might|what happens if|if it ever|if you ever|"
+    r"when (to|should (i|you)|do (i|you)) (worry|see|stop|go to)|warning signs?|red flags?|if (\w+ ){0,2}ever)\b"
 )
 # Bruises after cupping or Graston, tingling under dry needling: expected after-effects of a
 # treatment, not injuries (a request to massage a swollen calf still counts).
 # Both feet or hands swelling on long or hot runs is common and harmless; one swollen joint is not.
 _BENIGN_SWELLING = re.compile(
-    r"\b(feet|hands|fingers)\b[^.;!?]{0,60}\b(long runs?|long run|marathons?|heat|hot|shoes?|size up|half size)\b|"
-    r"\b(long runs?|marathons?|heat|hot)\b[^.;!?]{0,60}\b(feet|hands|fingers)\b"
+    r"\b(feet|hands|fingers)\b[^.;!?]{0,60}\b(long runs?|long run|marathons?|heat|hot|shoes?|size up|half size|"
+    r"runs?|running|hikes?|walks?)\b|"
+    r"\b(long runs?|marathons?|heat|hot|running|when i run)\b[^.;!?]{0,60}\b(feet|hands|fingers)\b"
 )
 # Swelling as a general topic ("does massage reduce swelling?") is a question, not a report.
 _GENERAL_SWELLING = re.compile(
@@ -86,13 +121,195 @@ _GENERAL_SWELLING = re.compile(
     r"inflammation and|inflammation or|inflammation,)\s+$"
 )
 _TREATMENT_EFFECT_SIGNS = frozenset({SWELLING_BRUISING, NUMBNESS_TINGLING})
-_TREATMENT = (r"(cupping|cups?|graston|scraping|gua sha|iastm|dry needling|needling|needles|acupuncture|"
+# "pins and needles" is no treatment; "left" is a side as often as a verb ("needles in my left foot").
+_TREATMENT = (r"(cupping|cups?|graston|scraping|gua sha|iastm|dry needling|needling|(?<!pins and )(?<!pins n )needles|"
+              r"acupuncture|"
               r"massage guns?|percussion|theraguns?|foam roll\w*|deep tissue|sports massages?|massages?|"
-              r"therapists?|tools?)")
+              r"therapists?|tools?|ice baths?|ice|icing|cold plunge|cold water|deep heat|tiger balm|biofreeze|"
+              r"menthol|cream|rub|compression boots|normatec|(foam )?roller|massage ball|lacrosse ball|spiky ball|"
+              r"massage stick)")
 _TREATMENT_EFFECT = re.compile(
-    rf"\b(from|after|by|during)\b.{{0,25}}\b{_TREATMENT}\b|\b{_TREATMENT}\b.{{0,30}}"
-    r"\b(left|leaves|leave|gave me|gives me|give you|causes?|caused|feels like|felt like)\b"
+    rf"\b(from|after|by|during|under)\b.{{0,25}}\b{_TREATMENT}\b|"
+    rf"\b(in|with|using|use|used) (the |an? |my )?{_TREATMENT}\b|"
+    rf"\b{_TREATMENT}\b.{{0,30}}"
+    r"\b(left(?! (foot|feet|leg|side|knee|calf|ankle|hip|arm|hand|shin|thigh|toes?|heel|hamstring|quad|glute|"
+    r"achilles|shoulder|big toe|buttock|cheek))|leaves|leave|gave me|gives me|give you|causes?|caused|feels like|"
+    r"felt like)\b"
 )
+
+
+# Over now: said in the sign's clause or the next one ("tingly toes for a week, gone now").
+# "went away when I stopped" is a pattern of the sign (chest pain on effort), not its end;
+# "has gone red" is no recovery.
+_RESOLVED = re.compile(
+    r"(?<!not )(?<!never )(?<!not really )\b(went away|gone away|go away by itself|"
+    r"(has|have|is|are) gone(?= *($|[.,;!?]| now| away| completely))|gone now|disappeared|resolved|"
+    r"settled( down)?|cleared up|healed( up)?|fine now|all good now|better now|"
+    r"(is|are|all|everything) back to normal|sorted itself out|eased off|"
+    r"(swelling|it|bruising|bruise|puffiness)('s| has| had| is)? (gone|went|come|going) down)\b"
+    r"(?! (when|once|as soon as|whenever|if|after) (i|we) (stop\w*|walk\w*|rest\w*|slow\w*|sat|sit))"
+)
+# New or worse since a professional's all-clear: still a sign.
+_NEWER = re.compile(r"\b(again|worse|worsening|new|now|since then|still|spread\w*|started|starting)\b")
+# A generic question about a sign or a treatment's effects, not a report: "can deep tissue cause
+# bruising?", "does massage help numbness?". Only when the question says nothing of the writer:
+# a first-person word anywhere in it ("does massage help the numbness in my foot?") is a report.
+_QUESTION_START = re.compile(
+    r"^\s*(so |and |also |just |quick question |question |genuine question |out of interest )?"
+    r"(can|could|does|do|will|would|is|are|should|how|what|what's|whats|why|which|when|has|have|is it|are there|"
+    r"any (tips|advice|ideas|suggestions|thoughts))\b"
+)
+# "does anyone else get ...?" is a report in question form.
+_FIRST_PERSON = re.compile(r"\b(i|me|my|mine|myself|anyone else|anybody else|just me)\b")
+# "could it be a stress fracture?", "does this sound like sciatica?": "it" is the writer's own
+# problem, so the question is a report.
+# "do you think the swelling will go down?": "the swelling" is one the writer has.
+_SELF_DIAGNOSIS = re.compile(
+    r"(\b(could|might|may|would|can|is|was|does|do) (it|this|that|these|they) (be |have |sound like |mean |is |are )?|"
+    r"\b(it's|its|it is|sounds like|sound like|probably|maybe) )(a |an |some |the start of (a |an )?)?(\w+ )?$|"
+    r"\b(the|this|that|these|those) $|\b(do you think|would you say|you reckon|do you reckon)\b"
+)
+# A professional's all-clear that comes back to the sign ("it", "this") in the next sentence.
+_REFERS_BACK = re.compile(r"\b(it|this|that|them|they|these|those)\b")
+_SENTENCE_BREAK = re.compile(r"[.!?\n]+(?=\s|$)")
+# Numb or tingling toes in the cold, in laces done up too tight or in a leg sat on: the cold,
+# the shoe or the posture, not a nerve.
+_BENIGN_NUMB = re.compile(
+    r"\b(cold|freezing|frozen|frosty|icy|snow\w*|winter|wintry|sub[- ]?zero|below (zero|freezing)|minus \d+|"
+    r"-\d+ ?(c|degrees)|raynaud\w*|gloves|laces|lacing|laced|too tight|toe box|"
+    r"(sleep|slept|sleeping|lying|lay|lie|sitting|sat|sit|kneeling|leaning) on (it|them|my \w+)|cross[- ]legged|"
+    r"crossed legs|legs crossed|on the (toilet|loo)|in the car|on the bike|saddle)\b"
+)
+# Chafing under a strap or a bra, sore nipples: skin, not the heart.
+_CHEST_SKIN = re.compile(r"\b(chaf\w*|nipples?|strap|bra|rash|skin|blisters?|vaseline|body ?glide|sunburn\w*)\b")
+# Walking like a penguin after a race or leg day, laughed about: soreness, not a lost ability to walk.
+_SORENESS = re.compile(
+    r"\b(doms|lol|haha\w*|lmao|like a (penguin|cowboy|zombie|baby giraffe|newborn \w+|\d+ year old|pensioner)|"
+    r"jelly legs|legs (are|were) jelly|legs? day|stairs|massage|deep tissue|"
+    r"after (the |my |a |that |this |yesterday's |sunday's |saturday's )?(marathon|ultra|half|50k|100k|ironman|"
+    r"race|massage|deep tissue))\b|😂|🤣"
+)
+# A tender spot in a muscle is a knot, a massage's own business; on a bone it may be a fracture.
+_MUSCLE = re.compile(
+    r"\b(calf|calves|hamstrings?|quads?|glutes?|muscles?|knots?|trigger points?|shoulders?|neck|piriformis|it band|"
+    r"itb|hip flexors?|bum|butt|buttocks?|upper back|lower back|traps?|arch|plantar|fascia|belly of)\b"
+)
+_BONE = re.compile(
+    r"\b(bone|bones|bony|shin|shins|shinbone|tibia|fibula|metatarsals?|navicular|femur|heel|top of (my|the) foot|"
+    r"hip bone|pelvis|sacrum|toe|toes|fracture\w*|hop|hopping)\b"
+)
+# "at mile 22 I wanted to die", "on that last hill I wanted to die": race hyperbole.
+_RACE_PLACE = re.compile(
+    r"\b((at|by|around|after) (mile|km|k) ?\d+|(on|up) (the|that|this) (last |final |big |steep )?(hill|climb)|"
+    r"(in|during) the (last|final) (mile|km|rep|lap|stretch))\b"
+)
+_DIE_HYPERBOLE = re.compile(r"\b(want|wanted|wanting|wanna) to die\b")
+# A heart that pounds in bed the night before a race, or after three coffees: nerves or caffeine.
+_NERVES = re.compile(
+    r"\b(nerves|nervous|excit\w+|caffeine|coffees?|espresso|energy drinks?|pre[- ]?race|"
+    r"night before (a |the |my )?(race|marathon)|before (a |the |my )?(race|marathon|start))\b"
+)
+# A bruised or black toenail is a runner's ordinary lot, not an injury to refer.
+_TOENAIL = re.compile(r"\b(toe ?nails?|nails?)\b")
+# Cannot put weight on it, stand or walk on it: never soreness, whatever the jokes around it.
+_NO_WEIGHT = re.compile(r"\b(weight|walk on|stand on|crutches|crawl|carried|hop)\b")
+_INJURY = re.compile(
+    r"\b(twist\w*|rolled|sprain\w*|pop\w*|fell|fall|swollen|swelling|bruised|fracture\w*|snap\w*|tore|torn)\b"
+)
+# "I heard/read that massage helps numbness" and "I was wondering whether ..." frame a general
+# question; what follows the frame is read as the question.
+_FRAME = re.compile(
+    r"^\s*(so |and |just |also )?i (have |had )?(heard|read|seen|was told|been told|wonder|wondered|was wondering|"
+    r"am wondering|want to know|would like to know|am curious|was curious)( somewhere| online| on here)?"
+    r"( that| if| whether| about)?\s+"
+)
+# Post-race blues: a dip tied to a race or the end of a season, said without despair or "everything".
+_RACE_DIP = re.compile(
+    r"\b(post[- ]?(race|marathon|ultra)|"
+    r"(after|since|finished) (my |the |a |that |this |our )?(\w+ ){0,2}(race|marathon|ultra|ironman|season|a race)|"
+    r"nothing to train for|off[- ]?season|taper\w*|race blues|marathon blues)\b"
+)
+_DESPAIR = re.compile(
+    r"\b(hopeless|hopless|worthless|everything|anything|life|crying|cry|tears|get out of bed|burden|dark|every day|"
+    r"every single day|months|not eating|cannot sleep|self|die|dead)\b"
+)
+# Throbbing the night after a long run or race is soreness; night pain that persists is not.
+_AFTER_TRAINING = re.compile(
+    r"\bafter (my |a |the |that |this |today's |yesterday's |long |hard |big |tough |hilly )*(long run|long runs|runs?|"
+    r"races?|marathons?|half|ultra|sessions?|workouts?|intervals|training|speed ?work|hills|parkrun|track)\b"
+)
+_PERSISTS = re.compile(
+    r"\b(every night|most nights|each night|nightly|weeks|months|rest days?|days off|still|constant\w*|even|"
+    r"not just|getting worse|all the time|kept me|keeps me|gone from)\b"
+)
+
+
+@lru_cache(maxsize=64)
+def _sentence_bounds(text: str) -> tuple[int, ...]:
+    """Where the sentences of `text` start (once per message, not once per match)."""
+    return (0, *(m.end() for m in _SENTENCE_BREAK.finditer(text)), len(text))
+
+
+def _sentences(text: str, start: int, end: int) -> tuple[int, int, str]:
+    """Start and end of the sentence holding text[start:end], and the sentence after it."""
+    bounds = _sentence_bounds(text)
+    for i in range(len(bounds) - 1):
+        if bounds[i] <= start < bounds[i + 1]:
+            after = text[bounds[i + 1]:bounds[i + 2]] if i + 2 < len(bounds) else ""
+            return bounds[i], max(bounds[i + 1], end), after
+    return 0, len(text), ""
+
+
+def _is_generic_question(before: str, sign: str) -> bool:
+    """Is this clause (`before` the sign, then the sign and the rest of the clause) a question about
+    signs or treatments in general, not about the writer?"""
+    if _SELF_DIAGNOSIS.search(before):
+        return False
+    question = before + sign
+    framed = _FRAME.match(question)
+    if framed:
+        question = question[framed.end():]
+    return bool(framed or _QUESTION_START.search(question)) and not _FIRST_PERSON.search(question)
+
+
+def _is_context_exception(text: str, match: re.Match[str], flag: RedFlag, clause: str, rest: str) -> bool:
+    """Sentence-level reasons a match is not a report: cleared, over, a question, a known benign pattern."""
+    start, end, after = _sentences(text, match.start(), match.end())
+    sentence = text[start:end]
+    # the question is read from its own clause, which starts inside this sentence
+    before = _CLAUSE_BREAK.split(text[start:match.start()])[-1]
+    # emergencies are referred even when asked about in general, except a clot named in a question
+    # ("can massage dislodge a clot?"): the clot sign's symptoms-and-travel pattern refers regardless
+    asked_generally = flag.urgency != "emergency" or flag.id == CALF_AFTER_FLIGHT
+    if asked_generally and flag.id != LOW_MOOD and _is_generic_question(before, match.group() + rest):
+        return True
+    # an all-clear given after the sign was told, in its sentence or the next ("the physio checked it")
+    cleared = cleared_after(sentence, match.start() - start) or (says_cleared(after) and _REFERS_BACK.search(after))
+    if flag.urgency != "emergency" and cleared and not _NEWER.search(clause + match.group() + rest):
+        return True
+    next_clause = _CLAUSE_BREAK.split(text[match.end():match.end() + 200])[1:2]
+    if (flag.urgency != "emergency" and _RESOLVED.search(clause + match.group() + rest + " " + " ".join(next_clause))
+            and not _BACK_AGAIN.search(text)):
+        return True
+    if flag.id == NUMBNESS_TINGLING and _BENIGN_NUMB.search(sentence):
+        return True
+    if flag.id == CHEST_PAIN and _CHEST_SKIN.search(sentence):
+        return True
+    if flag.id == SELF_HARM and _DIE_HYPERBOLE.search(match.group()) and _RACE_PLACE.search(clause):
+        return True
+    if (flag.id == FAINTING_PALPITATIONS and re.search(r"\b(rac\w+|pound\w*|hammer\w*|thump\w*)\b", match.group())
+            and _NERVES.search(sentence)):
+        return True
+    if flag.id == SWELLING_BRUISING and "brui" in match.group() + rest and _TOENAIL.search(sentence):
+        return True
+    if flag.id == BONE_POINT_PAIN and _MUSCLE.search(sentence) and not _BONE.search(sentence):
+        return True
+    if (flag.id == CANNOT_BEAR_WEIGHT and _SORENESS.search(sentence) and not _INJURY.search(sentence)
+            and not _NO_WEIGHT.search(match.group())):
+        return True
+    if flag.id == LOW_MOOD and _RACE_DIP.search(text) and not _DESPAIR.search(sentence):
+        return True
+    return flag.id == NIGHT_REST_PAIN and bool(_AFTER_TRAINING.search(sentence)) and not _PERSISTS.search(sentence)
 
 
 @dataclass(frozen=True)
@@ -133,12 +350,16 @@ def _counts(text: str, match: re.Match[str], flag: RedFlag) -> bool:
     clause = _clause_before(text, match.start())
     if _is_negated(clause) or _OTHER_PERSON.search(clause) or _HYPOTHETICAL.search(clause):
         return False
-    whole_clause = clause + match.group() + _CLAUSE_BREAK.split(text[match.end():match.end() + 120])[0]
+    rest = _CLAUSE_BREAK.split(text[match.end():match.end() + 120])[0]
+    whole_clause = clause + match.group() + rest
+    if _is_context_exception(text, match, flag, clause, rest):
+        return False
     if flag.id in _TREATMENT_EFFECT_SIGNS and _TREATMENT_EFFECT.search(whole_clause):
         return False
     if flag.id == SWELLING_BRUISING and (_BENIGN_SWELLING.search(whole_clause) or _GENERAL_SWELLING.search(clause)):
         return False
-    return not (_PAST.search(whole_clause) and not _BACK_AGAIN.search(text))
+    # the sign's own words are not its time frame ("nothing i used to love")
+    return not (_PAST.search(clause + " " + rest) and not _BACK_AGAIN.search(text))
 
 
 @lru_cache(maxsize=256)

@@ -81,8 +81,9 @@ def _fresh(name: str) -> list[dict[str, object]]:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
-# Measured with `make bench-triage` when the floors were set: 79/83 referred, 0/93 false alarms.
-RECALL_FLOOR = 0.95
+# Measured with `make bench-triage` when the floors were set: 79/83 referred, 0/93 false alarms;
+# 83/83 after the recall-by-category work (a floor, not a target: the set is small).
+RECALL_FLOOR = 0.97
 FALSE_ALARM_CEILING = 0.0
 
 
@@ -204,3 +205,319 @@ def test_held_reply_explains_and_refers_again_without_a_technique(kb: KnowledgeB
     assert not any(t in text for t in ("swedish", "deep tissue", "sports massage", "myofascial", "trigger point"))
     mood = held_reply(Referral(("low_mood",), ()), kb).text.lower()
     assert "gp" in mood and "crisis line" in mood
+
+
+# --- recall by category: the wording runners use for the weakest signs ------------------------
+
+@pytest.mark.parametrize(("message", "flag"), [
+    # low mood: lasting, global, said of oneself
+    ("for about a month now I've felt completely flat, nothing I used to like does anything for me", "low_mood"),
+    ("honestly everything feels grey lately, I cry most nights", "low_mood"),
+    ("I dont enjoy anything anymore, not even my runs", "low_mood"),
+    ("been feeling really empty for weeks, can't be bothered with anything", "low_mood"),
+    ("I've lost interest in everything, even the club runs I loved", "low_mood"),
+    ("tbh ive felt pretty hopeless for a few weeks now and cant motivate myself to do anything", "low_mood"),
+    ("Since the injury I've felt numb about everything for the last couple of months", "low_mood"),
+    # night and rest pain
+    ("my shin pain wakes me up at 3am, it throbs like mad", "night_rest_pain"),
+    ("the top of my foot throbs in bed at night even though I haven't run since Sunday", "night_rest_pain"),
+    ("it hurts even sitting at my desk now", "night_rest_pain"),
+    ("I can't get comfortable at night because of my knee", "night_rest_pain"),
+    ("the pain in my knee keeps me up most nights now", "night_rest_pain"),
+    ("my achilles is fine running but throbs when im lying in bed", "night_rest_pain"),
+    ("a deep ache in my hip wakes me around 2am, even on days I haven't run", "night_rest_pain"),
+    # one spot on a bone, hopping, worse every run, walking hurts too
+    ("theres one tender spot on my shinbone, about the size of a coin", "bone_point_pain"),
+    ("it hurts to hop on my left leg but not the right", "bone_point_pain"),
+    ("the pain in my foot gets worse every run", "bone_point_pain"),
+    ("now my foot hurts walking too, not just running", "bone_point_pain"),
+    ("the pain is localised to one small area on the bone, sore to touch", "bone_point_pain"),
+    ("I can't hop on my right leg", "bone_point_pain"),
+    # cannot bear weight: a limp that lasts, walking that is not right
+    ("I've been limping for four days since the trail race", "cannot_bear_weight"),
+    ("cant walk properly since I twisted it on Tuesday", "cannot_bear_weight"),
+    ("still limping around the office a week later", "cannot_bear_weight"),
+    ("twisted it on the trail and I can't walk properly, stairs are impossible lol", "cannot_bear_weight"),
+    # swelling: forms and misspellings
+    ("my ankle swelled right up after I went over on it", "swelling_bruising"),
+    ("theres some sweeling around my achilles", "swelling_bruising"),
+    ("knee is swolen and looks bigger than the other one", "swelling_bruising"),
+    ("my knee swells up after every run", "swelling_bruising"),
+    ("my ankle started to swell an hour after the trail race", "swelling_bruising"),
+    # numbness: misspellings and other ways of saying it
+    ("getting numbess in my big toe on runs over 10k", "numbness_tingling"),
+    ("tinglng down the outside of my calf when I run", "numbness_tingling"),
+    ("pins n needles in my foot after about 5 miles", "numbness_tingling"),
+    ("my foot feels like it's gone to sleep halfway through runs", "numbness_tingling"),
+    ("can't feel my big toe after long runs", "numbness_tingling"),
+    # chest
+    ("my chest feels tight and heavy on easy runs, never had that before", "chest_pain_breathless"),
+    ("got a tight feeling across my chest on the hill, went away when I stopped", "chest_pain_breathless"),
+    # fainting and dizziness on a run
+    ("I felt dizzy halfway through my run and had to hold onto a fence", "fainting_palpitations"),
+    ("I keep getting light headed on my runs lately", "fainting_palpitations"),
+    ("nearly collapsed at the end of parkrun, my vision went grey", "fainting_palpitations"),
+    ("felt feint on the treadmill yesterday", "fainting_palpitations"),
+    # more misspellings
+    ("sometimes I cant breath properly even sitting down", "chest_pain_breathless"),
+    ("can't put any wieght on my foot", "cannot_bear_weight"),
+    ("worried it's a stress fracure", "bone_point_pain"),
+    ("getting palpatations on easy runs", "fainting_palpitations"),
+    ("been feeling sucidal lately", "self_harm"),
+    ("my shin is brused and hot", "swelling_bruising"),
+])
+def test_weak_signs_are_caught_in_runners_words(kb: KnowledgeBase, message: str, flag: str) -> None:
+    assert flag in assess(message, kb).ids, assess(message, kb).ids
+
+
+@pytest.mark.parametrize(("message", "flag"), [
+    # understated wording for the other signs
+    ("Was doing strides and something went in the back of my thigh, like a sharp grab, and I had to walk "
+     "home. Massage to get it moving?", "pop_sudden_pain"),
+    ("after the ultra my wee was really dark, like coke, and my quads are agony. normal?", "dark_urine"),
+    ("my knee keeps sort of collapsing under me on downhills", "joint_giving_way"),
+    ("Lower back has been bad for a week and today I can't really feel when I need to pee. Massage for the "
+     "back?", "cauda_equina"),
+    ("some days I think everyone would be better off if I wasn't around. Anyway, is massage good for stress?",
+     "self_harm"),
+    ("my foot slaps the ground at the end of long runs, like I can't lift my toes properly", "numbness_tingling"),
+    ("weird buzzing down my shin into my foot when I run", "numbness_tingling"),
+    ("the ache used to come at mile 6, now it starts after a mile, and walking to work hurts too",
+     "bone_point_pain"),
+    ("if I press on one bit of my shin it's really sore, the rest is fine", "bone_point_pain"),
+    ("I've been hopping around the flat since Sunday, can't really put my heel down", "cannot_bear_weight"),
+    ("it's the night pain that worries me, my shin aches through the night", "night_rest_pain"),
+    ("Since I got injured in march I've just been really low, not sleeping, not eating much", "low_mood"),
+    ("every day feels the same and pointless", "low_mood"),
+    ("nothing feels worth it anymore", "low_mood"),
+])
+def test_understated_signs_are_caught(kb: KnowledgeBase, message: str, flag: str) -> None:
+    assert flag in assess(message, kb).ids, assess(message, kb).ids
+
+
+@pytest.mark.parametrize(("message", "flag"), [
+    ("Long story, sorry. Training for my first 50k, about 60k a week, new shoes, all good so far. But after "
+     "Sunday's trail run my ankle swelled up like a tennis ball and it's still puffy today. Could a massage "
+     "sort it out?", "swelling_bruising"),
+    ("Quick q for you lot - been upping mileage (probably too fast lol) and there's a spot on my shin bone "
+     "that's really sore to press, gets worse every run. thoughts?", "bone_point_pain"),
+    ("Anyone had this? on runs over an hour my left foot starts tinglin and then goes numb, like a block of "
+     "wood. Shoes are fine, laces loose. Could massage on my calf help?", "numbness_tingling"),
+    ("Probably nothing but on my last few runs I've had a weird pressure in the middle of my chest that "
+     "spreads to my arm. Usually goes after I stop. Should I get a massage for my upper back?",
+     "chest_pain_breathless"),
+    ("Background: 28M, 3 years running, big block for Chicago. For the last couple of weeks the outside of my "
+     "foot, right on the bony bit, has been sore, and now it's sore at the start of runs not just the end.",
+     "bone_point_pain"),
+    ("Bit worried. My shin has gone from hurting after runs to hurting all the time, even sat at my desk, and "
+     "last night it kept me up. I've got a 10k in two weeks.", "night_rest_pain"),
+    ("At parkrun I went really woozy at 4k, everything went a bit grey, and I had to sit down on the grass. "
+     "Felt fine after. Worth a massage before next week?", "fainting_palpitations"),
+    ("my knee has gone out on me twice this week on the stairs, like it just buckles, no pain really",
+     "joint_giving_way"),
+    ("Went over my ankle on a trail on Sunday, no pop, but it's Wednesday and I still can't walk on it without "
+     "a limp. Massage to get the swelling down?", "cannot_bear_weight"),
+])
+def test_signs_buried_in_long_posts_are_caught(kb: KnowledgeBase, message: str, flag: str) -> None:
+    assert flag in assess(message, kb).ids
+
+
+# --- precision by category: what is not a report of one's own sign ----------------------------
+
+@pytest.mark.parametrize("message", [
+    # questions about a sign or a technique's effects, in general
+    "can deep tissue massage cause bruising?",
+    "does massage help with numbness in the feet?",
+    "is it normal to feel tingling during a sports massage?",
+    "what causes pins and needles in runners?",
+    "Can percussion guns cause numbness if you use them too long?",
+    "Should a massage therapist work on a bruise or avoid it?",
+    "why do some people get tingling in their hands when they run?",
+    "I've heard massage can help numbness, is that true?",
+    "I was wondering whether deep tissue is ok over a swollen area",
+    "can deep tissue massage dislodge a blood clot?",
+    "what does massage do for sciatica?",
+    "what is a stress fracture exactly?",
+    "what causes tingling in some runners' feet?",
+])
+def test_general_questions_about_a_sign_are_not_reports(kb: KnowledgeBase, message: str) -> None:
+    assert not assess(message, kb).is_red_flag, assess(message, kb).ids
+
+
+@pytest.mark.parametrize(("message", "flag"), [
+    # safety first: a first-person report inside or beside a general question still refers
+    ("does massage help numbness? my left foot has been numb for a week", "numbness_tingling"),
+    ("does massage help the numbness in my foot?", "numbness_tingling"),
+    ("Does anyone else get numbness in their toes on every run?", "numbness_tingling"),
+    ("I heard massage helps swelling, my ankle has been swollen since Sunday", "swelling_bruising"),
+    ("I was wondering if massage could help the chest pain I get when running", "chest_pain_breathless"),
+    ("can I still get a massage? I've had chest pain since yesterday's run", "chest_pain_breathless"),
+    ("is it normal to have pins and needles in my foot after long runs?", "numbness_tingling"),
+    ("can a long flight cause a blood clot in my calf?", "calf_after_flight"),
+    # "it" in a diagnostic question is the writer's own problem
+    ("my shin has been sore for weeks and getting worse. could it be a stress fracture?", "bone_point_pain"),
+    ("is it a stress fracture or just shin splints?", "bone_point_pain"),
+    ("does this sound like sciatica? it runs down the back of my thigh", "numbness_tingling"),
+])
+def test_a_report_inside_a_question_still_refers(kb: KnowledgeBase, message: str, flag: str) -> None:
+    assert flag in assess(message, kb).ids
+
+
+@pytest.mark.parametrize("message", [
+    # a treatment's expected after-effects
+    "I was a bit sore and a little bruised after deep tissue yesterday, is that normal?",
+    "my quads felt slightly bruised for two days after the sports massage",
+    "my legs go numb in the ice bath, is that normal?",
+    # checked by a professional, or over
+    "the physio checked the swelling and said it's just a mild sprain, can I get a massage on it?",
+    "The sports doc scanned my shin, no stress fracture, just shin splints. Which massage would help?",
+    "had some tingling in my toes last month but it went away once I loosened my laces",
+    "My knee was swollen after the fall but the swelling's gone down completely now",
+    # someone else, or a hypothetical
+    "my running buddy has a stress fracture, what should she avoid?",
+    "my partner's knee swells after every run, any tips?",
+    "if my ankle ever swells up after a run, should I ice it?",
+    # the cold, the laces, the posture
+    "my toes go numb in the cold when it's below zero",
+    "my foot went numb because I laced my shoes too tight",
+    "pins and needles in my arm after sleeping on it",
+    "my foot fell asleep while I was sitting cross-legged watching TV",
+    # ordinary soreness and slang
+    "my calves throb at night after a long run, normal DOMS?",
+    "can't walk properly after leg day lol, stairs are hell",
+    "I felt a bit flat on today's run, legs heavy",
+    "legs feel dead on every run this week",
+    "my hands swell up when I run, weird",
+    "that was a bruising 20 miler in the wind",
+    "my chest strap chafes and my chest is sore and raw after long runs",
+    "passed out on the sofa for two hours after the long run",
+    "there's a small spot in my calf that's really tender when I press it, a knot?",
+    # idioms that are not illness
+    "I started running during covid and never stopped",
+    "the crowd at mile 20 gave me chills",
+    "marathon fever has hit our house",
+    "I got my flu jab yesterday, can I still run?",
+    "I'm in red hot form before the race",
+    # post-race blues
+    "two weeks after the marathon I feel a bit flat and have no motivation to run, is that normal?",
+    "felt a bit flat after the race, normal post race blues I think",
+    # mood words in other senses
+    "I was down with covid for two weeks in january, back running now",
+    "I've been flat out at work for weeks so my mileage dropped",
+    "I can't get out of bed for my 6am runs anymore lol",
+    "I'm not enjoying anything longer than 10k at the moment",
+    "nothing makes me happy like a muddy trail run",
+    "my baby is crying all the time so I'm not sleeping much",
+    # muscle aches and morning stiffness, not night or bone pain
+    "at night my legs ache a bit, is that a recovery thing?",
+    "I wake up with my heel sore every morning, plantar fasciitis?",
+    "my calves ache even when I stretch them",
+    "my quads hurt to walk down the stairs now",
+    "I've got a hot spot on my foot from the new shoes",
+    "I've had a sore spot in my glute for weeks, feels like a knot",
+    "I can't stand straight after a day at the desk",
+    "been hobbling around after the marathon, quads are wrecked",
+    "my dog is limping after our trail run",
+    "my left calf is bigger than the right, is that normal for runners?",
+    "I often get light headed when I stand up too fast",
+    "my jaw aches from clenching my teeth when I run hard",
+    "during the covid lockdown I ran every day",
+    "had my covid booster yesterday, can I run?",
+    # more general questions
+    "how long does swelling from a sprained ankle usually take to go down?",
+    "whats better for sciatica, sports massage or deep tissue?",
+    "I've read that massage can cause bruising if you're on blood thinners, is that right?",
+    # the understated patterns' look-alikes
+    "something went wrong with my pacing and I blew up at 30k",
+    "the hill was sharp and I had to stop for a wee halfway up",
+    "my legs went from under me at mile 24, total bonk",
+    "my knee collapses inwards when I land, is that a form thing?",
+    "I drag my feet at the end of long runs",
+    "my watch keeps buzzing down my arm every km lol",
+    "been hopping around between different shoes this year",
+    "life is so hard with a newborn and marathon training",
+    "I'm going through the motions on my runs every day, need a new goal",
+    "my pee is dark yellow after long runs, am I dehydrated?",
+    # idioms, slang and the ordinary lot of runners
+    "I had a stress fracture in 2019 but it's been fine since, now training for Berlin",
+    "I wanted to die on that last hill lol",
+    "at mile 22 I wanted to die, but I finished!",
+    "it was chest day at the gym and I was crushing it",
+    "I'm on pins and needles waiting for the London ballot",
+    "my brain is numb from work this week, need a run",
+    "how much fluid on a marathon should I take?",
+    "I've been infected with the running bug",
+    "there's no period of rest between the reps in this session",
+    "my big toenail is bruised and black from the downhill race",
+    "I can't breathe through my nose when I run, blocked sinuses",
+    "I couldn't bear the wait for the results",
+    # technique questions with an aside about the technique's own effects
+    "Is it better to foam roll? I sometimes get a bit of tingling in my calves when I use the roller.",
+    "Should deep tissue hurt? I couldn't walk properly the next day after the massage, is that normal?",
+    "My hamstrings have been tight for weeks and I feel low about missing training, would massage help?",
+    "Quick one: would myofascial release help plantar fasciitis? It's sore first thing, no swelling or numbness.",
+    "Does massage reduce the risk of stress fractures or is that a myth?",
+    # long ordinary posts with asides
+    ("Hi all, 34F, 50km/week building for Valencia. My right calf has been tight for about 10 days, feels like a "
+     "knot halfway down, sore to press but fine once I'm warmed up. No swelling, no bruising. Massage or foam roll?"),
+    ("Shins have been a bit achy after runs since I moved to the track, but it's along the whole inside edge, not "
+     "one spot, and it goes after a day. Classic shin splints I think? Is massage any good for that?"),
+    ("Stupidly ran a half with a cold, bit dizzy after crossing the line but fine after a sit down and some "
+     "water. Recovered now. Massage this week?"),
+    ("Left glute has a deep ache after long runs, worse when I sit in the car. Physio says piriformis, not "
+     "sciatica, nothing down the leg. Can massage help?"),
+    # race nerves and coffee
+    "the night before a race my heart is pounding in bed and I can't sleep",
+    "my heart races lying in bed after two coffees",
+])
+def test_ordinary_talk_by_category_stays_quiet(kb: KnowledgeBase, message: str) -> None:
+    assert not assess(message, kb).is_red_flag, assess(message, kb).ids
+
+
+@pytest.mark.parametrize(("message", "flag"), [
+    # the exceptions have limits: new after the all-clear, lasting despair after a race,
+    # night pain that persists, a limp after a real injury, chest pain that stops when walking
+    ("the physio cleared my knee, but now my ankle is swollen", "swelling_bruising"),
+    ("since the marathon in april I've felt empty every day and can't enjoy anything", "low_mood"),
+    ("my shin throbs at night after runs and it's getting worse every week", "night_rest_pain"),
+    ("my toes have gone numb on long runs and stay numb for hours", "numbness_tingling"),
+    ("the blister has gone red and hot", "fever"),
+    ("I've had a fever since Tuesday, can I still go for a run?", "fever"),
+    ("caught covid last week and still feel rough, when can I run?", "fever"),
+    ("passed out at the finish line and woke up in the medical tent", "fainting_palpitations"),
+    ("I can't get out of bed most days and I've stopped caring about everything", "low_mood"),
+    ("I've been down for weeks and nothing helps", "low_mood"),
+    ("been limping since the race four days ago and it's not getting better", "cannot_bear_weight"),
+    ("twisted my ankle after the race and now I can't put weight on it lol", "cannot_bear_weight"),
+    ("some days I just want to die", "self_harm"),
+    ("constant pins and needles in my left foot", "numbness_tingling"),   # "left" is a side, not a verb
+    ("the doctor said there's fluid on my knee", "swelling_bruising"),
+    ("I've had no periods since I started marathon training", "energy_deficiency"),
+    ("my shin is bruised and swollen where I hit the rock", "swelling_bruising"),
+    ("after I rolled my ankle it swelled up, can I massage it?", "swelling_bruising"),   # a rolled ankle
+    ("I use the roller most days but my foot has been numb for two weeks now", "numbness_tingling"),
+    ("I've felt low about everything for weeks, not just running", "low_mood"),
+    ("my heart races for no reason when I'm lying in bed, I'm worried", "fainting_palpitations"),
+    # "the swelling", "do you think": a question about one's own sign
+    ("Do you think the swelling will go down before Sunday?", "swelling_bruising"),
+    ("will massage help the numbness?", "numbness_tingling"),
+])
+def test_exceptions_do_not_swallow_real_signs(kb: KnowledgeBase, message: str, flag: str) -> None:
+    assert flag in assess(message, kb).ids
+
+
+def test_contracted_have_is_expanded() -> None:
+    from bot.text import normalise
+
+    assert normalise("I've felt low, we've tried") == "i have felt low, we have tried"
+
+
+@pytest.mark.parametrize(("text", "position", "cleared"), [
+    ("my knee swelled, the physio checked it and said it's just a sprain", 3, True),
+    ("the physio cleared my knee, but now my ankle is swollen", 40, False),   # the all-clear came before
+    ("my knee swelled, I'm seeing the physio tomorrow", 3, False),             # not yet
+])
+def test_cleared_after(text: str, position: int, cleared: bool) -> None:
+    from bot.referral import cleared_after
+
+    assert cleared_after(text, position) is cleared
