@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from tests.e2e.servers import Stack
 
 SKIPPED_FILE = Path("build") / "e2e-skipped.txt"
+APPEND_ENV = "E2E_SKIPPED_APPEND"
 # The web page's two channels, as `make run` configures them (no Telegram, no API token).
 PUBLIC_CREDENTIALS = """\
 channels.rest.RestInput:
@@ -50,8 +51,11 @@ def skip_reason(report: pytest.TestReport) -> str:
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
+    """A new list per `make e2e`: cleared by the first session's controller (not by xdist's
+    workers, nor by a later session that E2E_SKIPPED_APPEND marks as the same run)."""
     _skipped.clear()
-    skipped_file(session.config).unlink(missing_ok=True)
+    if not hasattr(session.config, "workerinput") and not os.environ.get(APPEND_ENV):
+        skipped_file(session.config).unlink(missing_ok=True)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -71,7 +75,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if _skipped:
         path = skipped_file(session.config)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("\n".join(_skipped) + "\n", encoding="utf-8")
+        with path.open("a", encoding="utf-8") as listing:  # xdist workers each add theirs
+            listing.write("\n".join(_skipped) + "\n")
 
 
 @pytest.fixture(scope="session")

@@ -38,18 +38,28 @@ def test_expected_failure():
 '''
 
 
-def run_e2e_copy(tmp_path: Path, ci: str | None) -> subprocess.CompletedProcess[str]:
+def run_e2e_copy(tmp_path: Path, ci: str | None, *args: str, append: bool = False,
+                 files: tuple[str, ...] = ("test_skips.py",)) -> subprocess.CompletedProcess[str]:
     """pytest on a folder with the real e2e conftest and tests that skip."""
     folder = tmp_path / "tests" / "e2e"
-    folder.mkdir(parents=True)
-    shutil.copy(ROOT / "tests" / "e2e" / "conftest.py", folder / "conftest.py")
-    (folder / "test_skips.py").write_text(SKIPPING_TESTS)
-    (tmp_path / "pytest.ini").write_text("[pytest]\n")
-    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    if not folder.exists():
+        folder.mkdir(parents=True)
+        shutil.copy(ROOT / "tests" / "e2e" / "conftest.py", folder / "conftest.py")
+        (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    for name in files:
+        (folder / name).write_text(SKIPPING_TESTS)
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "E2E_SKIPPED_APPEND")}
     if ci is not None:
         env["CI"] = ci
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/e2e"],
+    if append:
+        env["E2E_SKIPPED_APPEND"] = "1"
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args,
+                           *(f"tests/e2e/{name}" for name in files)],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+
+
+def listed_reasons(tmp_path: Path) -> list[str]:
+    return sorted(line.split(": ", 1)[1] for line in (tmp_path / "build" / "e2e-skipped.txt").read_text().splitlines())
 
 
 def test_under_ci_a_skipped_e2e_test_fails_the_run_with_its_reason(tmp_path: Path) -> None:
@@ -65,6 +75,18 @@ def test_outside_ci_skips_pass_but_are_listed_for_make_test(tmp_path: Path) -> N
     assert done.returncode == 0, done.stdout
     listed = (tmp_path / "build" / "e2e-skipped.txt").read_text().splitlines()
     assert [line.split(": ", 1)[1] for line in listed] == ["chromium missing", "postgresql missing", "nginx missing"]
+
+
+def test_parallel_workers_and_a_second_session_all_add_to_the_list(tmp_path: Path) -> None:
+    # `make e2e`: one session on two xdist workers, then the timing-sensitive modules alone
+    done = run_e2e_copy(tmp_path, None, "-n", "2", "--dist", "loadfile", files=("test_a.py", "test_b.py"))
+    assert done.returncode == 0 and "6 skipped" in done.stdout, done.stdout
+    done = run_e2e_copy(tmp_path, None, append=True, files=("test_c.py",))
+    assert done.returncode == 0, done.stdout
+    assert listed_reasons(tmp_path) == sorted(["chromium missing", "postgresql missing", "nginx missing"] * 3)
+    # ...and the next `make e2e` starts a new list
+    done = run_e2e_copy(tmp_path, None, files=("test_d.py",))
+    assert len(listed_reasons(tmp_path)) == 3
 
 
 def test_a_run_without_skips_leaves_no_list(tmp_path: Path) -> None:
