@@ -9,8 +9,9 @@ Prints macro F1 and accuracy per weight; writes bench/results/nlu_cv.json.
 
 `--ngram-only` is the cheap mode (a few minutes instead of ~17): no DIET, only
 the n-gram model, in-process, for each `--dense-weights` value (the share of the
-pretrained sentence vector, 0 = n-grams alone), each `--c` value and each
-`--pooling` of the word vectors. Each setting gets two measures:
+pretrained sentence vector, 0 = n-grams alone), each `--c` value, each
+`--pooling` of the word vectors and the question-sentence block off and/or on
+(`--question 0,1`). Each setting gets two measures:
   cv     5-fold stratified cross-validation on all the training data;
   proxy  how it generalises to long, messy posts: trained on everything but the
          forum-style files (data/nlu/forum_*.yml), tested on those, so no test

@@ -10,7 +10,8 @@ Runners bury the question at the end of a long post, after asides about mileage,
 shoes and races; a third block of word n-grams reads only that sentence (the last
 one with a question mark, else the last one), so the ask weighs more than the
 story. Trained without the forum-style posts and tested on them, it raised macro
-F1 from 0.848 to 0.873 (5-fold on all the data: 0.844 to 0.849); see config.yml.
+F1 from 0.848 to 0.873 (5-fold on all the data, neutral: 0.844 to 0.849, and 0.842 to
+0.843 with other folds); see config.yml.
 """
 
 from __future__ import annotations
