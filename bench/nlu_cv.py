@@ -7,29 +7,70 @@ DIETClassifier) and the n-gram model are trained on the other folds and predict
 this one. Every weight is then scored on the pooled out-of-fold predictions.
 Prints macro F1 and accuracy per weight; writes bench/results/nlu_cv.json.
 
-`--ngram-only` is the cheap mode (a minute or two instead of ~17): no DIET, only
+`--ngram-only` is the cheap mode (a few minutes instead of ~17): no DIET, only
 the n-gram model, in-process, for each `--dense-weights` value (the share of the
-pretrained sentence vector, 0 = n-grams alone) and each `--c` value; it writes
-bench/results/nlu_cv_ngram.json.
+pretrained sentence vector, 0 = n-grams alone), each `--c` value, each
+`--pooling` of the word vectors and the question-sentence block off and/or on
+(`--question 0,1`). Each setting gets two measures:
+  cv     5-fold stratified cross-validation on all the training data;
+  proxy  how it generalises to long, messy posts: trained on everything but the
+         forum-style files (data/nlu/forum_*.yml), tested on those, so no test
+         post has a sibling written alongside it in the training data.
+Both report macro F1 over every intent and over six coarse classes (pain, sleep,
+stress, technique, benefits, other: the distinctions that change the answer).
+It writes bench/results/nlu_cv_ngram.json.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
 from bench.nlu_benchmark import OUT, ROOT, WORK, intent_scores, parse_all, train
 from nlu_components.intent_ensemble import blend
 from nlu_components.ngram_model import DEFAULT_C, fit_ngram_model, ngram_probabilities
+from nlu_components.static_embeddings import pooled_vector
 
 CV_WORK = WORK / "cv"
 Ranking = dict[str, float]
+FORUM_PREFIX = "forum_"
+# The six classes whose confusion changes the answer a runner gets; the rest is "other".
+COARSE_CLASSES = {
+    "report_pain": "pain", "ask_sleep": "sleep", "ask_stress": "stress",
+    "ask_technique": "technique", "compare_techniques": "technique", "ask_recommendation": "technique",
+    "ask_benefits": "benefits", "ask_timing": "benefits",
+}
+
+
+def coarse_intent(intent: str) -> str:
+    return COARSE_CLASSES.get(intent, "other")
+
+
+def is_forum_file(name: str) -> bool:
+    """The long forum-style posts (data/nlu/forum_*.yml), held out by the proxy measure."""
+    return Path(name).name.startswith(FORUM_PREFIX)
+
+
+def proxy_split(sources: list[str]) -> tuple[list[int], list[int]]:
+    """(train, test) example indices: everything but the forum files, and the forum files."""
+    test = [i for i, source in enumerate(sources) if is_forum_file(source)]
+    held = set(test)
+    return [i for i in range(len(sources)) if i not in held], test
+
+
+def two_level_scores(gold: list[str], predicted: list[str]) -> dict[str, float]:
+    """Macro F1 and accuracy over the intents, and over their six coarse classes."""
+    fine = intent_scores(gold, predicted)
+    coarse = intent_scores([coarse_intent(g) for g in gold], [coarse_intent(p) for p in predicted])
+    return {"macro_f1": fine["macro_f1"], "accuracy": fine["accuracy"],
+            "macro_f1_6": coarse["macro_f1"], "accuracy_6": coarse["accuracy"]}
 
 
 def pipeline_settings(name: str) -> dict[str, Any]:
@@ -41,7 +82,7 @@ def pipeline_settings(name: str) -> dict[str, Any]:
 class DenseVectors:
     """The sentence vectors the pipeline's StaticEmbeddingFeaturizer gives texts, computed in-process."""
 
-    def __init__(self) -> None:
+    def __init__(self, pooling: str = "mean") -> None:
         import spacy
 
         from nlu_components.embedding_featurizer import StaticEmbeddingFeaturizer
@@ -49,17 +90,18 @@ class DenseVectors:
 
         settings = {**StaticEmbeddingFeaturizer.get_default_config(), **pipeline_settings("StaticEmbeddingFeaturizer")}
         self.lowercase = bool(settings["lowercase"])
+        self.pooling = pooling
         self.embeddings = StaticEmbeddings.load(ROOT / settings["path"])
         self.nlp = spacy.load(ROOT / pipeline_settings("SpacyNLP")["model"])
 
-    def __call__(self, texts: list[str]) -> Any:
+    def __call__(self, texts: list[str], pooling: str | None = None) -> Any:
         import numpy as np
 
         rows = []
         for doc in self.nlp.pipe(texts):
             # The tokens SpacyTokenizer keeps.
             words = [t.text.lower() if self.lowercase else t.text for t in doc if t.text and t.text.strip()]
-            rows.append(self.embeddings.sentence_vector(words))
+            rows.append(pooled_vector(self.embeddings.word_vectors(words), pooling or self.pooling))
         return np.stack(rows).astype("float64")
 
 
@@ -132,31 +174,67 @@ def run_fold(config: Path, data: Any, held_out: list[int], index: int,
     return diet, ngram_probabilities(ngram, texts, dense[held_out], dense_weight)
 
 
-def ngram_cv(data: Any, folds: int, seed: int, dense_weights: list[float], cs: list[float]) -> dict[str, Any]:
-    """Out-of-fold macro F1 of the n-gram model for each dense weight and C (no DIET)."""
-    examples = data.intent_examples
-    texts = [m.get("text") for m in examples]
-    intents = [m.get("intent") for m in examples]
-    dense = DenseVectors()(texts) if any(dense_weights) else None
+def load_examples() -> tuple[list[str], list[str], list[str]]:
+    """Every hand-written training example's text, intent and file name."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    from bot.nlu_data import training_nlu_files
+
+    texts, intents, sources = [], [], []
+    for path in training_nlu_files(ROOT / "data"):
+        for message in load_data(str(path)).intent_examples:
+            texts.append(message.get("text"))
+            intents.append(message.get("intent"))
+            sources.append(path.name)
+    return texts, intents, sources
+
+
+def ngram_predictions(texts: list[str], intents: list[str], dense: Any, train_ids: list[int], test_ids: list[int],
+                      dense_weight: float, c: float, question: bool = True) -> list[str]:
+    """The n-gram model's top intent for each test example, trained on the train examples."""
+    use_dense = dense is not None and dense_weight != 0.0
+    model = fit_ngram_model([texts[i] for i in train_ids], [intents[i] for i in train_ids],
+                            dense[train_ids] if use_dense else None, dense_weight if use_dense else 0.0, c, question)
+    rows = ngram_probabilities(model, [texts[i] for i in test_ids], dense[test_ids] if use_dense else None,
+                               dense_weight if use_dense else 0.0)
+    return [max(row, key=row.__getitem__) for row in rows]
+
+
+def ngram_cv(texts: list[str], intents: list[str], sources: list[str], folds: int, seed: int,
+             dense_weights: list[float], cs: list[float], poolings: tuple[str, ...] = ("mean",),
+             vectors: Callable[[list[str], str], Any] | None = None,
+             questions: tuple[bool, ...] = (True,)) -> dict[str, Any]:
+    """Both measures (cv, proxy) of the n-gram model for each pooling, C, dense weight and
+    question block (on or off), without DIET.
+
+    `vectors(texts, pooling)` gives the dense rows (default: the pipeline's embeddings)."""
+    if vectors is None and any(dense_weights):
+        vectors = DenseVectors()
     splits = fold_indices(intents, folds, seed)
+    proxy_train, proxy_test = proxy_split(sources)
     scores: dict[str, Any] = {}
-    for c in cs:
-        for dense_weight in dense_weights:
+    for pooling in poolings:
+        dense = vectors(texts, pooling) if vectors is not None and any(dense_weights) else None
+        for question, c, dense_weight in itertools.product(questions, cs, dense_weights):
             predicted = [""] * len(texts)
             for held_out in splits:
                 train_ids = sorted(set(range(len(texts))) - set(held_out))
-                model = fit_ngram_model([texts[i] for i in train_ids], [intents[i] for i in train_ids],
-                                        None if dense is None else dense[train_ids], dense_weight, c)
-                rows = ngram_probabilities(model, [texts[i] for i in held_out],
-                                           None if dense is None else dense[held_out], dense_weight)
-                for i, row in zip(held_out, rows, strict=True):
-                    predicted[i] = max(row, key=row.__getitem__)
-            result = intent_scores(intents, predicted)
-            scores[f"C={c:g} dense_weight={dense_weight:g}"] = {"macro_f1": result["macro_f1"],
-                                                               "accuracy": result["accuracy"]}
-            print(f"C={c:<5g} dense_weight={dense_weight:<5g} macro F1 {result['macro_f1']:.3f}"
-                  f"  accuracy {result['accuracy']:.3f}", flush=True)
-    return {"folds": folds, "seed": seed, "examples": len(texts), "scores": scores}
+                for i, intent in zip(held_out, ngram_predictions(texts, intents, dense, train_ids, held_out,
+                                                                 dense_weight, c, question), strict=True):
+                    predicted[i] = intent
+            cv = two_level_scores(intents, predicted)
+            proxy = (two_level_scores([intents[i] for i in proxy_test],
+                                      ngram_predictions(texts, intents, dense, proxy_train, proxy_test,
+                                                        dense_weight, c, question))
+                     if proxy_test and proxy_train else None)
+            name = f"pooling={pooling} C={c:g} dense_weight={dense_weight:g} question={int(question)}"
+            scores[name] = {"cv": cv, "proxy": proxy}
+            line = f"{name:<55} cv F1 {cv['macro_f1']:.3f} (6 classes {cv['macro_f1_6']:.3f})"
+            if proxy:
+                line += f"  proxy F1 {proxy['macro_f1']:.3f} (6 classes {proxy['macro_f1_6']:.3f})"
+            print(line, flush=True)
+    return {"folds": folds, "seed": seed, "examples": len(texts), "proxy_train": len(proxy_train),
+            "proxy_test": len(proxy_test), "scores": scores}
 
 
 def score_weights(gold: list[str], diet: list[Ranking], linear: list[Ranking], weights: list[float]) -> dict[str, Any]:
@@ -178,11 +256,16 @@ def main() -> int:
     parser.add_argument("--ngram-only", action="store_true", help="cheap mode: the n-gram model alone, in-process")
     parser.add_argument("--dense-weights", default="0,1,2,3", help="--ngram-only: dense feature weights to score")
     parser.add_argument("--c", default=f"{DEFAULT_C:g}", help="--ngram-only: regularisation values C to score")
+    parser.add_argument("--question", default="1", help="--ngram-only: question block off (0) and/or on (1): 0,1")
+    parser.add_argument("--pooling", default="mean",
+                        help="--ngram-only: word-vector poolings to score: mean (the pipeline's), mean_max")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     if args.ngram_only:
-        results = ngram_cv(load_training_data(), args.folds, args.seed,
-                           [float(w) for w in args.dense_weights.split(",")], [float(c) for c in args.c.split(",")])
+        poolings = tuple(args.pooling.split(","))
+        results = ngram_cv(*load_examples(), args.folds, args.seed, [float(w) for w in args.dense_weights.split(",")],
+                           [float(c) for c in args.c.split(",")], poolings,
+                           questions=tuple(bool(int(q)) for q in args.question.split(",")))
         (OUT / "nlu_cv_ngram.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
         print(f"results: {(OUT / 'nlu_cv_ngram.json').relative_to(ROOT)}")
         return 0

@@ -6,8 +6,10 @@ averaging their probabilities beats either alone. The weight was chosen by
 5-fold cross-validation on the training data (`make nlu-cv`), never on the
 held-out test set: macro F1 0.785 for DIET alone, 0.799 for the n-gram model
 alone, 0.805 for the blend with weight 0.75. With the pretrained sentence vector
-(`dense_weight` 2.0, also chosen on the training data; see config.yml) the n-gram
-model's 5-fold macro F1 rose from 0.807 to 0.818 on the enlarged data.
+(`dense_weight` 1.0) and the question-sentence block (`question_sentence`), both
+chosen on the training data (see config.yml), the n-gram model's 5-fold macro F1
+rose from 0.819 to 0.849, and from 0.843 to 0.873 on long forum posts it was not
+trained on.
 
 Place it right after DIETClassifier (with `ranking_length: 0`, so DIET reports
 every intent) and before FallbackClassifier, which then sees the blended
@@ -74,6 +76,7 @@ class IntentEnsemble(GraphComponent):
         self.c = float(config["C"])
         self.dense_weight = float(config["dense_weight"])
         self.dense_featurizer = str(config["dense_featurizer"])
+        self.question = bool(config["question_sentence"])
         self._model_storage = model_storage
         self._resource = resource
         self.model = model
@@ -81,7 +84,9 @@ class IntentEnsemble(GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        return {"weight": 0.5, "C": DEFAULT_C, "dense_weight": 0.0, "dense_featurizer": "static_embeddings"}
+        return {"weight": 0.5, "C": DEFAULT_C, "dense_weight": 0.0, "dense_featurizer": "static_embeddings",
+                # A block of word n-grams over the sentence that asks (see `ngram_model`).
+                "question_sentence": True}
 
     @classmethod
     def create(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -96,7 +101,7 @@ class IntentEnsemble(GraphComponent):
             return self._resource
         dense = np.stack([self._dense(m) for m in examples]) if self.dense_weight else None
         self.model = fit_ngram_model([m.get(TEXT) for m in examples], [m.get(INTENT) for m in examples],
-                                     dense, self.dense_weight, self.c)
+                                     dense, self.dense_weight, self.c, self.question)
         self._scorer = scorer_for(self.model, self.dense_weight)
         self.persist()
         return self._resource

@@ -87,6 +87,27 @@ class StaticEmbeddings:
         return unit(self.word_vectors(words).mean(axis=0))
 
 
+POOLINGS = ("mean", "mean_max")
+
+
+def pooled_vector(vectors: np.ndarray, pooling: str = "mean") -> np.ndarray:
+    """One vector for a text from its words' vectors (rows), at unit length.
+
+    "mean": the unit mean (what `sentence_vector` gives). "mean_max": the unit mean
+    and the unit element-wise maximum side by side, each scaled by 1/sqrt(2). The
+    maximum keeps a strong word's trace that a long post's many ordinary words
+    would average away ("shins", "insomnia" among talk of shoes and mileage).
+    """
+    if pooling not in POOLINGS:
+        raise ValueError(f"unknown pooling {pooling!r}: one of {', '.join(POOLINGS)}")
+    dim = vectors.shape[1]
+    if pooling == "mean":
+        return unit(vectors.mean(axis=0)) if len(vectors) else np.zeros(dim, dtype=vectors.dtype)
+    if not len(vectors):
+        return np.zeros(2 * dim, dtype=vectors.dtype)
+    return np.concatenate([unit(vectors.mean(axis=0)), unit(vectors.max(axis=0))]) / np.sqrt(2.0)
+
+
 def unit(vector: np.ndarray) -> np.ndarray:
     norm = float(np.linalg.norm(vector))
     return vector / norm if norm > 0 else vector

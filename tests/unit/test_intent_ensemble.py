@@ -162,3 +162,21 @@ def test_the_saved_ngram_model_loads_back_with_the_same_probabilities(tmp_path: 
     for old, new in zip(before, after, strict=True):
         assert new == pytest.approx(old)
     assert not list(tmp_path.glob("*.pkl")) and not list(tmp_path.glob("*.skops"))
+
+
+
+@pytest.mark.parametrize("question", [True, False])
+def test_the_question_block_follows_the_config_and_survives_loading(storage: LocalModelStorage,
+                                                                     question: bool) -> None:
+    from nlu_components.ngram_model import has_question_block
+
+    resource = Resource(f"question-{question}")
+    config = {**IntentEnsemble.get_default_config(), "question_sentence": question}
+    component = IntentEnsemble.create(config, storage, resource, context())
+    component.train(TrainingData([Message(data={TEXT: t, INTENT: i}) for i, texts in EXAMPLES.items() for t in texts]))
+    loaded = IntentEnsemble.load(config, storage, resource, context())
+    assert loaded.model is not None and has_question_block(loaded.model) is question
+    assert loaded._scorer is not None
+    text = "Did my long run in new shoes. Why are my calves so tight?"
+    (out,) = loaded.process([message(text, greet=0.4, report_pain=0.35, ask_sleep=0.25)])
+    assert out.get(INTENT_RANKING_KEY)[0]["confidence"] > 0

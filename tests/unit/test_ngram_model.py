@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,17 @@ import yaml
 from sklearn.pipeline import Pipeline
 
 from bot.nlu_data import training_nlu_files
-from nlu_components.ngram_model import NgramScorer, dense_size, fit_ngram_model, ngram_intent_model, ngram_probabilities
+from nlu_components.ngram_model import (
+    NgramScorer,
+    dense_size,
+    fit_ngram_model,
+    has_question_block,
+    load_ngram_model,
+    ngram_intent_model,
+    ngram_probabilities,
+    question_sentence,
+    save_ngram_model,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 ODD = ["", "   ", "🔥🔥🔥", "zzzz qqqq", "<script>alert(1)</script>", "calf " * 2000, "Mollets très tendus",
@@ -79,3 +90,55 @@ def test_without_dense_vectors_the_model_is_the_plain_n_gram_one() -> None:
     assert dense_size(model) == 0
     expected = ngram_probabilities(model, ["sore calves"])[0]
     assert NgramScorer(model).probabilities("sore calves") == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(("text", "asked"), [
+    ("Did 18 miles Sunday in new Pegasus, legs fine. Calves tight since though. Should I foam roll or rest?",
+     "Should I foam roll or rest?"),
+    ("Is massage worth it? Ran a PB last week. Anyway, what do you think.", "Is massage worth it?"),
+    ("Marathon in 3 weeks. My shins ache after every run", "My shins ache after every run"),
+    ("first line\nhow long should i wait before a massage", "how long should i wait before a massage"),
+    ("one sentence only", "one sentence only"),
+    ("", ""),
+    ("   ", ""),
+])
+def test_the_question_sentence_is_the_last_one_that_asks(text: str, asked: str) -> None:
+    assert question_sentence(text) == asked
+
+
+def test_the_question_block_reads_only_the_asking_sentence() -> None:
+    model = ngram_intent_model()
+    assert has_question_block(model) and not has_question_block(ngram_intent_model(question=False))
+    texts = ["Long story about shoes. Can I sleep better?", "I ran far. My calves hurt.", "hello", "hi there"]
+    model.fit(texts, ["ask_sleep", "report_pain", "greet", "greet"])
+    question_vectorizer = model.steps[0][1].transformer_list[2][1]
+    assert "shoes" not in question_vectorizer.vocabulary_ and "sleep better" in question_vectorizer.vocabulary_
+
+
+def test_a_model_saved_without_the_question_block_loads_as_it_was(tmp_path: Path) -> None:
+    texts, intents = examples()
+    model = fit_ngram_model(texts[::3], intents[::3], question=False)
+    save_ngram_model(model, tmp_path)
+    meta = json.loads((tmp_path / "ngram_model.json").read_text())
+    del meta["question"]  # as written before the block existed
+    (tmp_path / "ngram_model.json").write_text(json.dumps(meta))
+    loaded = load_ngram_model(tmp_path)
+    assert not has_question_block(loaded)
+    probe = texts[1::3][:20]
+    np.testing.assert_allclose(loaded.predict_proba(probe), model.predict_proba(probe), rtol=1e-9)
+    scorer = NgramScorer(loaded)
+    got = np.array([[scorer.probabilities(t)[c] for c in scorer.classes] for t in probe])
+    np.testing.assert_allclose(got, model.predict_proba(probe), rtol=1e-9, atol=1e-12)
+
+
+def test_a_saved_model_with_the_question_block_round_trips(tmp_path: Path) -> None:
+    texts, intents = examples()
+    model = fit_ngram_model(texts[::3], intents[::3])
+    save_ngram_model(model, tmp_path)
+    loaded = load_ngram_model(tmp_path)
+    assert has_question_block(loaded)
+    probe = texts[1::3][:40] + ODD
+    np.testing.assert_allclose(loaded.predict_proba(probe), model.predict_proba(probe), rtol=1e-9)
+    scorer = NgramScorer(loaded)
+    got = np.array([[scorer.probabilities(t)[c] for c in scorer.classes] for t in probe])
+    np.testing.assert_allclose(got, model.predict_proba(probe), rtol=1e-9, atol=1e-12)

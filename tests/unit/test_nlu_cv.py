@@ -38,9 +38,39 @@ def test_the_cv_config_stops_at_diet_and_reports_every_intent(tmp_path: Path, mo
     assert config["policies"] == []
 
 
-def test_the_cheap_ngram_cv_scores_each_dense_weight_and_c() -> None:
-    from rasa.shared.nlu.training_data.message import Message
-    from rasa.shared.nlu.training_data.training_data import TrainingData
+def test_intents_fold_into_six_classes() -> None:
+    assert nlu_cv.coarse_intent("report_pain") == "pain" and nlu_cv.coarse_intent("ask_sleep") == "sleep"
+    assert nlu_cv.coarse_intent("ask_stress") == "stress"
+    assert {nlu_cv.coarse_intent(i) for i in ("ask_technique", "compare_techniques", "ask_recommendation")} == {
+        "technique"}
+    assert {nlu_cv.coarse_intent(i) for i in ("ask_benefits", "ask_timing")} == {"benefits"}
+    assert {nlu_cv.coarse_intent(i) for i in ("greet", "red_flag", "out_of_scope", "inform")} == {"other"}
+
+
+def test_the_proxy_holds_out_exactly_the_forum_files() -> None:
+    sources = ["nlu.yml", "forum_stress.yml", "pain.yml", "forum_posts.yml", "reviewed.yml", "forum_x.yml"]
+    assert nlu_cv.proxy_split(sources) == ([0, 2, 4], [1, 3, 5])
+    assert nlu_cv.is_forum_file("data/nlu/forum_benefits.yml") and not nlu_cv.is_forum_file("data/forum/pain.yml")
+
+
+def test_six_class_scores_forgive_confusions_within_a_class() -> None:
+    gold = ["ask_technique", "ask_benefits", "report_pain", "greet"]
+    predicted = ["compare_techniques", "ask_timing", "report_pain", "thank"]
+    scores = nlu_cv.two_level_scores(gold, predicted)
+    assert scores["accuracy"] == 0.25 and scores["accuracy_6"] == 1.0 and scores["macro_f1_6"] == 1.0
+    assert scores["macro_f1"] == pytest.approx(0.25)  # only report_pain right, of four gold intents
+
+
+def test_the_real_training_data_has_forum_files_to_hold_out() -> None:
+    from bot.nlu_data import training_nlu_files
+
+    names = [path.name for path in training_nlu_files()]
+    train, test = nlu_cv.proxy_split(names)
+    assert train and test
+
+
+def test_the_cheap_ngram_cv_gives_both_measures_for_each_setting() -> None:
+    import numpy as np
 
     texts = {
         "report_pain": ["my calves are tight", "sore hamstrings", "knee aches after runs", "shins hurt",
@@ -49,8 +79,25 @@ def test_the_cheap_ngram_cv_scores_each_dense_weight_and_c() -> None:
                       "sleeping badly"],
         "greet": ["hi", "hello", "hey there", "good morning", "hiya"],
     }
-    data = TrainingData([Message(data={"text": t, "intent": i}) for i, ts in texts.items() for t in ts])
-    results = nlu_cv.ngram_cv(data, folds=5, seed=1, dense_weights=[0.0, 1.0], cs=[1.0, 10.0])
-    assert results["examples"] == 15
-    assert set(results["scores"]) == {f"C={c} dense_weight={w}" for c in ("1", "10") for w in ("0", "1")}
-    assert all(0.0 <= s["macro_f1"] <= 1.0 and 0.0 <= s["accuracy"] <= 1.0 for s in results["scores"].values())
+    flat = [(t, i) for i, ts in texts.items() for t in ts]
+    # The last example of each intent stands for a forum post.
+    sources = ["forum_a.yml" if t == ts[-1] else "a.yml" for i, ts in texts.items() for t in ts]
+    seen: list[str] = []
+
+    def vectors(batch: list[str], pooling: str) -> np.ndarray:
+        seen.append(pooling)
+        rng = np.random.default_rng(len(batch))
+        return rng.normal(size=(len(batch), 6 if pooling == "mean_max" else 3))
+
+    results = nlu_cv.ngram_cv([t for t, _ in flat], [i for _, i in flat], sources, folds=5, seed=1,
+                              dense_weights=[0.0, 1.0], cs=[1.0, 10.0], poolings=("mean", "mean_max"),
+                              vectors=vectors, questions=(False, True))
+    assert seen == ["mean", "mean_max"]
+    assert results["examples"] == 15 and results["proxy_test"] == 3 and results["proxy_train"] == 12
+    assert set(results["scores"]) == {f"pooling={p} C={c} dense_weight={w} question={q}"
+                                      for p in ("mean", "mean_max") for c in ("1", "10") for w in ("0", "1")
+                                      for q in ("0", "1")}
+    for score in results["scores"].values():
+        for measure in ("cv", "proxy"):
+            assert set(score[measure]) == {"macro_f1", "accuracy", "macro_f1_6", "accuracy_6"}
+            assert all(0.0 <= value <= 1.0 for value in score[measure].values())

@@ -120,3 +120,17 @@ def test_the_featurizer_handles_training_data_and_leaves_textless_messages_alone
 def test_the_featurizer_needs_a_path() -> None:
     with pytest.raises(ValueError, match="make embeddings"):
         StaticEmbeddingFeaturizer.validate_config({"path": ""})
+
+
+def test_pooled_vectors_mean_and_mean_max(embeddings: StaticEmbeddings) -> None:
+    from nlu_components.static_embeddings import pooled_vector
+
+    words = ["my", "shins", "ache", "after", "parkrun"]
+    vectors = embeddings.word_vectors(words)
+    np.testing.assert_allclose(pooled_vector(vectors, "mean"), embeddings.sentence_vector(words), rtol=1e-6)
+    both = pooled_vector(vectors, "mean_max")
+    assert both.shape == (512,) and np.linalg.norm(both) == pytest.approx(1.0, abs=1e-5)
+    np.testing.assert_allclose(both[:256] * np.sqrt(2), embeddings.sentence_vector(words), rtol=1e-5, atol=1e-7)
+    assert not pooled_vector(vectors[:0], "mean_max").any() and pooled_vector(vectors[:0], "mean_max").shape == (512,)
+    with pytest.raises(ValueError, match="unknown pooling"):
+        pooled_vector(vectors, "sum")
