@@ -50,6 +50,7 @@ Design (precision on purpose; measured by `make bench-triage`, recall and false 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -65,7 +66,7 @@ from bot.kb_ids import (
     SELF_HARM,
     SWELLING_BRUISING,
 )
-from bot.knowledge_base import URGENCIES, KnowledgeBase, RedFlag
+from bot.knowledge_base import URGENCIES, CoRule, KnowledgeBase, RedFlag
 from bot.referral import cleared_after, says_cleared
 from bot.text import normalise, phrase_pattern
 
@@ -198,6 +199,7 @@ _BONE = re.compile(
     r"\b(bone|bones|bony|shin|shins|shinbone|tibia|fibula|metatarsals?|navicular|femur|heel|top of (my|the) foot|"
     r"hip bone|pelvis|sacrum|toe|toes|fracture\w*|hop|hopping)\b"
 )
+_BONE_OR_JOINT = re.compile(_BONE.pattern[:-3] + r"|knee|knees|hip|hips|ankle|ankles|foot|feet|achilles|spine|groin)\b")
 # "at mile 22 I wanted to die", "on that last hill I wanted to die": race hyperbole.
 _RACE_PLACE = re.compile(
     r"\b((at|by|around|after) (mile|km|k) ?\d+|(on|up) (the|that|this) (last |final |big |steep )?(hill|climb)|"
@@ -272,7 +274,7 @@ def _is_generic_question(before: str, sign: str) -> bool:
     return bool(framed or _QUESTION_START.search(question)) and not _FIRST_PERSON.search(question)
 
 
-def _is_context_exception(text: str, match: re.Match[str], flag: RedFlag, clause: str, rest: str) -> bool:
+def _is_context_exception(text: str, match: re.Match[str] | _Span, flag: RedFlag, clause: str, rest: str) -> bool:
     """Sentence-level reasons a match is not a report: cleared, over, a question, a known benign pattern."""
     start, end, after = _sentences(text, match.start(), match.end())
     sentence = text[start:end]
@@ -341,11 +343,14 @@ def _is_negated(clause: str) -> bool:
     return any(word in _NEGATIONS for word in words) or bool(_NEGATION_PHRASES.search(clause))
 
 
-def _counts(text: str, match: re.Match[str], flag: RedFlag) -> bool:
-    """Is this match a sign the writer reports for themselves, now?"""
+def _counts(text: str, match: re.Match[str] | _Span, flag: RedFlag, joined: bool = False) -> bool:
+    """Is this match a sign the writer reports for themselves, now?
+
+    `joined`: a co-occurrence reading spans its sentence on purpose, clause breaks and all.
+    """
     if not match.group():  # a whole-message pattern made of lookaheads
         return True
-    if _INSIDE_BREAK.search(match.group()):
+    if not joined and _INSIDE_BREAK.search(match.group()):
         return False
     clause = _clause_before(text, match.start())
     if _is_negated(clause) or _OTHER_PERSON.search(clause) or _HYPOTHETICAL.search(clause):
@@ -372,18 +377,135 @@ def _phrases_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile(_PHRASE_START + "(?:" + "|".join(bodies) + ")" + _PHRASE_END)
 
 
-def _matches(flag: RedFlag, text: str) -> bool:
+# --- co-occurrence readings: word families meeting in one clause or sentence -----------------
+
+@dataclass(frozen=True)
+class _Span:
+    """A stretch of text standing for a match: where a co-occurrence reading found its families."""
+
+    text: str
+    begin: int
+    finish: int
+
+    def start(self) -> int:
+        return self.begin
+
+    def end(self) -> int:
+        return self.finish
+
+    def group(self) -> str:
+        return self.text[self.begin:self.finish]
+
+
+def _term_regex(term: str) -> str:
+    """One family term as a pattern tolerant of doubled or dropped double letters ("swolen",
+    "tinglling"): letters are deduplicated, then each may repeat. `*` ends a word, `#` is a number."""
+    words = []
+    for word in term.split():
+        out: list[str] = []
+        previous = ""
+        for char in word:
+            if char == "*":
+                out.append(r"\w*")
+            elif char == "#":
+                out.append(r"\d+")
+            elif char.isalpha():
+                if char != previous:
+                    out.append(re.escape(char) + "+")
+            else:
+                out.append(re.escape(char))
+            previous = char
+        words.append("".join(out))
+    return r"[\s-]+".join(words)
+
+
+@lru_cache(maxsize=256)
+def _family_pattern(terms: tuple[str, ...]) -> re.Pattern[str]:
+    bodies = sorted((_term_regex(term) for term in terms), key=len, reverse=True)
+    return re.compile(_PHRASE_START + "(?:" + "|".join(bodies) + ")" + _PHRASE_END)
+
+
+@lru_cache(maxsize=8)
+def _spelling_fix(pairs: tuple[tuple[str, str], ...]) -> tuple[re.Pattern[str] | None, dict[str, str]]:
+    if not pairs:
+        return None, {}
+    wrongs = sorted((wrong for wrong, _ in pairs), key=len, reverse=True)
+    return re.compile(_PHRASE_START + "(" + "|".join(map(re.escape, wrongs)) + ")" + _PHRASE_END), dict(pairs)
+
+
+def respell(text: str, kb: KnowledgeBase) -> str:
+    """Correct the knowledge base's common misspellings (red_flags.yml `spellings`) in normalised text."""
+    pattern, fixes = _spelling_fix(tuple(sorted(kb.spellings.items())))
+    return pattern.sub(lambda m: fixes[m.group(1)], text) if pattern else text
+
+
+@lru_cache(maxsize=64)
+def _clause_bounds(text: str) -> tuple[int, ...]:
+    """Where the clauses of `text` start: sentence breaks and the clause breaks inside a match."""
+    breaks = {m.end() for m in _INSIDE_BREAK.finditer(text)} | set(_sentence_bounds(text))
+    return tuple(sorted(breaks | {0, len(text)}))
+
+
+def _family_matches(text: str, terms: tuple[str, ...]) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in _family_pattern(terms).finditer(text)]
+
+
+def _speaks_for_self(text: str, start: int, others: list[tuple[int, int]]) -> bool:
+    """A family's word, in its clause: not denied, not someone else's, not hypothetical. The words of
+    another family just before it are not read as its negation ("do not want to | be alive")."""
+    clause = _clause_before(text, start)
+    cut = max((end for s, end in others if end <= start and start - end < len(clause)), default=None)
+    if cut is not None:
+        clause = clause[len(clause) - (start - cut):]
+    return not (_is_negated(clause) or _OTHER_PERSON.search(clause) or _HYPOTHETICAL.search(clause))
+
+
+def _cooccurs(flag: RedFlag, rule: CoRule, text: str, kb: KnowledgeBase) -> bool:
+    """Do all of the rule's families meet in one clause or sentence, with none of its exceptions, and
+    does that reading pass the same context checks as any match?"""
+    found = [_family_matches(text, kb.word_families[name]) for name in rule.all]
+    if not all(found):
+        return False
+    bounds = _clause_bounds(text) if rule.within == "clause" else _sentence_bounds(text)
+    # the parts (clauses or sentences) where every family has a word
+    parts: list[set[int]] = [{bisect_right(bounds, s) - 1 for s, _ in spans} for spans in found]
+    for part in sorted(set.intersection(*parts)):
+        lo, hi = bounds[part], bounds[part + 1]
+        here = [[(s, e) for s, e in spans if lo <= s < hi] for spans in found]
+        chosen: list[tuple[int, int]] = []
+        for k, spans in enumerate(here):
+            others = [span for j, more in enumerate(here) if j != k for span in more]
+            speaking = [(s, e) for s, e in spans if _speaks_for_self(text, s, others)]
+            if not speaking:
+                break
+            chosen.append(speaking[0])
+        else:
+            piece = text[lo:hi]
+            if any(_family_pattern(kb.word_families[name]).search(piece) for name in rule.unless):
+                continue
+            # a night ache in a muscle, no bone or joint named, is a muscle's business (as a knot is)
+            if flag.id == NIGHT_REST_PAIN and _MUSCLE.search(piece) and not _BONE_OR_JOINT.search(piece):
+                continue
+            span = _Span(text, min(s for s, _ in chosen), max(e for _, e in chosen))
+            if _counts(text, span, flag, joined=True):
+                return True
+    return False
+
+
+def _matches(flag: RedFlag, text: str, kb: KnowledgeBase) -> bool:
     phrases = _phrases_pattern(flag.phrases)
     if phrases and any(_counts(text, match, flag) for match in phrases.finditer(text)):
         return True
-    return any(_counts(text, match, flag) for pattern in flag.patterns for match in pattern.finditer(text))
+    if any(_counts(text, match, flag) for pattern in flag.patterns for match in pattern.finditer(text)):
+        return True
+    return any(_cooccurs(flag, rule, text, kb) for rule in flag.cooccur)
 
 
 def assess(message: str, kb: KnowledgeBase) -> Triage:
     """Find every red flag in `message`; empty when there is none."""
-    text = normalise(message)
+    text = respell(normalise(message), kb)
     if not text:
         return Triage(())
-    found = [flag for flag in kb.red_flags.values() if _matches(flag, text)]
+    found = [flag for flag in kb.red_flags.values() if _matches(flag, text, kb)]
     found.sort(key=lambda flag: URGENCIES.index(flag.urgency))
     return Triage(tuple(found))
