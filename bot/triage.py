@@ -205,6 +205,7 @@ _RACE_PLACE = re.compile(
     r"\b((at|by|around|after) (mile|km|k) ?\d+|(on|up) (the|that|this) (last |final |big |steep )?(hill|climb)|"
     r"(in|during) the (last|final) (mile|km|rep|lap|stretch))\b"
 )
+_SELF_WORDS = re.compile(r"\b(myself|my life|suicid\w*|alive|exist\w*|it all|everything)\b")
 _DIE_HYPERBOLE = re.compile(r"\b(want|wanted|wanting|wanna) to die\b")
 # A heart that pounds in bed the night before a race, or after three coffees: nerves or caffeine.
 _NERVES = re.compile(
@@ -274,7 +275,8 @@ def _is_generic_question(before: str, sign: str) -> bool:
     return bool(framed or _QUESTION_START.search(question)) and not _FIRST_PERSON.search(question)
 
 
-def _is_context_exception(text: str, match: re.Match[str] | _Span, flag: RedFlag, clause: str, rest: str) -> bool:
+def _is_context_exception(text: str, match: re.Match[str] | _Span, flag: RedFlag, clause: str, rest: str,
+                          kb: KnowledgeBase | None = None) -> bool:
     """Sentence-level reasons a match is not a report: cleared, over, a question, a known benign pattern."""
     start, end, after = _sentences(text, match.start(), match.end())
     sentence = text[start:end]
@@ -298,6 +300,11 @@ def _is_context_exception(text: str, match: re.Match[str] | _Span, flag: RedFlag
     if flag.id == CHEST_PAIN and _CHEST_SKIN.search(sentence):
         return True
     if flag.id == SELF_HARM and _DIE_HYPERBOLE.search(match.group()) and _RACE_PLACE.search(clause):
+        return True
+    # "that session made me want to die lol", "want to end it at 10k": running talk, unless the
+    # words name oneself or life
+    if (flag.id == SELF_HARM and kb is not None and _family_pattern(kb.word_families.get("session_talk", ("lol",))).search(sentence)
+            and not _SELF_WORDS.search(match.group()) and re.search(r"\b(die|end|ending)\b", match.group())):
         return True
     if (flag.id == FAINTING_PALPITATIONS and re.search(r"\b(rac\w+|pound\w*|hammer\w*|thump\w*)\b", match.group())
             and _NERVES.search(sentence)):
@@ -343,7 +350,8 @@ def _is_negated(clause: str) -> bool:
     return any(word in _NEGATIONS for word in words) or bool(_NEGATION_PHRASES.search(clause))
 
 
-def _counts(text: str, match: re.Match[str] | _Span, flag: RedFlag, joined: bool = False) -> bool:
+def _counts(text: str, match: re.Match[str] | _Span, flag: RedFlag, joined: bool = False,
+            kb: KnowledgeBase | None = None) -> bool:
     """Is this match a sign the writer reports for themselves, now?
 
     `joined`: a co-occurrence reading spans its sentence on purpose, clause breaks and all.
@@ -357,7 +365,7 @@ def _counts(text: str, match: re.Match[str] | _Span, flag: RedFlag, joined: bool
         return False
     rest = _CLAUSE_BREAK.split(text[match.end():match.end() + 120])[0]
     whole_clause = clause + match.group() + rest
-    if _is_context_exception(text, match, flag, clause, rest):
+    if _is_context_exception(text, match, flag, clause, rest, kb):
         return False
     if flag.id in _TREATMENT_EFFECT_SIGNS and _TREATMENT_EFFECT.search(whole_clause):
         return False
@@ -487,16 +495,16 @@ def _cooccurs(flag: RedFlag, rule: CoRule, text: str, kb: KnowledgeBase) -> bool
             if flag.id == NIGHT_REST_PAIN and _MUSCLE.search(piece) and not _BONE_OR_JOINT.search(piece):
                 continue
             span = _Span(text, min(s for s, _ in chosen), max(e for _, e in chosen))
-            if _counts(text, span, flag, joined=True):
+            if _counts(text, span, flag, joined=True, kb=kb):
                 return True
     return False
 
 
 def _matches(flag: RedFlag, text: str, kb: KnowledgeBase) -> bool:
     phrases = _phrases_pattern(flag.phrases)
-    if phrases and any(_counts(text, match, flag) for match in phrases.finditer(text)):
+    if phrases and any(_counts(text, match, flag, kb=kb) for match in phrases.finditer(text)):
         return True
-    if any(_counts(text, match, flag) for pattern in flag.patterns for match in pattern.finditer(text)):
+    if any(_counts(text, match, flag, kb=kb) for pattern in flag.patterns for match in pattern.finditer(text)):
         return True
     return any(_cooccurs(flag, rule, text, kb) for rule in flag.cooccur)
 
