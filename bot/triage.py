@@ -303,7 +303,8 @@ def _is_context_exception(text: str, match: re.Match[str] | _Span, flag: RedFlag
         return True
     # "that session made me want to die lol", "want to end it at 10k": running talk, unless the
     # words name oneself or life
-    if (flag.id == SELF_HARM and kb is not None and _family_pattern(kb.word_families.get("session_talk", ("lol",))).search(sentence)
+    session_talk = kb.word_families.get("session_talk") if kb is not None else None
+    if (flag.id == SELF_HARM and session_talk and _family_pattern(session_talk).search(sentence)
             and not _SELF_WORDS.search(match.group()) and re.search(r"\b(die|end|ending)\b", match.group())):
         return True
     if (flag.id == FAINTING_PALPITATIONS and re.search(r"\b(rac\w+|pound\w*|hammer\w*|thump\w*)\b", match.group())
