@@ -354,7 +354,7 @@ def _read_red_flag(ctx: _Context, node: Node, seen: set[str]) -> RedFlag:
     )
 
 
-_SCOPES = ("clause", "sentence")
+_SCOPES = ("clause", "sentence", "message")
 
 
 def _read_corule(node: Node) -> CoRule:

@@ -53,6 +53,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Iterator
 
 from bot.kb_ids import (
     BONE_POINT_PAIN,
@@ -292,7 +293,9 @@ def _is_context_exception(text: str, match: re.Match[str] | _Span, flag: RedFlag
     if flag.urgency != "emergency" and cleared and not _NEWER.search(clause + match.group() + rest):
         return True
     next_clause = _CLAUSE_BREAK.split(text[match.end():match.end() + 200])[1:2]
-    if (flag.urgency != "emergency" and _RESOLVED.search(clause + match.group() + rest + " " + " ".join(next_clause))
+    # a co-occurrence reading's own words ("my periods have disappeared") are the sign, not its end
+    own = match.between() if isinstance(match, _Span) else match.group()
+    if (flag.urgency != "emergency" and _RESOLVED.search(clause + own + rest + " " + " ".join(next_clause))
             and not _BACK_AGAIN.search(text)):
         return True
     if flag.id == NUMBNESS_TINGLING and _BENIGN_NUMB.search(sentence):
@@ -395,6 +398,14 @@ class _Span:
     text: str
     begin: int
     finish: int
+    words: tuple[tuple[int, int], ...] = ()
+
+    def between(self) -> str:
+        """The span with its families' own words blanked out: what is said around them."""
+        out = list(self.group())
+        for start, end in self.words:
+            out[start - self.begin:end - self.begin] = " " * (end - start)
+        return "".join(out)
 
     def start(self) -> int:
         return self.begin
@@ -455,6 +466,10 @@ def _clause_bounds(text: str) -> tuple[int, ...]:
     return tuple(sorted(breaks | {0, len(text)}))
 
 
+def _whole(text: str) -> tuple[int, ...]:
+    return (0, len(text))
+
+
 def _family_matches(text: str, terms: tuple[str, ...]) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in _family_pattern(terms).finditer(text)]
 
@@ -475,7 +490,7 @@ def _cooccurs(flag: RedFlag, rule: CoRule, text: str, kb: KnowledgeBase) -> bool
     found = [_family_matches(text, kb.word_families[name]) for name in rule.all]
     if not all(found):
         return False
-    bounds = _clause_bounds(text) if rule.within == "clause" else _sentence_bounds(text)
+    bounds = {"clause": _clause_bounds, "sentence": _sentence_bounds}.get(rule.within, _whole)(text)
     # the parts (clauses or sentences) where every family has a word
     parts: list[set[int]] = [{bisect_right(bounds, s) - 1 for s, _ in spans} for spans in found]
     for part in sorted(set.intersection(*parts)):
@@ -495,17 +510,30 @@ def _cooccurs(flag: RedFlag, rule: CoRule, text: str, kb: KnowledgeBase) -> bool
             # a night ache in a muscle, no bone or joint named, is a muscle's business (as a knot is)
             if flag.id == NIGHT_REST_PAIN and _MUSCLE.search(piece) and not _BONE_OR_JOINT.search(piece):
                 continue
-            span = _Span(text, min(s for s, _ in chosen), max(e for _, e in chosen))
+            span = _Span(text, min(s for s, _ in chosen), max(e for _, e in chosen), tuple(chosen))
             if _counts(text, span, flag, joined=True, kb=kb):
                 return True
     return False
+
+
+def _pattern_matches(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """A pattern's matches; one that runs over a clause break is tried again from that break, so
+    that "not really a pain, more a pressure behind the sternum" still finds its second clause."""
+    pos = 0
+    while pos <= len(text):
+        match = pattern.search(text, pos)
+        if match is None:
+            return
+        yield match
+        inside = _INSIDE_BREAK.search(match.group()) if match.group() else None
+        pos = match.start() + inside.end() if inside else max(match.end(), match.start() + 1)
 
 
 def _matches(flag: RedFlag, text: str, kb: KnowledgeBase) -> bool:
     phrases = _phrases_pattern(flag.phrases)
     if phrases and any(_counts(text, match, flag, kb=kb) for match in phrases.finditer(text)):
         return True
-    if any(_counts(text, match, flag, kb=kb) for pattern in flag.patterns for match in pattern.finditer(text)):
+    if any(_counts(text, match, flag, kb=kb) for pattern in flag.patterns for match in _pattern_matches(pattern, text)):
         return True
     return any(_cooccurs(flag, rule, text, kb) for rule in flag.cooccur)
 
