@@ -521,3 +521,253 @@ def test_cleared_after(text: str, position: int, cleared: bool) -> None:
     from bot.referral import cleared_after
 
     assert cleared_after(text, position) is cleared
+
+
+# --- co-occurrence readings (word families in red_flags.yml): understated, long, misspelt ----
+# Written for this design, in our own words; one table per sign.
+
+UNDERSTATED_BY_SIGN = {
+    "night_rest_pain": [
+        "Not sure if this is worth worrying about but my left shin has started aching when I'm in bed, nothing "
+        "dramatic, just a dull throb that wasn't there before.",
+        'Hi all, long time lurker. Been upping my mileage for a spring marathon (50-55mpw) and the outside of my '
+        'hip has this grumbling ache thats now there on rest days too',
+        'the knee is ok on the run itself tbh, its more that it aches when im sat watching tv in the evening',
+        "The last week or so my foot has been throbbing while I'm lying down, which seems odd because I haven't run "
+        "since Tuesday.",
+        'i keep waking up around 3 because my shin is so sore',
+        "my groin aches even when i'm doing nothing, weird right?",
+        "It's hard to get to sleep with my hip aching like this.",
+        "Honestly the worst part is the nights: the heel just nags and nags once I'm in bed.",
+        "woke up twice last night with my knee hurting, and I hadn't even run that day",
+        'my ankle is painfull at nite even tho i rested it all weekend',
+    ],
+    "bone_point_pain": [
+        "there's a tiny spot on the inside of my shin, maybe the size of a 10p, that hurts when I poke it",
+        'Top of my foot is sore right on one little point, and it gets a bit worse each run.',
+        'I can put my finger on exactly where it hurts, on the shin bone about a third of the way up',
+        'hopping on the right leg is a no-go, my tibia kills',
+        "The pain in the shin used to come at mile 5, now it's from the first few steps.",
+        'The metatarsel near my second toe is tender when I press it.',
+        'there is a sore bit on my heel bone, if i squeeze the sides of the heel it really hurts',
+    ],
+    "self_harm": [
+        "Sometimes I think everyone would be happier if I just wasn't around.",
+        "I've started to wonder whether anyone would even notice if I was gone.",
+        "Running was the only thing keeping me going and now I can't run I don't really see why I should bother "
+        "being here.",
+        'i dont want to wake up tomorrow honestly',
+        'been having thoughts about ending things, running used to help',
+        'Part of me just wants to disappear and not come back.',
+        "I've been hurting myself again, the injury made everything worse.",
+        'sometimes i think about driving into a wall on the way home from work',
+        "Nobody would miss me if I wasn't here anymore.",
+        "I'm so tired of being alive, I can't see it getting better.",
+        "I've been thinking about suicide a lot since the injury.",
+        'i want to kill my self',
+        "What's the point of going on at all. I'm done.",
+        'lately I wish I could go to sleep and just not wake up',
+    ],
+    "chest_pain_breathless": [
+        'on my easy runs lately I get this weird squeeze across my chest that eases when I walk, probably nothing',
+        'Its not really a pain, more a pressure behind the sternum on uphill bits, and my left arm feels heavy with '
+        'it.',
+        'I get so winded climbing one flight of stairs now, which never used to happen',
+        'my chest feels tight and i get breathless just walking to the car',
+    ],
+    "cauda_equina": [
+        "Back has been bad for a week and now I've noticed it feels a bit numb when I wipe after the loo",
+        "lower back pain, and I've wet myself a little twice this week without realising",
+        'my back is killing me and both my legs feel weak and kind of wobbly',
+    ],
+    "cannot_bear_weight": [
+        "Rolled the ankle on a trail yesterday and I honestly can't walk on it, hobbling round the house on my heel",
+        "Since Sunday I've been limping everywhere, can barely put the foot down",
+        "it's agony to put weight through my foot",
+    ],
+    "pop_sudden_pain": [
+        'going up a hill my calf suddenly went, felt like a stone had hit it',
+        'I was sprinting for the line and heard something go at the back of my thigh',
+        'there was a loud clunk in my knee when I landed and it swelled up',
+    ],
+    "dark_urine": [
+        'after the ultra my wee was the colour of strong tea and my legs are rock hard',
+        'peed and it was a dark brownish colour after that brutal session, is that dehydration?',
+    ],
+    "swelling_bruising": [
+        'my ankle has blown up like a grapefruit after I turned it',
+        'the knee is noticeably puffier than the other one since the fall',
+        "there's a big purple mark down the back of my calf since I felt it go",
+    ],
+    "fever": [
+        "I've been shivery and achy all over with a temperature since Tuesday but want to run Sunday",
+        "the blister on my heel has gone angry red and there's yellow stuff coming out of it",
+        'the skin round the cut on my shin is red, hot and spreading',
+    ],
+    "energy_deficiency": [
+        "Haven't had a period since I started marathon training in January",
+        "I've been eating way less to hit race weight and I'm always cold and tired",
+        'my periods have pretty much disappeared since upping the miles',
+        'I make myself sick after big meals so I can keep my weight down for racing',
+    ],
+}
+
+
+@pytest.mark.parametrize(("flag", "message"), [(f, m) for f, ms in UNDERSTATED_BY_SIGN.items() for m in ms])
+def test_understated_signs_are_read_by_co_occurrence(kb: KnowledgeBase, flag: str, message: str) -> None:
+    assert flag in assess(message, kb).ids
+
+
+# Each a category of ordinary talk that shares words with a sign.
+QUIET_BY_CATEGORY = {
+    "hyperbole": [
+        'that interval session made me want to die lol',
+        'at mile 22 I honestly wanted to die, the wall is real',
+        'we did suicide hills at club tonight and my quads are toast',
+        'I wanted to disappear into the ground when I fell over at parkrun',
+        'want to end it at 10k next week and walk the rest',
+        'I was dying on the last climb lol',
+        'after the race I wanted to crawl into a hole and disappear, so embarrassing',
+        'I wanted to disappear after that awful parkrun',
+        'I could have killed myself laughing at the fancy dress runners',
+        'my legs are dead and my lungs are burning after hill sprints',
+        'This is killing me, I just want this taper to end',
+        "I don't want to be here at 5am for the long run",
+        "I'm dead on my feet after the ultra",
+    ],
+    "negated": [
+        "I don't have any pain at night, only when I run fast",
+        "I don't want to hurt myself by doing too much too soon",
+        'no numbness, no swelling, no pain at night, just a tight calf',
+        'I heard a pop in my knee when I squat sometimes, no pain',
+        'there was no pop, no swelling, I just felt tight',
+    ],
+    "cleared": [
+        "my physio checked the spot on my shin and said it's just shin splints, can I massage it?",
+        "the doctor had a look at my shin and said it's not a stress fracture, just irritated",
+        "the physio checked the knee swelling and said it's only a bit of bursitis, so can I get it massaged?",
+        "the doctor checked my calf, it's fine, no clot, just a strain",
+        "x-ray was clear, no fracture in my metatarsal, physio says it's just bruised",
+    ],
+    "past_resolved": [
+        'my shin hurt for a week last year after a race, fully healed now',
+        'the shin pain is gone now, I can hop on it with no pain',
+        "I had a stress fracture in my foot in 2019 but it's long healed",
+        'my knee swelled up back in March, all settled since',
+        'the cut on my shin has healed nicely, no redness',
+        'I had a pop in my hamstring two years ago, fully healed',
+    ],
+    "someone_else": [
+        'my friend says her shin aches in bed at night',
+        'my running buddy heard a pop in her achilles last week',
+        "my husband's lower back is bad and he says he has trouble peeing",
+        "my friend's knee swelled up and she can't put weight on it",
+        'my sister has lost her periods since she started running',
+    ],
+    "general_question": [
+        'can a sports massage help with night cramps in the calves?',
+        'what are the signs of a stress fracture?',
+        'does massage help with swelling after a marathon?',
+        'I sit at a desk all day and my lower back aches, can massage help?',
+        'hurts when I press on my calf knot, normal?',
+        'can massage help my shin splints? both shins are sore along the bone',
+        'is foam rolling at night good before bed?',
+        "What's the best massage technique for tight calves at night?",
+        "will massaging my IT band hurt? I'm scared of the pain",
+        'what technique should a therapist use on a sore shin, pressing or stroking?',
+        'is it safe to get a massage if I have a blister?',
+        'I get bad period pain, does massage help?',
+        "I'm trying to lose weight by eating less junk, any massage tips?",
+        'how do I stop eating so much after long runs?',
+        'does a sports massage hurt on the shin?',
+        'which massage technique is best for shin splints?',
+        'can effleurage help calves that ache at night?',
+        'what is the best way to massage the top of the foot?',
+    ],
+    "treatment": [
+        'how hard should I press on my shins with a foam roller?',
+        'is it normal for the massage to hurt when the therapist presses on the shin?',
+        'I got some bruises from cupping on my hamstrings',
+        'got a purple mark on my calf from cupping',
+    ],
+    "ordinary_aches": [
+        'my legs ache at night after a long run, is that normal?',
+        "I'd like a massage on my rest day, my calves are sore",
+        'slept on my arm funny and now my shoulder aches',
+        'the night before my marathon my legs were aching from nerves',
+        'my legs feel heavy and achy lying in bed after my long run',
+        'I get a tender knot in my calf, pressing on it hurts',
+        'my hamstrings are tight when I sit at work all day',
+        'that hill session absolutely killed me, legs are dead',
+        "my quads are sore sitting at my desk after yesterday's hill reps",
+        'my knee aches a bit the evening after long runs, is that normal?',
+        'my feet swell in the heat on long runs',
+        'my lower back is stiff and both my legs felt dead after the marathon',
+    ],
+    "other_meanings": [
+        'ate beetroot and my pee went pink lol',
+        'I just want to be here for my kids and keep running into my 70s',
+        "my lungs were burning on the last rep, couldn't catch my breath",
+        'I was so out of breath at the end of the 5k sprint',
+        'my heart was pounding at the end of the race',
+        'I just want to sleep for a week after that marathon',
+        'got winded on the stairs after my interval session',
+        'I had to pee so badly during the marathon I nearly had an accident',
+        'my back aches after long runs, and I leak a bit when I sneeze since having kids',
+        "I lost a bit of weight and I can't run as fast",
+        "can't put my finger on why my weight is up",
+        "my hip pops when I lift my leg, it's been like that for years",
+        'popped out for a quick 5k and my calf felt great',
+        'my achilles clicks in the morning',
+        'my wee was dark yellow after the long run, probably dehydrated',
+        'I drank a lot of coffee and my pee was fine',
+        'my toenail is black and purple after the marathon',
+        'I have a black mark on my shoe from the mud',
+        'blister on my heel, popped it, clean and dry now',
+        'my period started during the race, annoying',
+        'the period between my two marathons is 6 weeks',
+        "I'm cycling to work on rest days",
+        "my coach says I'm lighter now and running better, eating well",
+    ],
+}
+
+
+@pytest.mark.parametrize("message", [m for ms in QUIET_BY_CATEGORY.values() for m in ms])
+def test_ordinary_talk_sharing_a_sign_s_words_stays_quiet(kb: KnowledgeBase, message: str) -> None:
+    assert not assess(message, kb).is_red_flag, assess(message, kb).ids
+
+
+@pytest.mark.parametrize(("term", "text", "matches"), [
+    ("swollen", "my ankle is swolen", True),          # a dropped double letter
+    ("tingling", "tinglling toes", True),             # a doubled one
+    ("throb*", "it throbbs at night", True),           # any ending
+    ("3am", "awake at 3am", True),
+    ("shin", "shine on", False),                       # whole words only
+    ("weigh", "my weight", False),
+])
+def test_family_terms_tolerate_doubled_letters_and_stay_whole_words(term: str, text: str, matches: bool) -> None:
+    from bot.triage import _family_pattern
+
+    assert bool(_family_pattern((term,)).search(text)) is matches
+
+
+@pytest.mark.parametrize(("text", "fixed"), [
+    ("i want to kill my self", "i want to kill myself"),
+    ("pian at nite", "pain at night"),
+    ("sucidal thoughts", "suicidal thoughts"),
+])
+def test_common_misspellings_are_corrected_once(kb: KnowledgeBase, text: str, fixed: str) -> None:
+    from bot.triage import respell
+
+    assert respell(text, kb) == fixed
+
+
+def test_a_long_message_stays_fast(kb: KnowledgeBase) -> None:
+    import time
+
+    message = ("my shin aches a bit at night and I wonder whether a massage would help, " * 150)[:10_000]
+    assess(message, kb)  # patterns compiled
+    start = time.perf_counter()
+    assess(message, kb)
+    assert time.perf_counter() - start < 1.0  # a few ms per ordinary message; generous on a shared machine
+
