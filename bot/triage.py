@@ -354,6 +354,18 @@ def _is_negated(clause: str) -> bool:
     return any(word in _NEGATIONS for word in words) or bool(_NEGATION_PHRASES.search(clause))
 
 
+def _after_treatment_question(text: str, match: re.Match[str] | _Span) -> bool:
+    """"will a sports massage leave bruises? I bruised a lot last time": the sign follows a question
+    about a treatment's after-effects, and no injury is told."""
+    bounds = _sentence_bounds(text)
+    i = bisect_right(bounds, match.start()) - 1
+    if i < 1:
+        return False
+    previous, sentence = text[bounds[i - 1]:bounds[i]], text[bounds[i]:bounds[i + 1]]
+    told = sentence.replace(match.group(), " ")  # the sign's own word ("bruised") is no injury told
+    return "?" in previous and bool(_TREATMENT_EFFECT.search(previous)) and not _INJURY.search(told)
+
+
 def _counts(text: str, match: re.Match[str] | _Span, flag: RedFlag, joined: bool = False,
             kb: KnowledgeBase | None = None) -> bool:
     """Is this match a sign the writer reports for themselves, now?
@@ -371,7 +383,8 @@ def _counts(text: str, match: re.Match[str] | _Span, flag: RedFlag, joined: bool
     whole_clause = clause + match.group() + rest
     if _is_context_exception(text, match, flag, clause, rest, kb):
         return False
-    if flag.id in _TREATMENT_EFFECT_SIGNS and _TREATMENT_EFFECT.search(whole_clause):
+    if flag.id in _TREATMENT_EFFECT_SIGNS and (
+            _TREATMENT_EFFECT.search(whole_clause) or _after_treatment_question(text, match)):
         return False
     if flag.id == SWELLING_BRUISING and (_BENIGN_SWELLING.search(whole_clause) or _GENERAL_SWELLING.search(clause)):
         return False

@@ -771,3 +771,72 @@ def test_a_long_message_stays_fast(kb: KnowledgeBase) -> None:
     assess(message, kb)
     assert time.perf_counter() - start < 1.0  # a few ms per ordinary message; generous on a shared machine
 
+
+
+# Forum-length posts in a second voice: the readings, not phrase lists, have to find these.
+@pytest.mark.parametrize(("flag", "message"), [
+    ('night_rest_pain',
+     "Right so here's the thing. For about three weeks my right hip has been achey, and now it nags at me even when "
+     "I'm just lying on the sofa in the evening. Not crazy painful, just there."),
+    ('night_rest_pain', "it's not bad when running tbh but in bed it throbs and i end up lying awake"),
+    ('night_rest_pain', "I've taken 10 days off and the knee still aches sitting still at my desk"),
+    ('night_rest_pain', 'my foot has started to hurt at night, like a deep ache in the middle of it'),
+    ('night_rest_pain', 'waking up at 4am with my shin pounding, which is new'),
+    ('bone_point_pain',
+     "on the inside of my shin there's a spot about 2 inches up from the ankle that's really tender if I push it"),
+    ('bone_point_pain', "the top of my foot hurts in one place and it's a bit puffy, getting worse each run"),
+    ('bone_point_pain', 'my hip (the bony bit at the front) hurts when I hop on that leg'),
+    ('bone_point_pain', "it's a very specific pain right on the shinbone, not the muscle"),
+    ('bone_point_pain', 'I can point to it with one finger, just under the knee on the bone'),
+    ('self_harm', "sometimes I think it'd be easier if I just didn't wake up"),
+    ('self_harm', "I can't stop thinking about ending it all"),
+    ('self_harm', "I've been looking up ways to end my life"),
+    ('self_harm', "I feel like everyone would be better off if I wasn't here, even my running club"),
+    ('self_harm', "running was all I had. now there's nothing. I don't see the point of being here"),
+    ('self_harm', "I've thought about stepping in front of a bus on my way home"),
+    ('self_harm', 'i just want it all to stop, permanently'),
+    ('self_harm',
+     "honestly don't know how much longer I can keep going like this, I've been having some really dark thoughts "
+     "about not being here"),
+    ('cannot_bear_weight', 'I can barely walk since I went over on my ankle on Saturday'),
+    ('cannot_bear_weight', "I've been hobbling around on crutches since the fall"),
+    ('pop_sudden_pain', "Mid race something in my calf just gave out, felt like I'd been hit with a stick"),
+    ('pop_sudden_pain', 'I felt a sharp twang in the back of my leg sprinting and had to hobble home'),
+    ('swelling_bruising', 'my ankle is double its normal size and purple down the side'),
+    ('dark_urine', 'my urine was like coca cola after the 100k'),
+    ('fever', 'I have a fever and my whole body aches, but my race is Saturday'),
+    ('energy_deficiency', "I've not had a period for 5 months but I feel fine, is it ok to keep training?"),
+    ('energy_deficiency', 'I restrict what I eat pretty hard to stay light for racing'),
+    ('chest_pain_breathless', 'I get a tight band around my chest on easy runs that goes away when I stop'),
+    ('cauda_equina', "my back has been really painful and I can't feel the toilet paper when I wipe"),
+])
+def test_forum_posts_in_another_voice_are_read(kb: KnowledgeBase, flag: str, message: str) -> None:
+    assert flag in assess(message, kb).ids
+
+
+# Questions about massage techniques and their after-effects, ordinary aches said in passing.
+@pytest.mark.parametrize("message", [
+        'Is it ok to use a massage gun directly on the shin bone or should I stay on the muscle?',
+        'My therapist dug into one spot on my calf and it hurt like hell, is that how trigger point is supposed to '
+        'feel?',
+        'after my first deep tissue massage I could barely walk down the stairs, is that normal?',
+        'how long should I press on a trigger point before moving on?',
+        "what's the difference between effleurage and petrissage and which is better at night before bed?",
+        'will a sports massage leave bruises? I bruised quite a bit last time',
+        'I get achy calves whenever I sit for a long time on flights, would compression help?',
+        'should I foam roll before bed or in the morning?',
+        'my massage therapist said my IT band is really tight and it was sore for 2 days after',
+        'my left shin gets sore after speed sessions but is fine by the next morning, should I get it massaged?',
+        'Quick one: how hard should the therapist press around the achilles? Mine was pretty painful',
+        'sports massage on a rest day or the day before a long run?',
+        'my calf felt a bit tender where she worked on the knot yesterday, normal?',
+        'the bottom of my foot hurts for the first few steps in the morning then eases off',
+        'sore knees going down stairs after a hilly race, is massage useful?',
+        "Does massage help with restless legs at night? I can't sleep sometimes",
+        "the pain in my glute is only when I run uphill, it's fine sitting",
+        "I have a bit of a niggle in my hamstring, it doesn't bother me at night or when walking",
+        'I can feel my heart beating in my ears when I lie down after a hard session',
+        "heel pain eases once I've warmed up, it's worst when I get out of bed",
+])
+def test_technique_questions_and_passing_aches_stay_quiet(kb: KnowledgeBase, message: str) -> None:
+    assert not assess(message, kb).is_red_flag, assess(message, kb).ids
