@@ -78,12 +78,18 @@ _NEGATIONS = frozenset({"no", "not", "without", "never", "nor", "zero", "nothing
 _NEGATION_WINDOW = 3
 _NEGATION_PHRASES = re.compile(
     r"\b(ruled out|rules out|rule out|no sign of|no signs of|free of|free from|not any|no more|not had any|"
-    r"never had|not have any|do not have|did not have|does not have|not got)\W*(\w+\W+){0,2}$"
+    r"never had|not have any|do not have|did not have|does not have|not got)\W*(\w+\W+){0,2}$|"
+    # a denial runs on through a list ("never had any numbness or tingling")
+    r"\b(no|not|never|without|nor|any)\b(\W+\w+){0,4}\W+(or|nor)\W*$|"
+    # "no pain when I press on the bone": a denied pain covers its clause
+    r"\b(no|not|never|without|zero) (\w+ ){0,2}(pain|painful|hurts?|hurting|ache|aches|aching|tender|sore|problems?|"
+    r"issues?|trouble)\b(\W+\w+){0,4}\W*$"
 )
-_CLAUSE_BREAK = re.compile(r"[.,;:!?()](?=\s|$)|\bbut\b|\bthough\b|\bhowever\b|\band now\b|\banyway\b")
+_CLAUSE_BREAK = re.compile(r"[.,;:!?()](?=\s|$)|\bbut\b|\bthough\b|\bhowever\b|\band now\b|\banyway\b|\balthough\b|"
+                           r"\bwhereas\b|\bexcept\b")
 # A comma before "even" or "like" joins ("aches constantly, even when resting", "dark, like
 # cola"); "but" and "and now" part.
-_INSIDE_BREAK = re.compile(r"[.;:!?](?=\s|$)|,(?=\s|$)(?! (even|like)\b)|\bbut\b|\band now\b")
+_INSIDE_BREAK = re.compile(r"[.;:!?](?=\s|$)|,(?=\s|$)(?! (even|like)\b)|\bbut\b|\band now\b|\balthough\b|\bwhereas\b")
 # Someone else's problem: the subject of the clause is another person.
 _OTHER_PERSON = re.compile(
     r"\b(friend|friends|mate|mates|partner|wife|husband|boyfriend|girlfriend|son|daughter|brother|sister|"
@@ -104,7 +110,8 @@ _BACK_AGAIN = re.compile(
     r"flar(e|ed|ing) up|back again|still|ever since|not healed|never healed|keeps)\b"
 )
 _HYPOTHETICAL = re.compile(
-    r"\b(what if|in case|signs of|symptoms of|how (do|would|can|could) (i|you) (know|tell)|to prevent|"
+    r"\b(what if|in case|signs of|symptoms of|look out for|watch out for|what to look for|be aware of|"
+    r"how (do|would|can|could) (i|you) (know|tell)|to prevent|"
     r"to avoid|risk of|chance of|worried i might|afraid i might|what happens if|if it ever|if you ever|"
     r"when (to|should (i|you)|do (i|you)) (worry|see|stop|go to)|warning signs?|red flags?|if (\w+ ){0,2}ever)\b"
 )
@@ -170,6 +177,11 @@ _SELF_DIAGNOSIS = re.compile(
     r"(\b(could|might|may|would|can|is|was|does|do) (it|this|that|these|they) (be |have |sound like |mean |is |are )?|"
     r"\b(it's|its|it is|sounds like|sound like|probably|maybe) )(a |an |some |the start of (a |an )?)?(\w+ )?$|"
     r"\b(the|this|that|these|those) $|\b(do you think|would you say|you reckon|do you reckon)\b"
+)
+# "she said it's not a fracture, just a bruise": an all-clear from someone named before (the physio, the GP)
+_PRONOUN_CLEARED = re.compile(
+    r"\b(she|he|they) (said|says|told me|reckons|thinks|confirmed)\b[^.!?]{0,20}\b(it is|it's|its|it was) "
+    r"(not (a |an )?(fracture|break|tear|clot|broken|serious)|(just|only) (a|an|some) \w+|fine|nothing serious)"
 )
 # A professional's all-clear that comes back to the sign ("it", "this") in the next sentence.
 _REFERS_BACK = re.compile(r"\b(it|this|that|them|they|these|those)\b")
@@ -289,7 +301,8 @@ def _is_context_exception(text: str, match: re.Match[str] | _Span, flag: RedFlag
     if asked_generally and flag.id != LOW_MOOD and _is_generic_question(before, match.group() + rest):
         return True
     # an all-clear given after the sign was told, in its sentence or the next ("the physio checked it")
-    cleared = cleared_after(sentence, match.start() - start) or (says_cleared(after) and _REFERS_BACK.search(after))
+    cleared = (cleared_after(sentence, match.start() - start) or bool(_PRONOUN_CLEARED.search(sentence))
+               or (says_cleared(after) and _REFERS_BACK.search(after)))
     if flag.urgency != "emergency" and cleared and not _NEWER.search(clause + match.group() + rest):
         return True
     next_clause = _CLAUSE_BREAK.split(text[match.end():match.end() + 200])[1:2]

@@ -840,3 +840,46 @@ def test_forum_posts_in_another_voice_are_read(kb: KnowledgeBase, flag: str, mes
 ])
 def test_technique_questions_and_passing_aches_stay_quiet(kb: KnowledgeBase, message: str) -> None:
     assert not assess(message, kb).is_red_flag, assess(message, kb).ids
+
+
+# The same context rules for every sign: denied (through a list), cleared (by "she", named before),
+# over, someone else's, asked in general ("what to look out for"), exertion and slang.
+@pytest.mark.parametrize("message", [
+    "Thankfully there's no swelling or bruising at all, it just feels stiff",
+    "It doesn't wake me at night and I can hop on it fine, so I'm hoping it's just a strain",
+    'Had it scanned, the MRI showed no stress fracture, only a bit of tendon irritation',
+    'Went to A&E to be safe, they x-rayed it, nothing broken, told me to rest a few days',
+    "GP checked me over for the chest thing and my ECG was normal, so I'm back running",
+    'The numbness in my toes went away once I loosened my laces',
+    "I had really bad shin pain at night back in 2021 but it's totally sorted now",
+    "My knee used to swell up after long runs years ago, hasn't happened since",
+    "My daughter's ankle is swollen after netball, can I massage it for her?",
+    'One of the guys at club collapsed at the finish last year, scary stuff',
+    'Does a stress fracture hurt at night or only when you run?',
+    'How do you tell shin splints from a stress fracture?',
+    'What should I look out for with rhabdo after an ultra?',
+    'Those hill repeats were brutal, I thought my lungs were going to explode',
+    'my calves were screaming on the last climb',
+    'I nearly died on that last hill haha',
+    'my legs were shaking and I was gasping at the end of my 5k PB',
+    'heart was going like the clappers after the sprint finish',
+    'I was so breathless after the 400m reps I had to lie down on the track',
+    'numb fingers in this cold weather on my morning run',
+    'my foot went to sleep in the car on the way to the race',
+    "I've never had any numbness or tingling, just tight calves",
+    "I've not had any pain at rest, it only hurts at mile 8 or so",
+    "no pain when I press on the bone, it's more the muscle next to it",
+    "she said it's not a fracture, just a bone bruise, and I'm fine to have a massage now",
+    'the swelling went down after a couple of days and it feels normal now',
+])
+def test_context_rules_apply_to_every_sign(kb: KnowledgeBase, message: str) -> None:
+    assert not assess(message, kb).is_red_flag, assess(message, kb).ids
+
+
+@pytest.mark.parametrize(("message", "flag"), [
+    ("it is not painful on runs although at night my shin aches", "night_rest_pain"),
+    ("no pain on the run, whereas lying in bed my hip throbs", "night_rest_pain"),
+    ("I never had any problem with it till now and it hurts when I hop", "bone_point_pain"),
+])
+def test_a_denial_ends_with_its_clause(kb: KnowledgeBase, message: str, flag: str) -> None:
+    assert flag in assess(message, kb).ids
