@@ -132,7 +132,7 @@ _GENERAL_SWELLING = re.compile(
 _TREATMENT_EFFECT_SIGNS = frozenset({SWELLING_BRUISING, NUMBNESS_TINGLING})
 # "pins and needles" is no treatment; "left" is a side as often as a verb ("needles in my left foot").
 _TREATMENT = (r"(cupping|cups?|graston|scraping|gua sha|iastm|dry needling|needling|(?<!pins and )(?<!pins n )needles|"
-              r"acupuncture|"
+              r"acupuncture|trigger point\w*|therapy|treatment|physio session|massage session|kinesio tape|taping|"
               r"massage guns?|percussion|theraguns?|foam roll\w*|deep tissue|sports massages?|massages?|"
               r"therapists?|tools?|ice baths?|ice|icing|cold plunge|cold water|deep heat|tiger balm|biofreeze|"
               r"menthol|cream|rub|compression boots|normatec|(foam )?roller|massage ball|lacrosse ball|spiky ball|"

@@ -883,3 +883,25 @@ def test_context_rules_apply_to_every_sign(kb: KnowledgeBase, message: str) -> N
 ])
 def test_a_denial_ends_with_its_clause(kb: KnowledgeBase, message: str, flag: str) -> None:
     assert flag in assess(message, kb).ids
+
+
+# Questions about massage techniques that name a sign's words (at night, in bed, tender, a bruise).
+@pytest.mark.parametrize("message", [
+    'When I use my massage gun on my calves at night before bed it sometimes feels sore, am I pressing too hard?',
+    'should I do effleurage on my shins in bed before I sleep? my physio suggested it',
+    "what pressure should I use with my foam roller on my IT band? it's agony lol",
+    'I want to learn self massage for my calves, any good youtube videos?',
+    'Is it bad to massage my calves while lying down watching telly?',
+    'my therapist uses her elbow on my glutes and it hurts so much, is that normal?',
+    "can I use my lacrosse ball on my arch at my desk? it's a bit tender",
+    'how often should I book a sports massage during marathon training? my legs are always a bit sore',
+    'trigger point therapy on my hamstring left a bruise, is that ok?',
+    'percussion gun on my shin bone: good or bad idea?',
+    'my shins ache after runs, which massage is best, and should I do it at night?',
+    "can I massage the top of my foot? it's a bit achy after I tie my laces too tight",
+    'I fell asleep on the massage table lol, is that normal?',
+    'does rolling my foot on a frozen bottle help plantar fasciitis pain in the morning?',
+    "I roll my calves every night in bed with a stick and they're less sore",
+])
+def test_massage_technique_questions_stay_quiet(kb: KnowledgeBase, message: str) -> None:
+    assert not assess(message, kb).is_red_flag, assess(message, kb).ids
