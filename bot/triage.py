@@ -218,6 +218,7 @@ _RACE_PLACE = re.compile(
     r"\b((at|by|around|after) (mile|km|k) ?\d+|(on|up) (the|that|this) (last |final |big |steep )?(hill|climb)|"
     r"(in|during) the (last|final) (mile|km|rep|lap|stretch))\b"
 )
+_SELF_HARM_OWN = re.compile(r"\b(i|me|myself|my life|without me|i am|i was)\b")
 _SELF_WORDS = re.compile(r"\b(myself|my life|suicid\w*|alive|exist\w*|it all|everything)\b")
 _DIE_HYPERBOLE = re.compile(r"\b(want|wanted|wanting|wanna) to die\b")
 # A heart that pounds in bed the night before a race, or after three coffees: nerves or caffeine.
@@ -390,9 +391,9 @@ def _counts(text: str, match: re.Match[str] | _Span, flag: RedFlag, joined: bool
     if not joined and _INSIDE_BREAK.search(match.group()):
         return False
     clause = _clause_before(text, match.start())
-    if _is_negated(clause) or _OTHER_PERSON.search(clause) or _HYPOTHETICAL.search(clause):
-        return False
     rest = _CLAUSE_BREAK.split(text[match.end():match.end() + 120])[0]
+    if _is_negated(clause) or _someone_else(clause, match.group() + rest, flag) or _HYPOTHETICAL.search(clause):
+        return False
     whole_clause = clause + match.group() + rest
     if _is_context_exception(text, match, flag, clause, rest, kb):
         return False
@@ -500,14 +501,22 @@ def _family_matches(text: str, terms: tuple[str, ...]) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in _family_pattern(terms).finditer(text)]
 
 
-def _speaks_for_self(text: str, start: int, others: list[tuple[int, int]]) -> bool:
+def _speaks_for_self(text: str, start: int, others: list[tuple[int, int]], flag: RedFlag) -> bool:
     """A family's word, in its clause: not denied, not someone else's, not hypothetical. The words of
     another family just before it are not read as its negation ("do not want to | be alive")."""
     clause = _clause_before(text, start)
     cut = max((end for s, end in others if end <= start and start - end < len(clause)), default=None)
     if cut is not None:
         clause = clause[len(clause) - (start - cut):]
-    return not (_is_negated(clause) or _OTHER_PERSON.search(clause) or _HYPOTHETICAL.search(clause))
+    return not (_is_negated(clause) or _someone_else(clause, "", flag) or _HYPOTHETICAL.search(clause))
+
+
+def _someone_else(clause: str, sign: str, flag: RedFlag) -> bool:
+    """Is the clause about another person? "my family would be better off without me", "a letter to my
+    partner in case I am not around": thoughts of self-harm that name the writer stay the writer's."""
+    if flag.id == SELF_HARM:
+        return bool(_OTHER_PERSON.search(clause)) and not _SELF_HARM_OWN.search(clause + sign)
+    return bool(_OTHER_PERSON.search(clause))
 
 
 def _cooccurs(flag: RedFlag, rule: CoRule, text: str, kb: KnowledgeBase) -> bool:
@@ -525,7 +534,7 @@ def _cooccurs(flag: RedFlag, rule: CoRule, text: str, kb: KnowledgeBase) -> bool
         chosen: list[tuple[int, int]] = []
         for k, spans in enumerate(here):
             others = [span for j, more in enumerate(here) if j != k for span in more]
-            speaking = [(s, e) for s, e in spans if _speaks_for_self(text, s, others)]
+            speaking = [(s, e) for s, e in spans if _speaks_for_self(text, s, others, flag)]
             if not speaking:
                 break
             chosen.append(speaking[0])

@@ -905,3 +905,35 @@ def test_a_denial_ends_with_its_clause(kb: KnowledgeBase, message: str, flag: st
 ])
 def test_massage_technique_questions_stay_quiet(kb: KnowledgeBase, message: str) -> None:
     assert not assess(message, kb).is_red_flag, assess(message, kb).ids
+
+
+# A third voice: texting style, no apostrophes, the sign told sideways.
+@pytest.mark.parametrize(("flag", "message"), [
+    ('night_rest_pain', 'dont know if its related but ive been sleeping badly cos my hip is sore when i roll over'),
+    ('night_rest_pain', "the ache in my foot is there first thing when I'm still in bed and last thing at night"),
+    ('night_rest_pain', "knee is grumbling away even on days I'm not running"),
+    ('night_rest_pain', "the pain doesn't go when I stop any more, it just sits there all evening"),
+    ('night_rest_pain', "honestly the shin throbs more when I'm resting than when I'm out running"),
+    ('night_rest_pain', "I've had an ache deep in the thigh that's there 24/7 now, even watching telly"),
+    ('night_rest_pain', "at nite my achilles just pulses and i can't drop off"),
+    ('bone_point_pain', "there's this really localised pain on my foot, right over one of the long bones"),
+    ('bone_point_pain', "my shin has a small bump on it that's super sore to touch"),
+    ('bone_point_pain', "I can't hop on my left leg without a jolt of pain in the shin"),
+    ('bone_point_pain', "Feels like a bruise on the bone but there's no bruise, just one very sore point"),
+    ('bone_point_pain',
+     'The ache in my foot has gone from only on long runs to every run, and now walking to work too.'),
+    ('bone_point_pain', 'pain right on the front of the shinbone in one spot, tender to touch'),
+    ('self_harm', 'I keep thinking my family would be better off without me'),
+    ('self_harm', "I've been wondering lately if it would even matter if I wasn't here"),
+    ('self_harm', "i'm scared of what i might do to myself"),
+    ('self_harm', "some days I just don't want to exist"),
+    ('self_harm', 'i feel like giving up on everything, even living'),
+    ('self_harm', "I wrote a letter to my partner in case I'm not around"),
+    ('self_harm', 'been having thoughts of self harm again since i stopped running'),
+    ('self_harm', "Honestly I've thought about taking all my tablets"),
+    ('self_harm', "life doesn't feel worth living since the injury"),
+    ('self_harm', 'i dont think i can keep doing this, i want to go to sleep and not wake up'),
+    ('self_harm', 'I cut myself last night because I was so angry about the injury'),
+])
+def test_signs_told_sideways_are_read(kb: KnowledgeBase, flag: str, message: str) -> None:
+    assert flag in assess(message, kb).ids
