@@ -937,3 +937,42 @@ def test_massage_technique_questions_stay_quiet(kb: KnowledgeBase, message: str)
 ])
 def test_signs_told_sideways_are_read(kb: KnowledgeBase, flag: str, message: str) -> None:
     assert flag in assess(message, kb).ids
+
+
+# Ordinary forum posts full of the families' words: nights, bed, sitting, pressing, weight, the point.
+@pytest.mark.parametrize("message", [
+    "Training for my first marathon and I've noticed I sleep terribly the night after long runs, legs feel restless "
+    "and achy. Is a massage before bed worth it or is it just a stretching thing?",
+    "I'm a night owl so most of my runs are at night, and my calves are always tight the day after. Best self "
+    "massage for calves?",
+    'I work nights as a nurse and run in the mornings, my hamstrings are sore a lot. Would a monthly massage help?',
+    "Had my first sports massage yesterday and this morning my quads feel like I've done a hard session. Is that "
+    "normal soreness and how long does it last?",
+    'I sit at a desk 9 hours a day and my hips feel tight when I get up. What stretches or massage should I do '
+    'before running?',
+    'My rest day routine is foam rolling and a bath. Anything else I should add for recovery?',
+    'Lying in bed last night I was thinking about my race plan, how long before a half should I get a massage?',
+    'My shins were sore for the first couple of weeks when I started running but it went away, is that normal for '
+    'beginners?',
+    "What's the point of a cool down if I'm foam rolling anyway?",
+    "Does anyone else get really tired legs on rest days? I feel worse when I'm not running haha",
+    'I want to lose a bit of weight before my race, is it ok to run on an empty stomach?',
+    'My watch says my resting heart rate is up and my legs ache, am I overtraining?',
+    'Started running at lunchtime instead of after work and my back feels better sitting at my desk in the afternoon',
+    "A knot in my calf has been there for weeks, it's tender when I press it and tight when I run. Trigger point or "
+    "foam roller?",
+    'I get stitches on my side when I run after eating, how long should I wait?',
+    'Is it normal for my feet to hurt after a long day on them at work? I run 3x a week',
+    'I tend to get a dull ache in my lower back after sitting in the car for long drives to races',
+    'Any tips for sleeping better the night before a marathon? I always toss and turn',
+    'My knee hurt a bit on my run this morning but it was fine by lunch',
+    'I pressed on the sore spot in my calf with my thumb and it released, massage is magic',
+    'The hill reps left my glutes sore for two days, I could feel them every time I sat down lol',
+    'How much should a sports massage cost in London? My legs are killing me after the 10k block',
+    "my kid woke me up at 3am and now I'm too tired to run, should I rest?",
+    'The bone broth recipe my coach gave me is great for recovery apparently',
+    'I could barely sit down after the leg day session haha',
+    "when I lie down after a long run my legs feel like they're buzzing, is that normal?",
+])
+def test_ordinary_posts_with_the_families_words_stay_quiet(kb: KnowledgeBase, message: str) -> None:
+    assert not assess(message, kb).is_red_flag, assess(message, kb).ids
