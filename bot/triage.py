@@ -3,18 +3,31 @@
 Design (precision on purpose; measured by `make bench-triage`, recall and false alarms apart):
 
 - The knowledge base decides. A referral happens only when a warning sign of
-  bot/knowledge/red_flags.yml matches: its phrases (whole words) or patterns (regular
-  expressions), on normalised text. Every sign, its wording and its advice live there once.
+  bot/knowledge/red_flags.yml matches: its phrases (whole words), patterns (regular
+  expressions) or co-occurrence readings, on normalised text with the knowledge base's common
+  misspellings corrected (`spellings`). Every sign, its wording and its advice live there once.
+- Co-occurrence readings generalise where phrase lists do not. A sign is read as concepts
+  meeting in one clause, sentence or message: night pain is a pain word and a rest/night word
+  in one sentence ("the heel just nags once I'm in bed"), bone pain a bone, a localising cue and
+  a pain word, self-harm a wish and a way of not being ("part of me wants to disappear"). The
+  concepts are word families (`word_families`, written once) that this module composes into
+  patterns tolerant of doubled or dropped double letters; a rule's `unless` families name the
+  ordinary look-alikes (DOMS, night runs, cramps, a massage gun on the shin, "made me want to
+  die lol"). Each family word must speak for the writer (not denied, not someone else's, not
+  hypothetical; another family's words just before it, "do not want to | be alive", are not
+  its negation), and the reading as a whole then passes every context rule below.
 - A classifier never refers on its own. DIET's `red_flag` intent, learned from ~80 examples,
   fires on long, unfamiliar messages ("my nerves are shot before my first half"). When DIET
   says `red_flag` and these rules find nothing, nlu_components/red_flags.py hands the message
   to the next intent, and the answer carries a gentle check line (actions/advice_action.py)
   instead of a referral. Missing wording is fixed here, by category, never by trusting DIET.
-- Context. A match does not count when, in its own clause (clauses end at . , ; ! ? and at
-  "but"/"though"/"however"):
+- Context, the same for every sign. A match does not count when, in its own clause (clauses
+  end at . , ; ! ? and at "but"/"though"/"however"/"although"/"whereas"/"except"):
   * it is denied: a negation just before it ("no swelling", "didn't pop", "ruled out a
-    stress fracture");
-  * it belongs to someone else ("my friend heard a pop", "my mate has bruises");
+    stress fracture"), through a list ("never had any numbness or tingling"), or a denied pain
+    just before it ("no pain when I press on the bone");
+  * it belongs to someone else ("my friend heard a pop", "my mate has bruises"), unless it is
+    a thought of self-harm that names the writer ("my family would be better off without me");
   * it is in the past and over ("a stress fracture two years ago, fully healed"), unless the
     message says it is back ("the same spot hurts again");
   * it is a hypothetical or a general question ("what if", "signs of", "to prevent");
@@ -29,7 +42,8 @@ Design (precision on purpose; measured by `make bench-triage`, recall and false 
     and so do "the swelling", "do you think" and "could it be a stress fracture?" ("it" is the
     writer's). Emergencies are referred even then (except a clot named in a question, whose
     symptoms-and-travel pattern refers regardless), and so is low mood;
-  * a professional's all-clear comes after it ("the physio checked it, just a sprain"), unless
+  * a professional's all-clear comes after it ("the physio checked it, just a sprain", "she said
+    it's not a fracture, just a bruise"), unless
     the sign is new, worse or still there; emergencies are always referred;
   * it is over, in its clause or the next ("tingly toes for a week, gone now"), unless back;
     emergencies are always referred ("chest tightness that went away when I walked");
@@ -39,8 +53,10 @@ Design (precision on purpose; measured by `make bench-triage`, recall and false 
     night after a long run that does not persist; a heart pounding with race nerves or coffee;
     a bruised toenail; "at mile 22 I wanted to die".
   A pattern match that runs across a clause break is not one finding ("a dull ache along the
-  muscle, not on the bone"); a comma before "even" or "like" joins ("aches constantly, even at
-  rest", "dark, like cola").
+  muscle, not on the bone"); the pattern is tried again from the break ("not really a pain, more
+  a pressure behind the sternum"); a comma before "even" or "like" joins ("aches constantly,
+  even at rest", "dark, like cola"). A bruise or tingling just after a question about a
+  treatment's after-effects ("will a massage leave bruises? I bruised a lot last time") is that.
 - Slang is handled in the sign's own rules, where it is known: "suicide pace", "suicides"
   (a drill), "it nearly gave me a heart attack", "could barely walk after the marathon".
   Words like "killer", "dead legs", "dying" or "sore" alone are never signs.
