@@ -976,3 +976,58 @@ def test_signs_told_sideways_are_read(kb: KnowledgeBase, flag: str, message: str
 ])
 def test_ordinary_posts_with_the_families_words_stay_quiet(kb: KnowledgeBase, message: str) -> None:
     assert not assess(message, kb).is_red_flag, assess(message, kb).ids
+
+
+# Written as a held-out check after tuning (16/25 referred, 1/20 false alarms before the families grew).
+@pytest.mark.parametrize(("flag", "message"), [
+    ('night_rest_pain',
+     'Anyone else get a toothache-type pain in the shin when trying to sleep? Been like that for a fortnight.'),
+    ('night_rest_pain', 'my heel is the worst at bedtime, it aches like mad once i get under the covers'),
+    ('night_rest_pain', "the hip pain is constant now, doesn't matter if I'm running or sat down"),
+    ('night_rest_pain', "Noticed my knee throbbing when I'm just chilling on the couch, no run that day"),
+    ('night_rest_pain', "can't get a decent nights sleep, the ache in my foot keeps me tossing and turning"),
+    ('night_rest_pain', "The achilles is sore even on my days off now and it's waking me in the early hours"),
+    ('bone_point_pain', "If I tap along my shin there's one bit that makes me wince"),
+    ('bone_point_pain', 'a really sore spot on the outside of my foot, right on the bone, hurts to walk on now'),
+    ('bone_point_pain', "hopping hurts on the right, it's like a sharp point of pain in the lower shin"),
+    ('bone_point_pain', "there's a tender lump on my shinbone that hurts when i press it"),
+    ('bone_point_pain', 'my metatarsals ache more every run and one spot is very tender'),
+    ('self_harm', "I've been feeling like I shouldn't be here anymore"),
+    ('self_harm', "tbh I've had moments where I wanted to just not exist"),
+    ('self_harm', 'I keep imagining my funeral and thinking people would cope fine'),
+    ('self_harm', "I've got pills saved up just in case"),
+    ('self_harm', "I don't want to carry on living like this"),
+    ('self_harm', 'sometimes I think about walking into the sea and not coming back'),
+    ('chest_pain_breathless', "there's a crushing feeling in my chest when I go up stairs"),
+    ('cauda_equina', "back pain and I've noticed I can't feel much when I go to the toilet, down there feels numb"),
+    ('cannot_bear_weight', "I can't put my foot on the floor without screaming"),
+    ('pop_sudden_pain', 'it felt like someone kicked the back of my ankle but nobody was there'),
+    ('dark_urine', 'my pee was the colour of coke after the 24 hour race'),
+    ('swelling_bruising', 'the ankle has puffed up like a balloon'),
+    ('fever', 'I feel really feverish and shaky and my legs ache all over'),
+    ('energy_deficiency',
+     "my cycle has been all over the place and now it's stopped completely since marathon training"),
+    ('none', 'I sleep like a log after long runs, is massage before bed a good idea?'),
+    ('none', 'Night runs are my favourite, any tips for sore calves after them?'),
+    ('none', 'my shins ache after track sessions but never at night or at rest'),
+    ('none', 'Can pressing on a trigger point near the shin bone be harmful?'),
+    ('none', 'Just curious, do stress fractures always hurt when you hop?'),
+    ('none', 'I used to get night pain in my hip a few years ago, all good now'),
+    ('none', "My training partner's foot has been hurting at night"),
+    ('none', 'the doc examined my shin, no fracture, just muscle tightness'),
+    ('none', 'I literally died on that tempo run lol'),
+    ('none', 'I want to disappear under a blanket after this week of training'),
+    ('none', 'my family would be better off if I stopped talking about running all the time haha'),
+    ('none', "My calves burn on hills and I'm always out of breath on them"),
+    ('none', 'how long does DOMS last after a marathon? my legs ached all night'),
+    ('none', 'my legs felt heavy in bed after the long run, normal?'),
+    ('none', "I'm going to do a massage course and want to practise on my running club"),
+    ('none', 'what should I eat before a long run to avoid hitting the wall?'),
+    ('none', "I'm so sore after the massage I can barely sit at my desk, lol"),
+    ('none', 'can you recommend a good massage for tight hamstrings after sitting all day?'),
+    ('none', "my resting heart rate dropped, that's good right?"),
+    ('none', 'best way to massage a knot that aches when I lie on it?'),
+])
+def test_held_out_posts(kb: KnowledgeBase, flag: str, message: str) -> None:
+    ids = assess(message, kb).ids
+    assert (flag in ids) if flag != "none" else not ids, ids
