@@ -1031,3 +1031,64 @@ def test_ordinary_posts_with_the_families_words_stay_quiet(kb: KnowledgeBase, me
 def test_held_out_posts(kb: KnowledgeBase, flag: str, message: str) -> None:
     ids = assess(message, kb).ids
     assert (flag in ids) if flag != "none" else not ids, ids
+
+
+# A second held-out check, long posts in a fourth voice (17/22 referred, 0/20 false alarms when first run).
+@pytest.mark.parametrize(("flag", "message"), [
+    ('night_rest_pain',
+     "Long post sorry. 38F, about 30 miles a week. Six weeks ago my right knee started to ache after long runs, "
+     "which I ignored. Now it seems to be aching in the evenings when I'm sat reading and sometimes it wakes me "
+     "when I turn over. Is this something a massage could sort out?"),
+    ('night_rest_pain',
+     'Probably overthinking this but my shin has a dull ache most nights now even when I havent run'),
+    ('night_rest_pain', 'the pain is now there when im lying on the sofa, its like a deep throbby feeling in the hip'),
+    ('night_rest_pain', "I'm getting a gnawing ache in my foot in the wee hours"),
+    ('bone_point_pain',
+     "Heya, quick q. There's a spot on my lower shin, maybe a thumb width, that is super tender if I poke it. The "
+     "muscle either side is fine."),
+    ('bone_point_pain', "my foot hurts on top near the second toe when i push on it and it's a tiny bit swollen"),
+    ('bone_point_pain', 'its really sore to jump or hop now and the pain is right on the tibia'),
+    ('bone_point_pain',
+     'pain on the outside of my hip, on the bony bit, hurts when i push there and hurts more each week'),
+    ('self_harm', 'some nights i lie there and wish i just wouldnt wake up in the morning'),
+    ('self_harm', "I feel like a waste of space and that it'd be easier for everyone if I was gone"),
+    ('self_harm', "i've been looking at the bridge on my route differently lately, if you know what i mean"),
+    ('self_harm', "Since the injury I've had thoughts about doing something to myself"),
+    ('self_harm', 'i honestly dont see a future for myself anymore'),
+    ('self_harm', "I'm tired. Not running tired. Tired of everything. I just want to sleep and not wake up."),
+    ('chest_pain_breathless',
+     "Last two runs I've had this ache in the middle of my chest going into my jaw, stops when I walk"),
+    ('cauda_equina', "my sciatica has got worse and now I'm struggling to pee properly"),
+    ('cannot_bear_weight',
+     "went over on my ankle on a trail, heard a crunch, and I literally can't put any pressure through it"),
+    ('pop_sudden_pain', 'was doing strides and my hamstring just went, like a gunshot, had to limp back'),
+    ('dark_urine', 'weed after the 50 miler and it was really dark, nearly brown, and my quads are agony'),
+    ('swelling_bruising', "the back of my knee has come up in a lump and it's tight and puffy"),
+    ('fever', "the graze on my knee from the fall is now hot and there's a red line going up my leg"),
+    ('energy_deficiency', "I haven't had my period in about 4 months, I think it's the mileage"),
+    ('none',
+     "Long post sorry. Just finished my first marathon and my legs were absolutely wrecked, I could hardly get to "
+     "sleep with how achy they were. Two days later they're much better. When's the best time for a massage?"),
+    ('none', 'does anyone know if massage helps with sleep? I toss and turn the night before races'),
+    ('none', "I had a suspected stress fracture last year but the MRI was clear and it's been fine since"),
+    ('none', "my mate reckons he's got shin splints, any massage ideas for him?"),
+    ('none', 'what are the warning signs of overtraining?'),
+    ('none', "my calf knot hurts when I press it but I think that's the point of trigger point therapy"),
+    ('none', "I'm so done with this hill training, I want to quit lol"),
+    ('none', 'I ran 20 miles and my legs want to die haha'),
+    ('none', 'My chest was tight when I got a cold last winter but it cleared up'),
+    ('none', 'No pain when walking or hopping, just some stiffness in the morning'),
+    ('none', 'my foot goes numb when my laces are tight'),
+    ('none', 'is deep tissue or sports massage better for sore legs at night after a hard week?'),
+    ('none', 'my quads were throbbing in bed after the ultra but fine the next day'),
+    ('none', 'Sat at my desk all day and my glutes ache, any massage ideas?'),
+    ('none', "I can't wait for my rest day, my legs are begging for it"),
+    ('none', "when I press on my IT band with the roller it's agony, is that normal?"),
+    ('none', "I'd like to lose a few pounds before race day, would cutting carbs hurt my running?"),
+    ('none', 'my period came early this month, is it ok to get a massage?'),
+    ('none', 'I feel a bit flat after the race but looking forward to the next one'),
+    ('none', "If I ever get pain at night in my shin I'll stop, but so far so good"),
+])
+def test_second_held_out_posts(kb: KnowledgeBase, flag: str, message: str) -> None:
+    ids = assess(message, kb).ids
+    assert (flag in ids) if flag != "none" else not ids, ids
