@@ -1092,3 +1092,20 @@ def test_held_out_posts(kb: KnowledgeBase, flag: str, message: str) -> None:
 def test_second_held_out_posts(kb: KnowledgeBase, flag: str, message: str) -> None:
     ids = assess(message, kb).ids
     assert (flag in ids) if flag != "none" else not ids, ids
+
+
+# Emergencies and self-harm stay hard to silence: an all-clear, a denial or a friend nearby does not.
+@pytest.mark.parametrize(("flag", "message"), [
+    ('self_harm', 'the physio said my knee is fine, but honestly I want to kill myself'),
+    ('self_harm', "not sure this is the place, but I've been thinking about ending it all"),
+    ('self_harm', "no injury or anything, I just don't want to be alive anymore"),
+    ('self_harm', 'my friend says I should talk to someone because I keep saying I want to disappear forever'),
+    ('self_harm', "Last year I self harmed and it's started again"),
+    ('self_harm', "What's the point of living if I can't run?"),
+    ('chest_pain_breathless',
+     'the doctor said my heart was fine last year, but today I had crushing chest pain on my run'),
+    ('chest_pain_breathless', "can massage help? my chest gets tight and I can't breathe properly on easy runs"),
+    ('cauda_equina', "the physio said it's just a disc, but now I can't feel when I need to pee and my back is agony"),
+])
+def test_emergencies_and_self_harm_are_hard_to_silence(kb: KnowledgeBase, flag: str, message: str) -> None:
+    assert flag in assess(message, kb).ids
