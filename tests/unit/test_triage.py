@@ -1109,3 +1109,24 @@ def test_second_held_out_posts(kb: KnowledgeBase, flag: str, message: str) -> No
 ])
 def test_emergencies_and_self_harm_are_hard_to_silence(kb: KnowledgeBase, flag: str, message: str) -> None:
     assert flag in assess(message, kb).ids
+
+
+def test_no_other_training_example_is_flagged(kb: KnowledgeBase) -> None:
+    """The training data's ordinary intents are what runners say without a warning sign."""
+    import re
+
+    import yaml
+
+    from bot.knowledge_base import KNOWLEDGE_DIR
+
+    flagged = []
+    for path in sorted((KNOWLEDGE_DIR.parent.parent / "data").rglob("*.yml")):
+        for block in (yaml.safe_load(path.read_text("utf-8")) or {}).get("nlu") or []:
+            if block.get("intent") in (None, "red_flag") or not block.get("examples"):
+                continue
+            for line in block["examples"].splitlines():
+                if line.startswith("- "):
+                    text = re.sub(r"\[([^\]]*)\](\([^)]*\)|\{[^}]*\})", r"\1", line[2:]).strip()
+                    if assess(text, kb).is_red_flag:
+                        flagged.append((path.name, text))
+    assert not flagged, flagged
