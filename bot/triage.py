@@ -112,8 +112,12 @@ _OTHER_PERSON = re.compile(
     r"dad|mum|mom|father|mother|colleague|teammate|clubmate|club mate|club mates|coach|he|she|his|her|"
     r"someone i know|a guy|a girl|a runner|people|kid|kids|child|children|client|clients|athlete|athletes|"
     r"running buddy|running partner|training partner|somebody|someone|a man|a woman|a lady|baby|toddler|newborn|"
-    r"dog|puppy|some runners|other runners|many runners|lots of runners|most runners|athletes)\b"
+    r"dog|puppy|some runners|other runners|many runners|lots of runners|most runners|athletes|buddy|pal|"
+    r"flatmate|housemate|roommate|neighbou?r|cousin|uncle|aunt|auntie|gran|grandma|grandad|grandpa|nan|"
+    r"fianc\w*|spouse|other half|hubby|missus)\b"
 )
+# A state that began at a time and lasts: "stopped", "lost", "disappeared" dated with "ago".
+_STATE_BEGAN = re.compile(r"\b(stopped|lost|disappeared|vanished|dried up|went away|gone|not had|have not had)\b")
 # Over and done with, unless the message says it is back.
 _PAST = re.compile(
     r"\b((\d+|a|one|two|three|four|five|six|a few|few|several|some|many) (years?|months?|seasons?) ago|"
@@ -418,8 +422,12 @@ def _counts(text: str, match: re.Match[str] | _Span, flag: RedFlag, joined: bool
         return False
     if flag.id == SWELLING_BRUISING and (_BENIGN_SWELLING.search(whole_clause) or _GENERAL_SWELLING.search(clause)):
         return False
-    # the sign's own words are not its time frame ("nothing i used to love")
-    return not (_PAST.search(clause + " " + rest) and not _BACK_AGAIN.search(text))
+    # the sign's own words are not its time frame ("nothing i used to love"); a state that began
+    # long ago is still there ("my periods stopped six months ago")
+    past = _PAST.search(clause + " " + rest)
+    if past and past.group().endswith(" ago") and _STATE_BEGAN.search(match.group() + rest):
+        return True
+    return not (past and not _BACK_AGAIN.search(text))
 
 
 @lru_cache(maxsize=256)

@@ -1130,3 +1130,60 @@ def test_no_other_training_example_is_flagged(kb: KnowledgeBase) -> None:
                     if assess(text, kb).is_red_flag:
                         flagged.append((path.name, text))
     assert not flagged, flagged
+
+
+# A third held-out check (12/18 referred, 2/20 false alarms when first run; self-harm 0/5), and
+# accidental hurts in sport, which are no self-harm.
+@pytest.mark.parametrize(("flag", "message"), [
+    ('night_rest_pain',
+     'Not a huge deal but the outside of my ankle aches in bed most nights lately, even after a day off'),
+    ('night_rest_pain', "my shin is fine running but starts hurting once I'm home and resting which seems backwards?"),
+    ('night_rest_pain',
+     "been getting this nagging pain in the hip when lying on my back, it's there till I fall asleep"),
+    ('bone_point_pain', 'one small area at the bottom of my shin is really tender, hurts to press and hurts to hop'),
+    ('bone_point_pain',
+     "I've got a sore patch on the top of the foot that hurts more every run and when I walk barefoot"),
+    ('bone_point_pain', 'the pain is right on the heel bone when I squeeze it from the sides'),
+    ('self_harm', "I've started giving my stuff away, it just feels right"),
+    ('self_harm', "everything would be simpler if I wasn't in the picture"),
+    ('self_harm', "I sometimes hope I get hit by a car on my run so it's all over"),
+    ('self_harm', 'had a really dark night, came close to hurting myself'),
+    ('self_harm', "I don't think I want to be around much longer"),
+    ('chest_pain_breathless',
+     'I get a heavy pressure on my chest and sweat a lot when I jog slowly, it eases with rest'),
+    ('cannot_bear_weight', "it gave way and now I physically can't stand on that leg"),
+    ('pop_sudden_pain', 'I heard a loud snap from my ankle as I landed off the kerb'),
+    ('dark_urine', 'my wee has been brownish since the marathon and my thighs are rock solid and painful'),
+    ('swelling_bruising', "my knee is really swollen since I fell on it, can't bend it"),
+    ('fever', "I've been running a fever for 3 days and have a sore knee that's red and warm"),
+    ('energy_deficiency', 'my periods stopped six months ago when I upped my mileage'),
+    ('none', 'my ankle used to ache in bed after I sprained it in 2020, fine since'),
+    ('none', "my buddy's shin hurts to hop, should she see someone?"),
+    ('none', "physio pressed on my shin bone and said nothing's wrong, it's just tight calves"),
+    ('none', 'sometimes I feel like I could run forever lol'),
+    ('none', 'we did suicides at football training and my calves are killing me'),
+    ('none', 'is it normal to feel heavy legs in bed the night after intervals?'),
+    ('none', 'how do you know if shin pain is a stress fracture?'),
+    ('none', 'I felt like I was going to die on that hill, best run ever'),
+    ('none', "my hip doesn't hurt at night, just a bit stiff when I get up"),
+    ('none', 'I want to disappear on a long trail run this weekend, any route ideas?'),
+    ('none', 'can massage make bruising worse?'),
+    ('none', 'my legs were burning at the end of the 10k, I was gasping'),
+    ('none', 'I stepped on a stone and my foot was a bit sore for a minute, all fine now'),
+    ('none', 'after my massage yesterday I had some bruising on my calves, is that normal?'),
+    ('none', 'my daughter says her shin hurts at night, is that growing pains?'),
+    ('none', "I'm bored of my running routine and want something new"),
+    ('none', 'I want to hit the wall less in the marathon, what should I eat?'),
+    ('none', "I'm over the moon, no pain at all in my shin now"),
+    ('none', 'What massage is good after a long run for tired legs?'),
+    ('none', 'my period makes my legs ache, can I get a massage then?'),
+    ('none', "I'm worried I might hurt myself if I go back to running too soon"),
+    ('none', 'I nearly hurt myself tripping on a root on the trail'),
+    ('none', 'almost hurt myself on the icy downhill this morning'),
+    ('none', 'I was so frustrated I hurt myself doing too much mileage'),
+    ('self_harm', 'had a really dark night, came close to hurting myself'),
+    ('self_harm', 'I cut myself last night because I was so angry about the injury'),
+])
+def test_third_held_out_posts(kb: KnowledgeBase, flag: str, message: str) -> None:
+    ids = assess(message, kb).ids
+    assert (flag in ids) if flag != "none" else not ids, ids
