@@ -470,9 +470,13 @@ class _Span:
 
 def _term_regex(term: str) -> str:
     """One family term as a pattern tolerant of doubled or dropped double letters ("swolen",
-    "tinglling"): letters are deduplicated, then each may repeat. `*` ends a word, `#` is a number."""
-    words = []
+    "tinglling"): letters are deduplicated, then each may repeat. `*` ends a word, `#` is a number,
+    `~` stands for up to two words."""
+    pattern = ""
     for word in term.split():
+        if word == "~":  # up to two words of any kind ("i ~ be gone": "i would just be gone")
+            pattern += r"(?:[\w']+[\s-]+){0,2}"
+            continue
         out: list[str] = []
         previous = ""
         for char in word:
@@ -486,8 +490,8 @@ def _term_regex(term: str) -> str:
             else:
                 out.append(re.escape(char))
             previous = char
-        words.append("".join(out))
-    return r"[\s-]+".join(words)
+        pattern += "".join(out) + r"[\s-]+"
+    return pattern.removesuffix(r"[\s-]+")
 
 
 @lru_cache(maxsize=256)

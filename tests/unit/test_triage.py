@@ -744,6 +744,8 @@ def test_ordinary_talk_sharing_a_sign_s_words_stays_quiet(kb: KnowledgeBase, mes
     ("3am", "awake at 3am", True),
     ("shin", "shine on", False),                       # whole words only
     ("weigh", "my weight", False),
+    ("i ~ be gone", "if i was just be gone", True),     # `~`: up to two words
+    ("i ~ be gone", "the pain should be gone", False),
 ])
 def test_family_terms_tolerate_doubled_letters_and_stay_whole_words(term: str, text: str, matches: bool) -> None:
     from bot.triage import _family_pattern
@@ -1185,5 +1187,23 @@ def test_no_other_training_example_is_flagged(kb: KnowledgeBase) -> None:
     ('self_harm', 'I cut myself last night because I was so angry about the injury'),
 ])
 def test_third_held_out_posts(kb: KnowledgeBase, flag: str, message: str) -> None:
+    ids = assess(message, kb).ids
+    assert (flag in ids) if flag != "none" else not ids, ids
+
+
+# "should be gone", "won't come back": said of a pain, not of oneself (self-harm needs the writer as subject).
+@pytest.mark.parametrize(("flag", "message"), [
+    ('none', 'the physio said the soreness should be gone in a couple of weeks'),
+    ('none', "I'd be gone for about three hours on my long runs, is that too much?"),
+    ('none', 'hopefully the niggle will be gone by race day'),
+    ('none', "my toenail should not be around much longer, it's black"),
+    ('none', 'the blister should be gone by Sunday I think'),
+    ('none', 'I keep thinking the pain will not come back if I rest'),
+    ('none', 'the tightness would not come back after the massage'),
+    ('none', 'maybe I should not be here at parkrun with this calf'),
+    ('swelling_bruising', "I think the swelling should be gone by now, it's been a week"),
+    ('none', 'I wish the pain would just disappear'),
+])
+def test_a_pain_that_should_be_gone_is_no_self_harm(kb: KnowledgeBase, flag: str, message: str) -> None:
     ids = assess(message, kb).ids
     assert (flag in ids) if flag != "none" else not ids, ids
