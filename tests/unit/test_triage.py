@@ -1207,3 +1207,44 @@ def test_third_held_out_posts(kb: KnowledgeBase, flag: str, message: str) -> Non
 def test_a_pain_that_should_be_gone_is_no_self_harm(kb: KnowledgeBase, flag: str, message: str) -> None:
     ids = assess(message, kb).ids
     assert (flag in ids) if flag != "none" else not ids, ids
+
+
+# A fourth held-out check (11/15 referred, 4/15 false alarms when first run).
+@pytest.mark.parametrize(("flag", "message"), [
+    ('night_rest_pain',
+     "So this is a bit odd, my calf/shin area feels achey when I'm in bed and it's stopping me dropping off. Ran "
+     "12k on Sunday, nothing since."),
+    ('night_rest_pain',
+     "Pain in my hip is still there at the end of the day when I'm just sitting around, and it's been 3 weeks off "
+     "running."),
+    ('night_rest_pain', 'kinda weird but my knee hurts more at rest than when i run?'),
+    ('bone_point_pain', 'ive got a really specific sore bit on my shin, like i could circle it with a pen'),
+    ('bone_point_pain', 'the top of my foot hurts to touch in one spot, over the bones near the middle toes'),
+    ('bone_point_pain',
+     'Every run it kicks in a bit sooner, this pain low on the inside of my shin, and now stairs hurt too.'),
+    ('self_harm', "I feel like I'm just in the way, everyone would be fine without me"),
+    ('self_harm', "I've been thinking it would be nice to just go to sleep and never wake up"),
+    ('self_harm', "I don't know how much longer I can pretend I'm ok, I've thought about ending it"),
+    ('self_harm', 'sometimes i google ways to die'),
+    ('self_harm', "i feel like i'm disappearing and i don't really mind"),
+    ('pop_sudden_pain', "Felt a sudden ping in my calf on the hill and now it's tight and sore to walk on"),
+    ('cannot_bear_weight', "ankle went over on the kerb and I can't take any weight through it, it's ballooned"),
+    ('fever', "feel really run down and hot and cold, aching all over, and I've got a half on Sunday"),
+    ('energy_deficiency', 'I only eat about 1200 calories even on long run days because I want to be lighter'),
+    ('none', 'Does anyone else find they sleep worse after evening runs?'),
+    ('none', 'I love a massage on rest days, my legs feel so light after'),
+    ('none', 'can I use a massage ball on my shins before bed?'),
+    ('none', 'my coach pointed out the exact spot on my calf where the knot was, amazing'),
+    ('none', "I'm hoping to disappear off for a long run tomorrow while the kids are at school"),
+    ('none', 'I thought I was going to die on the stairs after that marathon lol'),
+    ('none', 'would anyone care if I skipped club tonight? feeling lazy'),
+    ('none', "I don't want to be around people at races, too crowded"),
+    ('none', 'my wife says my snoring keeps her up at night'),
+    ('none', "I tapped on my shin and it didn't hurt, so I think it's just shin splints"),
+    ('none', 'my shin pain went away after 2 weeks of rest, can I run again?'),
+    ('none', 'my pee is dark yellow in the mornings, should I drink more?'),
+    ('none', 'I felt a pop in my ears on the plane, weird'),
+])
+def test_fourth_held_out_posts(kb: KnowledgeBase, flag: str, message: str) -> None:
+    ids = assess(message, kb).ids
+    assert (flag in ids) if flag != "none" else not ids, ids
