@@ -130,6 +130,18 @@ class RedFlag:
     phrases: tuple[str, ...]
     patterns: tuple[re.Pattern[str], ...]
     advice: str
+    # co-occurrence readings: word families (red_flags.yml `word_families`) that must meet in one
+    # clause or sentence; the code composes them into patterns (bot/triage.py)
+    cooccur: tuple[CoRule, ...] = ()
+
+
+@dataclass(frozen=True)
+class CoRule:
+    """A sign read as word families meeting in one clause or sentence, unless an exception family is there."""
+
+    all: tuple[str, ...]
+    unless: tuple[str, ...] = ()
+    within: str = "sentence"
 
 
 @dataclass(frozen=True)
@@ -140,6 +152,9 @@ class KnowledgeBase:
     topics: Mapping[str, Topic]
     vocabulary: Mapping[str, Mapping[str, Term]]
     red_flags: Mapping[str, RedFlag]
+    # red_flags.yml: word families (concept -> terms) and common misspellings (wrong -> right)
+    word_families: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    spellings: Mapping[str, str] = field(default_factory=dict)
     concern_cues: Mapping[str, Term] = field(default_factory=dict)
     tools: Mapping[str, Tool] = field(default_factory=dict)
     files: tuple[Path, ...] = field(default=())
@@ -323,7 +338,7 @@ def _compile(node: Node) -> re.Pattern[str]:
 
 
 def _read_red_flag(ctx: _Context, node: Node, seen: set[str]) -> RedFlag:
-    node.check_keys({"id", "name", "urgency", "source", "phrases", "patterns", "advice"})
+    node.check_keys({"id", "name", "urgency", "source", "phrases", "patterns", "cooccur", "advice"})
     urgency = node.get("urgency").text()
     if urgency not in URGENCIES:
         raise node.child("urgency", urgency).fail(f"expected one of {list(URGENCIES)}, got {urgency!r}")
@@ -335,7 +350,44 @@ def _read_red_flag(ctx: _Context, node: Node, seen: set[str]) -> RedFlag:
         phrases=_terms(node.get("phrases")),
         patterns=tuple(_compile(n) for n in _optional(node, "patterns").items(allow_empty=True)),
         advice=node.get("advice").text(),
+        cooccur=tuple(_read_corule(n) for n in _optional(node, "cooccur").items(allow_empty=True)),
     )
+
+
+_SCOPES = ("clause", "sentence", "message")
+
+
+def _read_corule(node: Node) -> CoRule:
+    node.check_keys({"all", "unless", "within"})
+    within = _optional(node, "within").text() if node.has("within") else "sentence"
+    if within not in _SCOPES:
+        raise node.child("within", within).fail(f"expected one of {list(_SCOPES)}, got {within!r}")
+    unless = _optional(node, "unless")
+    return CoRule(_terms(node.get("all")), _terms(unless) if unless.value is not None else (), within)
+
+
+def _read_families(root: Node) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
+    """red_flags.yml's `word_families` (name -> terms) and `spellings` (right word -> misspellings)."""
+    families: dict[str, tuple[str, ...]] = {}
+    if root.has("word_families"):
+        node = root.get("word_families")
+        families = {name: _terms(node.child(name, terms)) for name, terms in node.mapping().items()}
+    spellings: dict[str, str] = {}
+    if root.has("spellings"):
+        node = root.get("spellings")
+        for right, wrongs in node.mapping().items():
+            for wrong in _terms(node.child(right, wrongs)):
+                spellings[wrong] = right
+    return families, spellings
+
+
+def _check_families(kb: KnowledgeBase, file: Path) -> None:
+    for flag in kb.red_flags.values():
+        for i, rule in enumerate(flag.cooccur):
+            unknown = sorted(set(rule.all + rule.unless) - set(kb.word_families))
+            if unknown:
+                raise KnowledgeBaseError(file, f"red_flags[{flag.id}].cooccur[{i}]",
+                                         f"unknown word famil(y/ies) {unknown}; expected a key of word_families")
 
 
 # --- whole-base checks -------------------------------------------------------
@@ -426,10 +478,16 @@ def load_knowledge_base(directory: Path = KNOWLEDGE_DIR) -> KnowledgeBase:
     sources = _read_sources(directory)
     ctx = _Context(sources)
     sections: dict[str, dict[str, object]] = {}
+    families: dict[str, tuple[str, ...]] = {}
+    spellings: dict[str, str] = {}
     seen: set[str] = set()
     for filename, (key, reader) in _SECTIONS.items():
         root = read_yaml(directory / filename)
-        root.check_keys({key})
+        if filename == "red_flags.yml":
+            root.check_keys({key, "word_families", "spellings"})
+            families, spellings = _read_families(root)
+        else:
+            root.check_keys({key})
         sections[key] = {e.id: e for e in (reader(ctx, n, seen) for n in root.get(key).items())}
     vocab_root = read_yaml(directory / "vocabulary.yml")
     vocab_root.check_keys({*VOCABULARY_KINDS, "concern_cues", "tools"})
@@ -452,11 +510,14 @@ def load_knowledge_base(directory: Path = KNOWLEDGE_DIR) -> KnowledgeBase:
         topics=sections["topics"],  # type: ignore[arg-type]
         vocabulary=vocabulary,
         red_flags=sections["red_flags"],  # type: ignore[arg-type]
+        word_families=families,
+        spellings=spellings,
         concern_cues=cues,
         tools=tools,
         files=tuple(sorted(directory.glob("*.yml"))),
     )
     _check_unique_terms(kb, directory / "vocabulary.yml")
+    _check_families(kb, directory / "red_flags.yml")
     _check_code_ids(kb, directory)  # first: a renamed id is reported where the code needs it
     _check_references(kb, directory / "techniques.yml")
     return kb

@@ -3,18 +3,31 @@
 Design (precision on purpose; measured by `make bench-triage`, recall and false alarms apart):
 
 - The knowledge base decides. A referral happens only when a warning sign of
-  bot/knowledge/red_flags.yml matches: its phrases (whole words) or patterns (regular
-  expressions), on normalised text. Every sign, its wording and its advice live there once.
+  bot/knowledge/red_flags.yml matches: its phrases (whole words), patterns (regular
+  expressions) or co-occurrence readings, on normalised text with the knowledge base's common
+  misspellings corrected (`spellings`). Every sign, its wording and its advice live there once.
+- Co-occurrence readings generalise where phrase lists do not. A sign is read as concepts
+  meeting in one clause, sentence or message: night pain is a pain word and a rest/night word
+  in one sentence ("the heel just nags once I'm in bed"), bone pain a bone, a localising cue and
+  a pain word, self-harm a wish and a way of not being ("part of me wants to disappear"). The
+  concepts are word families (`word_families`, written once) that this module composes into
+  patterns tolerant of doubled or dropped double letters; a rule's `unless` families name the
+  ordinary look-alikes (DOMS, night runs, cramps, a massage gun on the shin, "made me want to
+  die lol"). Each family word must speak for the writer (not denied, not someone else's, not
+  hypothetical; another family's words just before it, "do not want to | be alive", are not
+  its negation), and the reading as a whole then passes every context rule below.
 - A classifier never refers on its own. DIET's `red_flag` intent, learned from ~80 examples,
   fires on long, unfamiliar messages ("my nerves are shot before my first half"). When DIET
   says `red_flag` and these rules find nothing, nlu_components/red_flags.py hands the message
   to the next intent, and the answer carries a gentle check line (actions/advice_action.py)
   instead of a referral. Missing wording is fixed here, by category, never by trusting DIET.
-- Context. A match does not count when, in its own clause (clauses end at . , ; ! ? and at
-  "but"/"though"/"however"):
+- Context, the same for every sign. A match does not count when, in its own clause (clauses
+  end at . , ; ! ? and at "but"/"though"/"however"/"although"/"whereas"/"except"):
   * it is denied: a negation just before it ("no swelling", "didn't pop", "ruled out a
-    stress fracture");
-  * it belongs to someone else ("my friend heard a pop", "my mate has bruises");
+    stress fracture"), through a list ("never had any numbness or tingling"), or a denied pain
+    just before it ("no pain when I press on the bone");
+  * it belongs to someone else ("my friend heard a pop", "my mate has bruises"), unless it is
+    a thought of self-harm that names the writer ("my family would be better off without me");
   * it is in the past and over ("a stress fracture two years ago, fully healed"), unless the
     message says it is back ("the same spot hurts again");
   * it is a hypothetical or a general question ("what if", "signs of", "to prevent");
@@ -29,7 +42,8 @@ Design (precision on purpose; measured by `make bench-triage`, recall and false 
     and so do "the swelling", "do you think" and "could it be a stress fracture?" ("it" is the
     writer's). Emergencies are referred even then (except a clot named in a question, whose
     symptoms-and-travel pattern refers regardless), and so is low mood;
-  * a professional's all-clear comes after it ("the physio checked it, just a sprain"), unless
+  * a professional's all-clear comes after it ("the physio checked it, just a sprain", "she said
+    it's not a fracture, just a bruise"), unless
     the sign is new, worse or still there; emergencies are always referred;
   * it is over, in its clause or the next ("tingly toes for a week, gone now"), unless back;
     emergencies are always referred ("chest tightness that went away when I walked");
@@ -39,8 +53,10 @@ Design (precision on purpose; measured by `make bench-triage`, recall and false 
     night after a long run that does not persist; a heart pounding with race nerves or coffee;
     a bruised toenail; "at mile 22 I wanted to die".
   A pattern match that runs across a clause break is not one finding ("a dull ache along the
-  muscle, not on the bone"); a comma before "even" or "like" joins ("aches constantly, even at
-  rest", "dark, like cola").
+  muscle, not on the bone"); the pattern is tried again from the break ("not really a pain, more
+  a pressure behind the sternum"); a comma before "even" or "like" joins ("aches constantly,
+  even at rest", "dark, like cola"). A bruise or tingling just after a question about a
+  treatment's after-effects ("will a massage leave bruises? I bruised a lot last time") is that.
 - Slang is handled in the sign's own rules, where it is known: "suicide pace", "suicides"
   (a drill), "it nearly gave me a heart attack", "could barely walk after the marathon".
   Words like "killer", "dead legs", "dying" or "sore" alone are never signs.
@@ -50,8 +66,10 @@ Design (precision on purpose; measured by `make bench-triage`, recall and false 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Iterator
 
 from bot.kb_ids import (
     BONE_POINT_PAIN,
@@ -65,7 +83,7 @@ from bot.kb_ids import (
     SELF_HARM,
     SWELLING_BRUISING,
 )
-from bot.knowledge_base import URGENCIES, KnowledgeBase, RedFlag
+from bot.knowledge_base import URGENCIES, CoRule, KnowledgeBase, RedFlag
 from bot.referral import cleared_after, says_cleared
 from bot.text import normalise, phrase_pattern
 
@@ -76,20 +94,30 @@ _NEGATIONS = frozenset({"no", "not", "without", "never", "nor", "zero", "nothing
 _NEGATION_WINDOW = 3
 _NEGATION_PHRASES = re.compile(
     r"\b(ruled out|rules out|rule out|no sign of|no signs of|free of|free from|not any|no more|not had any|"
-    r"never had|not have any|do not have|did not have|does not have|not got)\W*(\w+\W+){0,2}$"
+    r"never had|not have any|do not have|did not have|does not have|not got)\W*(\w+\W+){0,2}$|"
+    # a denial runs on through a list ("never had any numbness or tingling")
+    r"\b(no|not|never|without|nor|any)\b(\W+\w+){0,4}\W+(or|nor)\W*$|"
+    # "no pain when I press on the bone": a denied pain covers its clause
+    r"\b(no|not|never|without|zero) (\w+ ){0,2}(pain|painful|hurts?|hurting|ache|aches|aching|tender|sore|problems?|"
+    r"issues?|trouble)\b(\W+\w+){0,4}\W*$"
 )
-_CLAUSE_BREAK = re.compile(r"[.,;:!?()](?=\s|$)|\bbut\b|\bthough\b|\bhowever\b|\band now\b|\banyway\b")
+_CLAUSE_BREAK = re.compile(r"[.,;:!?()](?=\s|$)|\bbut\b|\bthough\b|\bhowever\b|\band now\b|\banyway\b|\balthough\b|"
+                           r"\bwhereas\b|\bexcept\b")
 # A comma before "even" or "like" joins ("aches constantly, even when resting", "dark, like
 # cola"); "but" and "and now" part.
-_INSIDE_BREAK = re.compile(r"[.;:!?](?=\s|$)|,(?=\s|$)(?! (even|like)\b)|\bbut\b|\band now\b")
+_INSIDE_BREAK = re.compile(r"[.;:!?](?=\s|$)|,(?=\s|$)(?! (even|like)\b)|\bbut\b|\band now\b|\balthough\b|\bwhereas\b")
 # Someone else's problem: the subject of the clause is another person.
 _OTHER_PERSON = re.compile(
     r"\b(friend|friends|mate|mates|partner|wife|husband|boyfriend|girlfriend|son|daughter|brother|sister|"
     r"dad|mum|mom|father|mother|colleague|teammate|clubmate|club mate|club mates|coach|he|she|his|her|"
     r"someone i know|a guy|a girl|a runner|people|kid|kids|child|children|client|clients|athlete|athletes|"
     r"running buddy|running partner|training partner|somebody|someone|a man|a woman|a lady|baby|toddler|newborn|"
-    r"dog|puppy|some runners|other runners|many runners|lots of runners|most runners|athletes)\b"
+    r"dog|puppy|some runners|other runners|many runners|lots of runners|most runners|athletes|buddy|pal|"
+    r"flatmate|housemate|roommate|neighbou?r|cousin|uncle|aunt|auntie|gran|grandma|grandad|grandpa|nan|"
+    r"fianc\w*|spouse|other half|hubby|missus)\b"
 )
+# A state that began at a time and lasts: "stopped", "lost", "disappeared" dated with "ago".
+_STATE_BEGAN = re.compile(r"\b(stopped|lost|disappeared|vanished|dried up|went away|gone|not had|have not had)\b")
 # Over and done with, unless the message says it is back.
 _PAST = re.compile(
     r"\b((\d+|a|one|two|three|four|five|six|a few|few|several|some|many) (years?|months?|seasons?) ago|"
@@ -102,7 +130,8 @@ _BACK_AGAIN = re.compile(
     r"flar(e|ed|ing) up|back again|still|ever since|not healed|never healed|keeps)\b"
 )
 _HYPOTHETICAL = re.compile(
-    r"\b(what if|in case|signs of|symptoms of|how (do|would|can|could) (i|you) (know|tell)|to prevent|"
+    r"\b(what if|in case|signs of|symptoms of|look out for|watch out for|what to look for|be aware of|"
+    r"how (do|would|can|could) (i|you) (know|tell)|to prevent|"
     r"to avoid|risk of|chance of|worried i might|afraid i might|what happens if|if it ever|if you ever|"
     r"when (to|should (i|you)|do (i|you)) (worry|see|stop|go to)|warning signs?|red flags?|if (\w+ ){0,2}ever)\b"
 )
@@ -123,7 +152,7 @@ _GENERAL_SWELLING = re.compile(
 _TREATMENT_EFFECT_SIGNS = frozenset({SWELLING_BRUISING, NUMBNESS_TINGLING})
 # "pins and needles" is no treatment; "left" is a side as often as a verb ("needles in my left foot").
 _TREATMENT = (r"(cupping|cups?|graston|scraping|gua sha|iastm|dry needling|needling|(?<!pins and )(?<!pins n )needles|"
-              r"acupuncture|"
+              r"acupuncture|trigger point\w*|therapy|treatment|physio session|massage session|kinesio tape|taping|"
               r"massage guns?|percussion|theraguns?|foam roll\w*|deep tissue|sports massages?|massages?|"
               r"therapists?|tools?|ice baths?|ice|icing|cold plunge|cold water|deep heat|tiger balm|biofreeze|"
               r"menthol|cream|rub|compression boots|normatec|(foam )?roller|massage ball|lacrosse ball|spiky ball|"
@@ -169,6 +198,11 @@ _SELF_DIAGNOSIS = re.compile(
     r"\b(it's|its|it is|sounds like|sound like|probably|maybe) )(a |an |some |the start of (a |an )?)?(\w+ )?$|"
     r"\b(the|this|that|these|those) $|\b(do you think|would you say|you reckon|do you reckon)\b"
 )
+# "she said it's not a fracture, just a bruise": an all-clear from someone named before (the physio, the GP)
+_PRONOUN_CLEARED = re.compile(
+    r"\b(she|he|they) (said|says|told me|reckons|thinks|confirmed)\b[^.!?]{0,20}\b(it is|it's|its|it was) "
+    r"(not (a |an )?(fracture|break|tear|clot|broken|serious)|(just|only) (a|an|some) \w+|fine|nothing serious)"
+)
 # A professional's all-clear that comes back to the sign ("it", "this") in the next sentence.
 _REFERS_BACK = re.compile(r"\b(it|this|that|them|they|these|those)\b")
 _SENTENCE_BREAK = re.compile(r"[.!?\n]+(?=\s|$)")
@@ -198,11 +232,14 @@ _BONE = re.compile(
     r"\b(bone|bones|bony|shin|shins|shinbone|tibia|fibula|metatarsals?|navicular|femur|heel|top of (my|the) foot|"
     r"hip bone|pelvis|sacrum|toe|toes|fracture\w*|hop|hopping)\b"
 )
+_BONE_OR_JOINT = re.compile(_BONE.pattern[:-3] + r"|knee|knees|hip|hips|ankle|ankles|foot|feet|achilles|spine|groin)\b")
 # "at mile 22 I wanted to die", "on that last hill I wanted to die": race hyperbole.
 _RACE_PLACE = re.compile(
     r"\b((at|by|around|after) (mile|km|k) ?\d+|(on|up) (the|that|this) (last |final |big |steep )?(hill|climb)|"
     r"(in|during) the (last|final) (mile|km|rep|lap|stretch))\b"
 )
+_SELF_HARM_OWN = re.compile(r"\b(i|me|myself|my life|without me|i am|i was)\b")
+_SELF_WORDS = re.compile(r"\b(myself|my life|suicid\w*|alive|exist\w*|it all|everything)\b")
 _DIE_HYPERBOLE = re.compile(r"\b(want|wanted|wanting|wanna) to die\b")
 # A heart that pounds in bed the night before a race, or after three coffees: nerves or caffeine.
 _NERVES = re.compile(
@@ -272,7 +309,8 @@ def _is_generic_question(before: str, sign: str) -> bool:
     return bool(framed or _QUESTION_START.search(question)) and not _FIRST_PERSON.search(question)
 
 
-def _is_context_exception(text: str, match: re.Match[str], flag: RedFlag, clause: str, rest: str) -> bool:
+def _is_context_exception(text: str, match: re.Match[str] | _Span, flag: RedFlag, clause: str, rest: str,
+                          kb: KnowledgeBase | None = None) -> bool:
     """Sentence-level reasons a match is not a report: cleared, over, a question, a known benign pattern."""
     start, end, after = _sentences(text, match.start(), match.end())
     sentence = text[start:end]
@@ -284,11 +322,14 @@ def _is_context_exception(text: str, match: re.Match[str], flag: RedFlag, clause
     if asked_generally and flag.id != LOW_MOOD and _is_generic_question(before, match.group() + rest):
         return True
     # an all-clear given after the sign was told, in its sentence or the next ("the physio checked it")
-    cleared = cleared_after(sentence, match.start() - start) or (says_cleared(after) and _REFERS_BACK.search(after))
+    cleared = (cleared_after(sentence, match.start() - start) or bool(_PRONOUN_CLEARED.search(sentence))
+               or (says_cleared(after) and _REFERS_BACK.search(after)))
     if flag.urgency != "emergency" and cleared and not _NEWER.search(clause + match.group() + rest):
         return True
     next_clause = _CLAUSE_BREAK.split(text[match.end():match.end() + 200])[1:2]
-    if (flag.urgency != "emergency" and _RESOLVED.search(clause + match.group() + rest + " " + " ".join(next_clause))
+    # a co-occurrence reading's own words ("my periods have disappeared") are the sign, not its end
+    own = match.between() if isinstance(match, _Span) else match.group()
+    if (flag.urgency != "emergency" and _RESOLVED.search(clause + own + rest + " " + " ".join(next_clause))
             and not _BACK_AGAIN.search(text)):
         return True
     if flag.id == NUMBNESS_TINGLING and _BENIGN_NUMB.search(sentence):
@@ -296,6 +337,12 @@ def _is_context_exception(text: str, match: re.Match[str], flag: RedFlag, clause
     if flag.id == CHEST_PAIN and _CHEST_SKIN.search(sentence):
         return True
     if flag.id == SELF_HARM and _DIE_HYPERBOLE.search(match.group()) and _RACE_PLACE.search(clause):
+        return True
+    # "that session made me want to die lol", "want to end it at 10k": running talk, unless the
+    # words name oneself or life
+    session_talk = kb.word_families.get("session_talk") if kb is not None else None
+    if (flag.id == SELF_HARM and session_talk and _family_pattern(session_talk).search(sentence)
+            and not _SELF_WORDS.search(match.group()) and re.search(r"\b(die|end|ending)\b", match.group())):
         return True
     if (flag.id == FAINTING_PALPITATIONS and re.search(r"\b(rac\w+|pound\w*|hammer\w*|thump\w*)\b", match.group())
             and _NERVES.search(sentence)):
@@ -341,25 +388,46 @@ def _is_negated(clause: str) -> bool:
     return any(word in _NEGATIONS for word in words) or bool(_NEGATION_PHRASES.search(clause))
 
 
-def _counts(text: str, match: re.Match[str], flag: RedFlag) -> bool:
-    """Is this match a sign the writer reports for themselves, now?"""
+def _after_treatment_question(text: str, match: re.Match[str] | _Span) -> bool:
+    """"will a sports massage leave bruises? I bruised a lot last time": the sign follows a question
+    about a treatment's after-effects, and no injury is told."""
+    bounds = _sentence_bounds(text)
+    i = bisect_right(bounds, match.start()) - 1
+    if i < 1:
+        return False
+    previous, sentence = text[bounds[i - 1]:bounds[i]], text[bounds[i]:bounds[i + 1]]
+    told = sentence.replace(match.group(), " ")  # the sign's own word ("bruised") is no injury told
+    return "?" in previous and bool(_TREATMENT_EFFECT.search(previous)) and not _INJURY.search(told)
+
+
+def _counts(text: str, match: re.Match[str] | _Span, flag: RedFlag, joined: bool = False,
+            kb: KnowledgeBase | None = None) -> bool:
+    """Is this match a sign the writer reports for themselves, now?
+
+    `joined`: a co-occurrence reading spans its sentence on purpose, clause breaks and all.
+    """
     if not match.group():  # a whole-message pattern made of lookaheads
         return True
-    if _INSIDE_BREAK.search(match.group()):
+    if not joined and _INSIDE_BREAK.search(match.group()):
         return False
     clause = _clause_before(text, match.start())
-    if _is_negated(clause) or _OTHER_PERSON.search(clause) or _HYPOTHETICAL.search(clause):
-        return False
     rest = _CLAUSE_BREAK.split(text[match.end():match.end() + 120])[0]
-    whole_clause = clause + match.group() + rest
-    if _is_context_exception(text, match, flag, clause, rest):
+    if _is_negated(clause) or _someone_else(clause, match.group() + rest, flag) or _HYPOTHETICAL.search(clause):
         return False
-    if flag.id in _TREATMENT_EFFECT_SIGNS and _TREATMENT_EFFECT.search(whole_clause):
+    whole_clause = clause + match.group() + rest
+    if _is_context_exception(text, match, flag, clause, rest, kb):
+        return False
+    if flag.id in _TREATMENT_EFFECT_SIGNS and (
+            _TREATMENT_EFFECT.search(whole_clause) or _after_treatment_question(text, match)):
         return False
     if flag.id == SWELLING_BRUISING and (_BENIGN_SWELLING.search(whole_clause) or _GENERAL_SWELLING.search(clause)):
         return False
-    # the sign's own words are not its time frame ("nothing i used to love")
-    return not (_PAST.search(clause + " " + rest) and not _BACK_AGAIN.search(text))
+    # the sign's own words are not its time frame ("nothing i used to love"); a state that began
+    # long ago is still there ("my periods stopped six months ago")
+    past = _PAST.search(clause + " " + rest)
+    if past and past.group().endswith(" ago") and _STATE_BEGAN.search(match.group() + rest):
+        return True
+    return not (past and not _BACK_AGAIN.search(text))
 
 
 @lru_cache(maxsize=256)
@@ -372,18 +440,172 @@ def _phrases_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile(_PHRASE_START + "(?:" + "|".join(bodies) + ")" + _PHRASE_END)
 
 
-def _matches(flag: RedFlag, text: str) -> bool:
+# --- co-occurrence readings: word families meeting in one clause or sentence -----------------
+
+@dataclass(frozen=True)
+class _Span:
+    """A stretch of text standing for a match: where a co-occurrence reading found its families."""
+
+    text: str
+    begin: int
+    finish: int
+    words: tuple[tuple[int, int], ...] = ()
+
+    def between(self) -> str:
+        """The span with its families' own words blanked out: what is said around them."""
+        out = list(self.group())
+        for start, end in self.words:
+            out[start - self.begin:end - self.begin] = " " * (end - start)
+        return "".join(out)
+
+    def start(self) -> int:
+        return self.begin
+
+    def end(self) -> int:
+        return self.finish
+
+    def group(self) -> str:
+        return self.text[self.begin:self.finish]
+
+
+def _term_regex(term: str) -> str:
+    """One family term as a pattern tolerant of doubled or dropped double letters ("swolen",
+    "tinglling"): letters are deduplicated, then each may repeat. `*` ends a word, `#` is a number,
+    `~` stands for up to two words."""
+    pattern = ""
+    for word in term.split():
+        if word == "~":  # up to two words of any kind ("i ~ be gone": "i would just be gone")
+            pattern += r"(?:[\w']+[\s-]+){0,2}"
+            continue
+        out: list[str] = []
+        previous = ""
+        for char in word:
+            if char == "*":
+                out.append(r"\w*")
+            elif char == "#":
+                out.append(r"\d+")
+            elif char.isalpha():
+                if char != previous:
+                    out.append(re.escape(char) + "+")
+            else:
+                out.append(re.escape(char))
+            previous = char
+        pattern += "".join(out) + r"[\s-]+"
+    return pattern.removesuffix(r"[\s-]+")
+
+
+@lru_cache(maxsize=256)
+def _family_pattern(terms: tuple[str, ...]) -> re.Pattern[str]:
+    bodies = sorted((_term_regex(term) for term in terms), key=len, reverse=True)
+    return re.compile(_PHRASE_START + "(?:" + "|".join(bodies) + ")" + _PHRASE_END)
+
+
+@lru_cache(maxsize=8)
+def _spelling_fix(pairs: tuple[tuple[str, str], ...]) -> tuple[re.Pattern[str] | None, dict[str, str]]:
+    if not pairs:
+        return None, {}
+    wrongs = sorted((wrong for wrong, _ in pairs), key=len, reverse=True)
+    return re.compile(_PHRASE_START + "(" + "|".join(map(re.escape, wrongs)) + ")" + _PHRASE_END), dict(pairs)
+
+
+def respell(text: str, kb: KnowledgeBase) -> str:
+    """Correct the knowledge base's common misspellings (red_flags.yml `spellings`) in normalised text."""
+    pattern, fixes = _spelling_fix(tuple(sorted(kb.spellings.items())))
+    return pattern.sub(lambda m: fixes[m.group(1)], text) if pattern else text
+
+
+@lru_cache(maxsize=64)
+def _clause_bounds(text: str) -> tuple[int, ...]:
+    """Where the clauses of `text` start: sentence breaks and the clause breaks inside a match."""
+    breaks = {m.end() for m in _INSIDE_BREAK.finditer(text)} | set(_sentence_bounds(text))
+    return tuple(sorted(breaks | {0, len(text)}))
+
+
+def _whole(text: str) -> tuple[int, ...]:
+    return (0, len(text))
+
+
+def _family_matches(text: str, terms: tuple[str, ...]) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in _family_pattern(terms).finditer(text)]
+
+
+def _speaks_for_self(text: str, start: int, others: list[tuple[int, int]], flag: RedFlag) -> bool:
+    """A family's word, in its clause: not denied, not someone else's, not hypothetical. The words of
+    another family just before it are not read as its negation ("do not want to | be alive")."""
+    clause = _clause_before(text, start)
+    cut = max((end for s, end in others if end <= start and start - end < len(clause)), default=None)
+    if cut is not None:
+        clause = clause[len(clause) - (start - cut):]
+    return not (_is_negated(clause) or _someone_else(clause, "", flag) or _HYPOTHETICAL.search(clause))
+
+
+def _someone_else(clause: str, sign: str, flag: RedFlag) -> bool:
+    """Is the clause about another person? "my family would be better off without me", "a letter to my
+    partner in case I am not around": thoughts of self-harm that name the writer stay the writer's."""
+    if flag.id == SELF_HARM:
+        return bool(_OTHER_PERSON.search(clause)) and not _SELF_HARM_OWN.search(clause + sign)
+    return bool(_OTHER_PERSON.search(clause))
+
+
+def _cooccurs(flag: RedFlag, rule: CoRule, text: str, kb: KnowledgeBase) -> bool:
+    """Do all of the rule's families meet in one clause or sentence, with none of its exceptions, and
+    does that reading pass the same context checks as any match?"""
+    found = [_family_matches(text, kb.word_families[name]) for name in rule.all]
+    if not all(found):
+        return False
+    bounds = {"clause": _clause_bounds, "sentence": _sentence_bounds}.get(rule.within, _whole)(text)
+    # the parts (clauses or sentences) where every family has a word
+    parts: list[set[int]] = [{bisect_right(bounds, s) - 1 for s, _ in spans} for spans in found]
+    for part in sorted(set.intersection(*parts)):
+        lo, hi = bounds[part], bounds[part + 1]
+        here = [[(s, e) for s, e in spans if lo <= s < hi] for spans in found]
+        chosen: list[tuple[int, int]] = []
+        for k, spans in enumerate(here):
+            others = [span for j, more in enumerate(here) if j != k for span in more]
+            speaking = [(s, e) for s, e in spans if _speaks_for_self(text, s, others, flag)]
+            if not speaking:
+                break
+            chosen.append(speaking[0])
+        else:
+            piece = text[lo:hi]
+            if any(_family_pattern(kb.word_families[name]).search(piece) for name in rule.unless):
+                continue
+            # a night ache in a muscle, no bone or joint named, is a muscle's business (as a knot is)
+            if flag.id == NIGHT_REST_PAIN and _MUSCLE.search(piece) and not _BONE_OR_JOINT.search(piece):
+                continue
+            span = _Span(text, min(s for s, _ in chosen), max(e for _, e in chosen), tuple(chosen))
+            if _counts(text, span, flag, joined=True, kb=kb):
+                return True
+    return False
+
+
+def _pattern_matches(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """A pattern's matches; one that runs over a clause break is tried again from that break, so
+    that "not really a pain, more a pressure behind the sternum" still finds its second clause."""
+    pos = 0
+    while pos <= len(text):
+        match = pattern.search(text, pos)
+        if match is None:
+            return
+        yield match
+        inside = _INSIDE_BREAK.search(match.group()) if match.group() else None
+        pos = match.start() + inside.end() if inside else max(match.end(), match.start() + 1)
+
+
+def _matches(flag: RedFlag, text: str, kb: KnowledgeBase) -> bool:
     phrases = _phrases_pattern(flag.phrases)
-    if phrases and any(_counts(text, match, flag) for match in phrases.finditer(text)):
+    if phrases and any(_counts(text, match, flag, kb=kb) for match in phrases.finditer(text)):
         return True
-    return any(_counts(text, match, flag) for pattern in flag.patterns for match in pattern.finditer(text))
+    if any(_counts(text, match, flag, kb=kb) for pattern in flag.patterns for match in _pattern_matches(pattern, text)):
+        return True
+    return any(_cooccurs(flag, rule, text, kb) for rule in flag.cooccur)
 
 
 def assess(message: str, kb: KnowledgeBase) -> Triage:
     """Find every red flag in `message`; empty when there is none."""
-    text = normalise(message)
+    text = respell(normalise(message), kb)
     if not text:
         return Triage(())
-    found = [flag for flag in kb.red_flags.values() if _matches(flag, text)]
+    found = [flag for flag in kb.red_flags.values() if _matches(flag, text, kb)]
     found.sort(key=lambda flag: URGENCIES.index(flag.urgency))
     return Triage(tuple(found))

@@ -98,6 +98,13 @@ BROKEN: list[tuple[str, Callable[[Any], None], str]] = [
     ("benefits.yml", lambda d: d.update(benefits=[]), r"benefits: expected a non-empty list"),
     ("red_flags.yml", lambda d: d["red_flags"][0].update(urgency="whenever"), r"urgency: expected one of"),
     ("red_flags.yml", lambda d: d["red_flags"][0].update(patterns=["(unclosed"]), r"valid regular expression"),
+    (
+        "red_flags.yml",
+        lambda d: d["red_flags"][0].update(cooccur=[{"all": ["pain", "no_such_family"]}]),
+        r"cooccur\[0\]: unknown word famil",
+    ),
+    ("red_flags.yml", lambda d: d["red_flags"][0].update(cooccur=[{"all": ["pain"], "within": "page"}]),
+     r"within: expected one of"),
     ("vocabulary.yml", lambda d: d["body_parts"][0]["terms"].append("Calves"), r"expected lower case"),
     (
         "vocabulary.yml",

@@ -521,3 +521,730 @@ def test_cleared_after(text: str, position: int, cleared: bool) -> None:
     from bot.referral import cleared_after
 
     assert cleared_after(text, position) is cleared
+
+
+# --- co-occurrence readings (word families in red_flags.yml): understated, long, misspelt ----
+# Written for this design, in our own words; one table per sign.
+
+UNDERSTATED_BY_SIGN = {
+    "night_rest_pain": [
+        "Not sure if this is worth worrying about but my left shin has started aching when I'm in bed, nothing "
+        "dramatic, just a dull throb that wasn't there before.",
+        'Hi all, long time lurker. Been upping my mileage for a spring marathon (50-55mpw) and the outside of my '
+        'hip has this grumbling ache thats now there on rest days too',
+        'the knee is ok on the run itself tbh, its more that it aches when im sat watching tv in the evening',
+        "The last week or so my foot has been throbbing while I'm lying down, which seems odd because I haven't run "
+        "since Tuesday.",
+        'i keep waking up around 3 because my shin is so sore',
+        "my groin aches even when i'm doing nothing, weird right?",
+        "It's hard to get to sleep with my hip aching like this.",
+        "Honestly the worst part is the nights: the heel just nags and nags once I'm in bed.",
+        "woke up twice last night with my knee hurting, and I hadn't even run that day",
+        'my ankle is painfull at nite even tho i rested it all weekend',
+    ],
+    "bone_point_pain": [
+        "there's a tiny spot on the inside of my shin, maybe the size of a 10p, that hurts when I poke it",
+        'Top of my foot is sore right on one little point, and it gets a bit worse each run.',
+        'I can put my finger on exactly where it hurts, on the shin bone about a third of the way up',
+        'hopping on the right leg is a no-go, my tibia kills',
+        "The pain in the shin used to come at mile 5, now it's from the first few steps.",
+        'The metatarsel near my second toe is tender when I press it.',
+        'there is a sore bit on my heel bone, if i squeeze the sides of the heel it really hurts',
+    ],
+    "self_harm": [
+        "Sometimes I think everyone would be happier if I just wasn't around.",
+        "I've started to wonder whether anyone would even notice if I was gone.",
+        "Running was the only thing keeping me going and now I can't run I don't really see why I should bother "
+        "being here.",
+        'i dont want to wake up tomorrow honestly',
+        'been having thoughts about ending things, running used to help',
+        'Part of me just wants to disappear and not come back.',
+        "I've been hurting myself again, the injury made everything worse.",
+        'sometimes i think about driving into a wall on the way home from work',
+        "Nobody would miss me if I wasn't here anymore.",
+        "I'm so tired of being alive, I can't see it getting better.",
+        "I've been thinking about suicide a lot since the injury.",
+        'i want to kill my self',
+        "What's the point of going on at all. I'm done.",
+        'lately I wish I could go to sleep and just not wake up',
+    ],
+    "chest_pain_breathless": [
+        'on my easy runs lately I get this weird squeeze across my chest that eases when I walk, probably nothing',
+        'Its not really a pain, more a pressure behind the sternum on uphill bits, and my left arm feels heavy with '
+        'it.',
+        'I get so winded climbing one flight of stairs now, which never used to happen',
+        'my chest feels tight and i get breathless just walking to the car',
+    ],
+    "cauda_equina": [
+        "Back has been bad for a week and now I've noticed it feels a bit numb when I wipe after the loo",
+        "lower back pain, and I've wet myself a little twice this week without realising",
+        'my back is killing me and both my legs feel weak and kind of wobbly',
+    ],
+    "cannot_bear_weight": [
+        "Rolled the ankle on a trail yesterday and I honestly can't walk on it, hobbling round the house on my heel",
+        "Since Sunday I've been limping everywhere, can barely put the foot down",
+        "it's agony to put weight through my foot",
+    ],
+    "pop_sudden_pain": [
+        'going up a hill my calf suddenly went, felt like a stone had hit it',
+        'I was sprinting for the line and heard something go at the back of my thigh',
+        'there was a loud clunk in my knee when I landed and it swelled up',
+    ],
+    "dark_urine": [
+        'after the ultra my wee was the colour of strong tea and my legs are rock hard',
+        'peed and it was a dark brownish colour after that brutal session, is that dehydration?',
+    ],
+    "swelling_bruising": [
+        'my ankle has blown up like a grapefruit after I turned it',
+        'the knee is noticeably puffier than the other one since the fall',
+        "there's a big purple mark down the back of my calf since I felt it go",
+    ],
+    "fever": [
+        "I've been shivery and achy all over with a temperature since Tuesday but want to run Sunday",
+        "the blister on my heel has gone angry red and there's yellow stuff coming out of it",
+        'the skin round the cut on my shin is red, hot and spreading',
+    ],
+    "energy_deficiency": [
+        "Haven't had a period since I started marathon training in January",
+        "I've been eating way less to hit race weight and I'm always cold and tired",
+        'my periods have pretty much disappeared since upping the miles',
+        'I make myself sick after big meals so I can keep my weight down for racing',
+    ],
+}
+
+
+@pytest.mark.parametrize(("flag", "message"), [(f, m) for f, ms in UNDERSTATED_BY_SIGN.items() for m in ms])
+def test_understated_signs_are_read_by_co_occurrence(kb: KnowledgeBase, flag: str, message: str) -> None:
+    assert flag in assess(message, kb).ids
+
+
+# Each a category of ordinary talk that shares words with a sign.
+QUIET_BY_CATEGORY = {
+    "hyperbole": [
+        'that interval session made me want to die lol',
+        'at mile 22 I honestly wanted to die, the wall is real',
+        'we did suicide hills at club tonight and my quads are toast',
+        'I wanted to disappear into the ground when I fell over at parkrun',
+        'want to end it at 10k next week and walk the rest',
+        'I was dying on the last climb lol',
+        'after the race I wanted to crawl into a hole and disappear, so embarrassing',
+        'I wanted to disappear after that awful parkrun',
+        'I could have killed myself laughing at the fancy dress runners',
+        'my legs are dead and my lungs are burning after hill sprints',
+        'This is killing me, I just want this taper to end',
+        "I don't want to be here at 5am for the long run",
+        "I'm dead on my feet after the ultra",
+    ],
+    "negated": [
+        "I don't have any pain at night, only when I run fast",
+        "I don't want to hurt myself by doing too much too soon",
+        'no numbness, no swelling, no pain at night, just a tight calf',
+        'I heard a pop in my knee when I squat sometimes, no pain',
+        'there was no pop, no swelling, I just felt tight',
+    ],
+    "cleared": [
+        "my physio checked the spot on my shin and said it's just shin splints, can I massage it?",
+        "the doctor had a look at my shin and said it's not a stress fracture, just irritated",
+        "the physio checked the knee swelling and said it's only a bit of bursitis, so can I get it massaged?",
+        "the doctor checked my calf, it's fine, no clot, just a strain",
+        "x-ray was clear, no fracture in my metatarsal, physio says it's just bruised",
+    ],
+    "past_resolved": [
+        'my shin hurt for a week last year after a race, fully healed now',
+        'the shin pain is gone now, I can hop on it with no pain',
+        "I had a stress fracture in my foot in 2019 but it's long healed",
+        'my knee swelled up back in March, all settled since',
+        'the cut on my shin has healed nicely, no redness',
+        'I had a pop in my hamstring two years ago, fully healed',
+    ],
+    "someone_else": [
+        'my friend says her shin aches in bed at night',
+        'my running buddy heard a pop in her achilles last week',
+        "my husband's lower back is bad and he says he has trouble peeing",
+        "my friend's knee swelled up and she can't put weight on it",
+        'my sister has lost her periods since she started running',
+    ],
+    "general_question": [
+        'can a sports massage help with night cramps in the calves?',
+        'what are the signs of a stress fracture?',
+        'does massage help with swelling after a marathon?',
+        'I sit at a desk all day and my lower back aches, can massage help?',
+        'hurts when I press on my calf knot, normal?',
+        'can massage help my shin splints? both shins are sore along the bone',
+        'is foam rolling at night good before bed?',
+        "What's the best massage technique for tight calves at night?",
+        "will massaging my IT band hurt? I'm scared of the pain",
+        'what technique should a therapist use on a sore shin, pressing or stroking?',
+        'is it safe to get a massage if I have a blister?',
+        'I get bad period pain, does massage help?',
+        "I'm trying to lose weight by eating less junk, any massage tips?",
+        'how do I stop eating so much after long runs?',
+        'does a sports massage hurt on the shin?',
+        'which massage technique is best for shin splints?',
+        'can effleurage help calves that ache at night?',
+        'what is the best way to massage the top of the foot?',
+    ],
+    "treatment": [
+        'how hard should I press on my shins with a foam roller?',
+        'is it normal for the massage to hurt when the therapist presses on the shin?',
+        'I got some bruises from cupping on my hamstrings',
+        'got a purple mark on my calf from cupping',
+    ],
+    "ordinary_aches": [
+        'my legs ache at night after a long run, is that normal?',
+        "I'd like a massage on my rest day, my calves are sore",
+        'slept on my arm funny and now my shoulder aches',
+        'the night before my marathon my legs were aching from nerves',
+        'my legs feel heavy and achy lying in bed after my long run',
+        'I get a tender knot in my calf, pressing on it hurts',
+        'my hamstrings are tight when I sit at work all day',
+        'that hill session absolutely killed me, legs are dead',
+        "my quads are sore sitting at my desk after yesterday's hill reps",
+        'my knee aches a bit the evening after long runs, is that normal?',
+        'my feet swell in the heat on long runs',
+        'my lower back is stiff and both my legs felt dead after the marathon',
+    ],
+    "other_meanings": [
+        'ate beetroot and my pee went pink lol',
+        'I just want to be here for my kids and keep running into my 70s',
+        "my lungs were burning on the last rep, couldn't catch my breath",
+        'I was so out of breath at the end of the 5k sprint',
+        'my heart was pounding at the end of the race',
+        'I just want to sleep for a week after that marathon',
+        'got winded on the stairs after my interval session',
+        'I had to pee so badly during the marathon I nearly had an accident',
+        'my back aches after long runs, and I leak a bit when I sneeze since having kids',
+        "I lost a bit of weight and I can't run as fast",
+        "can't put my finger on why my weight is up",
+        "my hip pops when I lift my leg, it's been like that for years",
+        'popped out for a quick 5k and my calf felt great',
+        'my achilles clicks in the morning',
+        'my wee was dark yellow after the long run, probably dehydrated',
+        'I drank a lot of coffee and my pee was fine',
+        'my toenail is black and purple after the marathon',
+        'I have a black mark on my shoe from the mud',
+        'blister on my heel, popped it, clean and dry now',
+        'my period started during the race, annoying',
+        'the period between my two marathons is 6 weeks',
+        "I'm cycling to work on rest days",
+        "my coach says I'm lighter now and running better, eating well",
+    ],
+}
+
+
+@pytest.mark.parametrize("message", [m for ms in QUIET_BY_CATEGORY.values() for m in ms])
+def test_ordinary_talk_sharing_a_sign_s_words_stays_quiet(kb: KnowledgeBase, message: str) -> None:
+    assert not assess(message, kb).is_red_flag, assess(message, kb).ids
+
+
+@pytest.mark.parametrize(("term", "text", "matches"), [
+    ("swollen", "my ankle is swolen", True),          # a dropped double letter
+    ("tingling", "tinglling toes", True),             # a doubled one
+    ("throb*", "it throbbs at night", True),           # any ending
+    ("3am", "awake at 3am", True),
+    ("shin", "shine on", False),                       # whole words only
+    ("weigh", "my weight", False),
+    ("i ~ be gone", "if i was just be gone", True),     # `~`: up to two words
+    ("i ~ be gone", "the pain should be gone", False),
+])
+def test_family_terms_tolerate_doubled_letters_and_stay_whole_words(term: str, text: str, matches: bool) -> None:
+    from bot.triage import _family_pattern
+
+    assert bool(_family_pattern((term,)).search(text)) is matches
+
+
+@pytest.mark.parametrize(("text", "fixed"), [
+    ("i want to kill my self", "i want to kill myself"),
+    ("pian at nite", "pain at night"),
+    ("sucidal thoughts", "suicidal thoughts"),
+])
+def test_common_misspellings_are_corrected_once(kb: KnowledgeBase, text: str, fixed: str) -> None:
+    from bot.triage import respell
+
+    assert respell(text, kb) == fixed
+
+
+def test_a_long_message_stays_fast(kb: KnowledgeBase) -> None:
+    import time
+
+    message = ("my shin aches a bit at night and I wonder whether a massage would help, " * 150)[:10_000]
+    assess(message, kb)  # patterns compiled
+    start = time.perf_counter()
+    assess(message, kb)
+    assert time.perf_counter() - start < 1.0  # a few ms per ordinary message; generous on a shared machine
+
+
+
+# Forum-length posts in a second voice: the readings, not phrase lists, have to find these.
+@pytest.mark.parametrize(("flag", "message"), [
+    ('night_rest_pain',
+     "Right so here's the thing. For about three weeks my right hip has been achey, and now it nags at me even when "
+     "I'm just lying on the sofa in the evening. Not crazy painful, just there."),
+    ('night_rest_pain', "it's not bad when running tbh but in bed it throbs and i end up lying awake"),
+    ('night_rest_pain', "I've taken 10 days off and the knee still aches sitting still at my desk"),
+    ('night_rest_pain', 'my foot has started to hurt at night, like a deep ache in the middle of it'),
+    ('night_rest_pain', 'waking up at 4am with my shin pounding, which is new'),
+    ('bone_point_pain',
+     "on the inside of my shin there's a spot about 2 inches up from the ankle that's really tender if I push it"),
+    ('bone_point_pain', "the top of my foot hurts in one place and it's a bit puffy, getting worse each run"),
+    ('bone_point_pain', 'my hip (the bony bit at the front) hurts when I hop on that leg'),
+    ('bone_point_pain', "it's a very specific pain right on the shinbone, not the muscle"),
+    ('bone_point_pain', 'I can point to it with one finger, just under the knee on the bone'),
+    ('self_harm', "sometimes I think it'd be easier if I just didn't wake up"),
+    ('self_harm', "I can't stop thinking about ending it all"),
+    ('self_harm', "I've been looking up ways to end my life"),
+    ('self_harm', "I feel like everyone would be better off if I wasn't here, even my running club"),
+    ('self_harm', "running was all I had. now there's nothing. I don't see the point of being here"),
+    ('self_harm', "I've thought about stepping in front of a bus on my way home"),
+    ('self_harm', 'i just want it all to stop, permanently'),
+    ('self_harm',
+     "honestly don't know how much longer I can keep going like this, I've been having some really dark thoughts "
+     "about not being here"),
+    ('cannot_bear_weight', 'I can barely walk since I went over on my ankle on Saturday'),
+    ('cannot_bear_weight', "I've been hobbling around on crutches since the fall"),
+    ('pop_sudden_pain', "Mid race something in my calf just gave out, felt like I'd been hit with a stick"),
+    ('pop_sudden_pain', 'I felt a sharp twang in the back of my leg sprinting and had to hobble home'),
+    ('swelling_bruising', 'my ankle is double its normal size and purple down the side'),
+    ('dark_urine', 'my urine was like coca cola after the 100k'),
+    ('fever', 'I have a fever and my whole body aches, but my race is Saturday'),
+    ('energy_deficiency', "I've not had a period for 5 months but I feel fine, is it ok to keep training?"),
+    ('energy_deficiency', 'I restrict what I eat pretty hard to stay light for racing'),
+    ('chest_pain_breathless', 'I get a tight band around my chest on easy runs that goes away when I stop'),
+    ('cauda_equina', "my back has been really painful and I can't feel the toilet paper when I wipe"),
+])
+def test_forum_posts_in_another_voice_are_read(kb: KnowledgeBase, flag: str, message: str) -> None:
+    assert flag in assess(message, kb).ids
+
+
+# Questions about massage techniques and their after-effects, ordinary aches said in passing.
+@pytest.mark.parametrize("message", [
+        'Is it ok to use a massage gun directly on the shin bone or should I stay on the muscle?',
+        'My therapist dug into one spot on my calf and it hurt like hell, is that how trigger point is supposed to '
+        'feel?',
+        'after my first deep tissue massage I could barely walk down the stairs, is that normal?',
+        'how long should I press on a trigger point before moving on?',
+        "what's the difference between effleurage and petrissage and which is better at night before bed?",
+        'will a sports massage leave bruises? I bruised quite a bit last time',
+        'I get achy calves whenever I sit for a long time on flights, would compression help?',
+        'should I foam roll before bed or in the morning?',
+        'my massage therapist said my IT band is really tight and it was sore for 2 days after',
+        'my left shin gets sore after speed sessions but is fine by the next morning, should I get it massaged?',
+        'Quick one: how hard should the therapist press around the achilles? Mine was pretty painful',
+        'sports massage on a rest day or the day before a long run?',
+        'my calf felt a bit tender where she worked on the knot yesterday, normal?',
+        'the bottom of my foot hurts for the first few steps in the morning then eases off',
+        'sore knees going down stairs after a hilly race, is massage useful?',
+        "Does massage help with restless legs at night? I can't sleep sometimes",
+        "the pain in my glute is only when I run uphill, it's fine sitting",
+        "I have a bit of a niggle in my hamstring, it doesn't bother me at night or when walking",
+        'I can feel my heart beating in my ears when I lie down after a hard session',
+        "heel pain eases once I've warmed up, it's worst when I get out of bed",
+])
+def test_technique_questions_and_passing_aches_stay_quiet(kb: KnowledgeBase, message: str) -> None:
+    assert not assess(message, kb).is_red_flag, assess(message, kb).ids
+
+
+# The same context rules for every sign: denied (through a list), cleared (by "she", named before),
+# over, someone else's, asked in general ("what to look out for"), exertion and slang.
+@pytest.mark.parametrize("message", [
+    "Thankfully there's no swelling or bruising at all, it just feels stiff",
+    "It doesn't wake me at night and I can hop on it fine, so I'm hoping it's just a strain",
+    'Had it scanned, the MRI showed no stress fracture, only a bit of tendon irritation',
+    'Went to A&E to be safe, they x-rayed it, nothing broken, told me to rest a few days',
+    "GP checked me over for the chest thing and my ECG was normal, so I'm back running",
+    'The numbness in my toes went away once I loosened my laces',
+    "I had really bad shin pain at night back in 2021 but it's totally sorted now",
+    "My knee used to swell up after long runs years ago, hasn't happened since",
+    "My daughter's ankle is swollen after netball, can I massage it for her?",
+    'One of the guys at club collapsed at the finish last year, scary stuff',
+    'Does a stress fracture hurt at night or only when you run?',
+    'How do you tell shin splints from a stress fracture?',
+    'What should I look out for with rhabdo after an ultra?',
+    'Those hill repeats were brutal, I thought my lungs were going to explode',
+    'my calves were screaming on the last climb',
+    'I nearly died on that last hill haha',
+    'my legs were shaking and I was gasping at the end of my 5k PB',
+    'heart was going like the clappers after the sprint finish',
+    'I was so breathless after the 400m reps I had to lie down on the track',
+    'numb fingers in this cold weather on my morning run',
+    'my foot went to sleep in the car on the way to the race',
+    "I've never had any numbness or tingling, just tight calves",
+    "I've not had any pain at rest, it only hurts at mile 8 or so",
+    "no pain when I press on the bone, it's more the muscle next to it",
+    "she said it's not a fracture, just a bone bruise, and I'm fine to have a massage now",
+    'the swelling went down after a couple of days and it feels normal now',
+])
+def test_context_rules_apply_to_every_sign(kb: KnowledgeBase, message: str) -> None:
+    assert not assess(message, kb).is_red_flag, assess(message, kb).ids
+
+
+@pytest.mark.parametrize(("message", "flag"), [
+    ("it is not painful on runs although at night my shin aches", "night_rest_pain"),
+    ("no pain on the run, whereas lying in bed my hip throbs", "night_rest_pain"),
+    ("I never had any problem with it till now and it hurts when I hop", "bone_point_pain"),
+])
+def test_a_denial_ends_with_its_clause(kb: KnowledgeBase, message: str, flag: str) -> None:
+    assert flag in assess(message, kb).ids
+
+
+# Questions about massage techniques that name a sign's words (at night, in bed, tender, a bruise).
+@pytest.mark.parametrize("message", [
+    'When I use my massage gun on my calves at night before bed it sometimes feels sore, am I pressing too hard?',
+    'should I do effleurage on my shins in bed before I sleep? my physio suggested it',
+    "what pressure should I use with my foam roller on my IT band? it's agony lol",
+    'I want to learn self massage for my calves, any good youtube videos?',
+    'Is it bad to massage my calves while lying down watching telly?',
+    'my therapist uses her elbow on my glutes and it hurts so much, is that normal?',
+    "can I use my lacrosse ball on my arch at my desk? it's a bit tender",
+    'how often should I book a sports massage during marathon training? my legs are always a bit sore',
+    'trigger point therapy on my hamstring left a bruise, is that ok?',
+    'percussion gun on my shin bone: good or bad idea?',
+    'my shins ache after runs, which massage is best, and should I do it at night?',
+    "can I massage the top of my foot? it's a bit achy after I tie my laces too tight",
+    'I fell asleep on the massage table lol, is that normal?',
+    'does rolling my foot on a frozen bottle help plantar fasciitis pain in the morning?',
+    "I roll my calves every night in bed with a stick and they're less sore",
+])
+def test_massage_technique_questions_stay_quiet(kb: KnowledgeBase, message: str) -> None:
+    assert not assess(message, kb).is_red_flag, assess(message, kb).ids
+
+
+# A third voice: texting style, no apostrophes, the sign told sideways.
+@pytest.mark.parametrize(("flag", "message"), [
+    ('night_rest_pain', 'dont know if its related but ive been sleeping badly cos my hip is sore when i roll over'),
+    ('night_rest_pain', "the ache in my foot is there first thing when I'm still in bed and last thing at night"),
+    ('night_rest_pain', "knee is grumbling away even on days I'm not running"),
+    ('night_rest_pain', "the pain doesn't go when I stop any more, it just sits there all evening"),
+    ('night_rest_pain', "honestly the shin throbs more when I'm resting than when I'm out running"),
+    ('night_rest_pain', "I've had an ache deep in the thigh that's there 24/7 now, even watching telly"),
+    ('night_rest_pain', "at nite my achilles just pulses and i can't drop off"),
+    ('bone_point_pain', "there's this really localised pain on my foot, right over one of the long bones"),
+    ('bone_point_pain', "my shin has a small bump on it that's super sore to touch"),
+    ('bone_point_pain', "I can't hop on my left leg without a jolt of pain in the shin"),
+    ('bone_point_pain', "Feels like a bruise on the bone but there's no bruise, just one very sore point"),
+    ('bone_point_pain',
+     'The ache in my foot has gone from only on long runs to every run, and now walking to work too.'),
+    ('bone_point_pain', 'pain right on the front of the shinbone in one spot, tender to touch'),
+    ('self_harm', 'I keep thinking my family would be better off without me'),
+    ('self_harm', "I've been wondering lately if it would even matter if I wasn't here"),
+    ('self_harm', "i'm scared of what i might do to myself"),
+    ('self_harm', "some days I just don't want to exist"),
+    ('self_harm', 'i feel like giving up on everything, even living'),
+    ('self_harm', "I wrote a letter to my partner in case I'm not around"),
+    ('self_harm', 'been having thoughts of self harm again since i stopped running'),
+    ('self_harm', "Honestly I've thought about taking all my tablets"),
+    ('self_harm', "life doesn't feel worth living since the injury"),
+    ('self_harm', 'i dont think i can keep doing this, i want to go to sleep and not wake up'),
+    ('self_harm', 'I cut myself last night because I was so angry about the injury'),
+])
+def test_signs_told_sideways_are_read(kb: KnowledgeBase, flag: str, message: str) -> None:
+    assert flag in assess(message, kb).ids
+
+
+# Ordinary forum posts full of the families' words: nights, bed, sitting, pressing, weight, the point.
+@pytest.mark.parametrize("message", [
+    "Training for my first marathon and I've noticed I sleep terribly the night after long runs, legs feel restless "
+    "and achy. Is a massage before bed worth it or is it just a stretching thing?",
+    "I'm a night owl so most of my runs are at night, and my calves are always tight the day after. Best self "
+    "massage for calves?",
+    'I work nights as a nurse and run in the mornings, my hamstrings are sore a lot. Would a monthly massage help?',
+    "Had my first sports massage yesterday and this morning my quads feel like I've done a hard session. Is that "
+    "normal soreness and how long does it last?",
+    'I sit at a desk 9 hours a day and my hips feel tight when I get up. What stretches or massage should I do '
+    'before running?',
+    'My rest day routine is foam rolling and a bath. Anything else I should add for recovery?',
+    'Lying in bed last night I was thinking about my race plan, how long before a half should I get a massage?',
+    'My shins were sore for the first couple of weeks when I started running but it went away, is that normal for '
+    'beginners?',
+    "What's the point of a cool down if I'm foam rolling anyway?",
+    "Does anyone else get really tired legs on rest days? I feel worse when I'm not running haha",
+    'I want to lose a bit of weight before my race, is it ok to run on an empty stomach?',
+    'My watch says my resting heart rate is up and my legs ache, am I overtraining?',
+    'Started running at lunchtime instead of after work and my back feels better sitting at my desk in the afternoon',
+    "A knot in my calf has been there for weeks, it's tender when I press it and tight when I run. Trigger point or "
+    "foam roller?",
+    'I get stitches on my side when I run after eating, how long should I wait?',
+    'Is it normal for my feet to hurt after a long day on them at work? I run 3x a week',
+    'I tend to get a dull ache in my lower back after sitting in the car for long drives to races',
+    'Any tips for sleeping better the night before a marathon? I always toss and turn',
+    'My knee hurt a bit on my run this morning but it was fine by lunch',
+    'I pressed on the sore spot in my calf with my thumb and it released, massage is magic',
+    'The hill reps left my glutes sore for two days, I could feel them every time I sat down lol',
+    'How much should a sports massage cost in London? My legs are killing me after the 10k block',
+    "my kid woke me up at 3am and now I'm too tired to run, should I rest?",
+    'The bone broth recipe my coach gave me is great for recovery apparently',
+    'I could barely sit down after the leg day session haha',
+    "when I lie down after a long run my legs feel like they're buzzing, is that normal?",
+])
+def test_ordinary_posts_with_the_families_words_stay_quiet(kb: KnowledgeBase, message: str) -> None:
+    assert not assess(message, kb).is_red_flag, assess(message, kb).ids
+
+
+# Written as a held-out check after tuning (16/25 referred, 1/20 false alarms before the families grew).
+@pytest.mark.parametrize(("flag", "message"), [
+    ('night_rest_pain',
+     'Anyone else get a toothache-type pain in the shin when trying to sleep? Been like that for a fortnight.'),
+    ('night_rest_pain', 'my heel is the worst at bedtime, it aches like mad once i get under the covers'),
+    ('night_rest_pain', "the hip pain is constant now, doesn't matter if I'm running or sat down"),
+    ('night_rest_pain', "Noticed my knee throbbing when I'm just chilling on the couch, no run that day"),
+    ('night_rest_pain', "can't get a decent nights sleep, the ache in my foot keeps me tossing and turning"),
+    ('night_rest_pain', "The achilles is sore even on my days off now and it's waking me in the early hours"),
+    ('bone_point_pain', "If I tap along my shin there's one bit that makes me wince"),
+    ('bone_point_pain', 'a really sore spot on the outside of my foot, right on the bone, hurts to walk on now'),
+    ('bone_point_pain', "hopping hurts on the right, it's like a sharp point of pain in the lower shin"),
+    ('bone_point_pain', "there's a tender lump on my shinbone that hurts when i press it"),
+    ('bone_point_pain', 'my metatarsals ache more every run and one spot is very tender'),
+    ('self_harm', "I've been feeling like I shouldn't be here anymore"),
+    ('self_harm', "tbh I've had moments where I wanted to just not exist"),
+    ('self_harm', 'I keep imagining my funeral and thinking people would cope fine'),
+    ('self_harm', "I've got pills saved up just in case"),
+    ('self_harm', "I don't want to carry on living like this"),
+    ('self_harm', 'sometimes I think about walking into the sea and not coming back'),
+    ('chest_pain_breathless', "there's a crushing feeling in my chest when I go up stairs"),
+    ('cauda_equina', "back pain and I've noticed I can't feel much when I go to the toilet, down there feels numb"),
+    ('cannot_bear_weight', "I can't put my foot on the floor without screaming"),
+    ('pop_sudden_pain', 'it felt like someone kicked the back of my ankle but nobody was there'),
+    ('dark_urine', 'my pee was the colour of coke after the 24 hour race'),
+    ('swelling_bruising', 'the ankle has puffed up like a balloon'),
+    ('fever', 'I feel really feverish and shaky and my legs ache all over'),
+    ('energy_deficiency',
+     "my cycle has been all over the place and now it's stopped completely since marathon training"),
+    ('none', 'I sleep like a log after long runs, is massage before bed a good idea?'),
+    ('none', 'Night runs are my favourite, any tips for sore calves after them?'),
+    ('none', 'my shins ache after track sessions but never at night or at rest'),
+    ('none', 'Can pressing on a trigger point near the shin bone be harmful?'),
+    ('none', 'Just curious, do stress fractures always hurt when you hop?'),
+    ('none', 'I used to get night pain in my hip a few years ago, all good now'),
+    ('none', "My training partner's foot has been hurting at night"),
+    ('none', 'the doc examined my shin, no fracture, just muscle tightness'),
+    ('none', 'I literally died on that tempo run lol'),
+    ('none', 'I want to disappear under a blanket after this week of training'),
+    ('none', 'my family would be better off if I stopped talking about running all the time haha'),
+    ('none', "My calves burn on hills and I'm always out of breath on them"),
+    ('none', 'how long does DOMS last after a marathon? my legs ached all night'),
+    ('none', 'my legs felt heavy in bed after the long run, normal?'),
+    ('none', "I'm going to do a massage course and want to practise on my running club"),
+    ('none', 'what should I eat before a long run to avoid hitting the wall?'),
+    ('none', "I'm so sore after the massage I can barely sit at my desk, lol"),
+    ('none', 'can you recommend a good massage for tight hamstrings after sitting all day?'),
+    ('none', "my resting heart rate dropped, that's good right?"),
+    ('none', 'best way to massage a knot that aches when I lie on it?'),
+])
+def test_held_out_posts(kb: KnowledgeBase, flag: str, message: str) -> None:
+    ids = assess(message, kb).ids
+    assert (flag in ids) if flag != "none" else not ids, ids
+
+
+# A second held-out check, long posts in a fourth voice (17/22 referred, 0/20 false alarms when first run).
+@pytest.mark.parametrize(("flag", "message"), [
+    ('night_rest_pain',
+     "Long post sorry. 38F, about 30 miles a week. Six weeks ago my right knee started to ache after long runs, "
+     "which I ignored. Now it seems to be aching in the evenings when I'm sat reading and sometimes it wakes me "
+     "when I turn over. Is this something a massage could sort out?"),
+    ('night_rest_pain',
+     'Probably overthinking this but my shin has a dull ache most nights now even when I havent run'),
+    ('night_rest_pain', 'the pain is now there when im lying on the sofa, its like a deep throbby feeling in the hip'),
+    ('night_rest_pain', "I'm getting a gnawing ache in my foot in the wee hours"),
+    ('bone_point_pain',
+     "Heya, quick q. There's a spot on my lower shin, maybe a thumb width, that is super tender if I poke it. The "
+     "muscle either side is fine."),
+    ('bone_point_pain', "my foot hurts on top near the second toe when i push on it and it's a tiny bit swollen"),
+    ('bone_point_pain', 'its really sore to jump or hop now and the pain is right on the tibia'),
+    ('bone_point_pain',
+     'pain on the outside of my hip, on the bony bit, hurts when i push there and hurts more each week'),
+    ('self_harm', 'some nights i lie there and wish i just wouldnt wake up in the morning'),
+    ('self_harm', "I feel like a waste of space and that it'd be easier for everyone if I was gone"),
+    ('self_harm', "i've been looking at the bridge on my route differently lately, if you know what i mean"),
+    ('self_harm', "Since the injury I've had thoughts about doing something to myself"),
+    ('self_harm', 'i honestly dont see a future for myself anymore'),
+    ('self_harm', "I'm tired. Not running tired. Tired of everything. I just want to sleep and not wake up."),
+    ('chest_pain_breathless',
+     "Last two runs I've had this ache in the middle of my chest going into my jaw, stops when I walk"),
+    ('cauda_equina', "my sciatica has got worse and now I'm struggling to pee properly"),
+    ('cannot_bear_weight',
+     "went over on my ankle on a trail, heard a crunch, and I literally can't put any pressure through it"),
+    ('pop_sudden_pain', 'was doing strides and my hamstring just went, like a gunshot, had to limp back'),
+    ('dark_urine', 'weed after the 50 miler and it was really dark, nearly brown, and my quads are agony'),
+    ('swelling_bruising', "the back of my knee has come up in a lump and it's tight and puffy"),
+    ('fever', "the graze on my knee from the fall is now hot and there's a red line going up my leg"),
+    ('energy_deficiency', "I haven't had my period in about 4 months, I think it's the mileage"),
+    ('none',
+     "Long post sorry. Just finished my first marathon and my legs were absolutely wrecked, I could hardly get to "
+     "sleep with how achy they were. Two days later they're much better. When's the best time for a massage?"),
+    ('none', 'does anyone know if massage helps with sleep? I toss and turn the night before races'),
+    ('none', "I had a suspected stress fracture last year but the MRI was clear and it's been fine since"),
+    ('none', "my mate reckons he's got shin splints, any massage ideas for him?"),
+    ('none', 'what are the warning signs of overtraining?'),
+    ('none', "my calf knot hurts when I press it but I think that's the point of trigger point therapy"),
+    ('none', "I'm so done with this hill training, I want to quit lol"),
+    ('none', 'I ran 20 miles and my legs want to die haha'),
+    ('none', 'My chest was tight when I got a cold last winter but it cleared up'),
+    ('none', 'No pain when walking or hopping, just some stiffness in the morning'),
+    ('none', 'my foot goes numb when my laces are tight'),
+    ('none', 'is deep tissue or sports massage better for sore legs at night after a hard week?'),
+    ('none', 'my quads were throbbing in bed after the ultra but fine the next day'),
+    ('none', 'Sat at my desk all day and my glutes ache, any massage ideas?'),
+    ('none', "I can't wait for my rest day, my legs are begging for it"),
+    ('none', "when I press on my IT band with the roller it's agony, is that normal?"),
+    ('none', "I'd like to lose a few pounds before race day, would cutting carbs hurt my running?"),
+    ('none', 'my period came early this month, is it ok to get a massage?'),
+    ('none', 'I feel a bit flat after the race but looking forward to the next one'),
+    ('none', "If I ever get pain at night in my shin I'll stop, but so far so good"),
+])
+def test_second_held_out_posts(kb: KnowledgeBase, flag: str, message: str) -> None:
+    ids = assess(message, kb).ids
+    assert (flag in ids) if flag != "none" else not ids, ids
+
+
+# Emergencies and self-harm stay hard to silence: an all-clear, a denial or a friend nearby does not.
+@pytest.mark.parametrize(("flag", "message"), [
+    ('self_harm', 'the physio said my knee is fine, but honestly I want to kill myself'),
+    ('self_harm', "not sure this is the place, but I've been thinking about ending it all"),
+    ('self_harm', "no injury or anything, I just don't want to be alive anymore"),
+    ('self_harm', 'my friend says I should talk to someone because I keep saying I want to disappear forever'),
+    ('self_harm', "Last year I self harmed and it's started again"),
+    ('self_harm', "What's the point of living if I can't run?"),
+    ('chest_pain_breathless',
+     'the doctor said my heart was fine last year, but today I had crushing chest pain on my run'),
+    ('chest_pain_breathless', "can massage help? my chest gets tight and I can't breathe properly on easy runs"),
+    ('cauda_equina', "the physio said it's just a disc, but now I can't feel when I need to pee and my back is agony"),
+])
+def test_emergencies_and_self_harm_are_hard_to_silence(kb: KnowledgeBase, flag: str, message: str) -> None:
+    assert flag in assess(message, kb).ids
+
+
+def test_no_other_training_example_is_flagged(kb: KnowledgeBase) -> None:
+    """The training data's ordinary intents are what runners say without a warning sign."""
+    import re
+
+    import yaml
+
+    from bot.knowledge_base import KNOWLEDGE_DIR
+
+    flagged = []
+    for path in sorted((KNOWLEDGE_DIR.parent.parent / "data").rglob("*.yml")):
+        for block in (yaml.safe_load(path.read_text("utf-8")) or {}).get("nlu") or []:
+            if block.get("intent") in (None, "red_flag") or not block.get("examples"):
+                continue
+            for line in block["examples"].splitlines():
+                if line.startswith("- "):
+                    text = re.sub(r"\[([^\]]*)\](\([^)]*\)|\{[^}]*\})", r"\1", line[2:]).strip()
+                    if assess(text, kb).is_red_flag:
+                        flagged.append((path.name, text))
+    assert not flagged, flagged
+
+
+# A third held-out check (12/18 referred, 2/20 false alarms when first run; self-harm 0/5), and
+# accidental hurts in sport, which are no self-harm.
+@pytest.mark.parametrize(("flag", "message"), [
+    ('night_rest_pain',
+     'Not a huge deal but the outside of my ankle aches in bed most nights lately, even after a day off'),
+    ('night_rest_pain', "my shin is fine running but starts hurting once I'm home and resting which seems backwards?"),
+    ('night_rest_pain',
+     "been getting this nagging pain in the hip when lying on my back, it's there till I fall asleep"),
+    ('bone_point_pain', 'one small area at the bottom of my shin is really tender, hurts to press and hurts to hop'),
+    ('bone_point_pain',
+     "I've got a sore patch on the top of the foot that hurts more every run and when I walk barefoot"),
+    ('bone_point_pain', 'the pain is right on the heel bone when I squeeze it from the sides'),
+    ('self_harm', "I've started giving my stuff away, it just feels right"),
+    ('self_harm', "everything would be simpler if I wasn't in the picture"),
+    ('self_harm', "I sometimes hope I get hit by a car on my run so it's all over"),
+    ('self_harm', 'had a really dark night, came close to hurting myself'),
+    ('self_harm', "I don't think I want to be around much longer"),
+    ('chest_pain_breathless',
+     'I get a heavy pressure on my chest and sweat a lot when I jog slowly, it eases with rest'),
+    ('cannot_bear_weight', "it gave way and now I physically can't stand on that leg"),
+    ('pop_sudden_pain', 'I heard a loud snap from my ankle as I landed off the kerb'),
+    ('dark_urine', 'my wee has been brownish since the marathon and my thighs are rock solid and painful'),
+    ('swelling_bruising', "my knee is really swollen since I fell on it, can't bend it"),
+    ('fever', "I've been running a fever for 3 days and have a sore knee that's red and warm"),
+    ('energy_deficiency', 'my periods stopped six months ago when I upped my mileage'),
+    ('none', 'my ankle used to ache in bed after I sprained it in 2020, fine since'),
+    ('none', "my buddy's shin hurts to hop, should she see someone?"),
+    ('none', "physio pressed on my shin bone and said nothing's wrong, it's just tight calves"),
+    ('none', 'sometimes I feel like I could run forever lol'),
+    ('none', 'we did suicides at football training and my calves are killing me'),
+    ('none', 'is it normal to feel heavy legs in bed the night after intervals?'),
+    ('none', 'how do you know if shin pain is a stress fracture?'),
+    ('none', 'I felt like I was going to die on that hill, best run ever'),
+    ('none', "my hip doesn't hurt at night, just a bit stiff when I get up"),
+    ('none', 'I want to disappear on a long trail run this weekend, any route ideas?'),
+    ('none', 'can massage make bruising worse?'),
+    ('none', 'my legs were burning at the end of the 10k, I was gasping'),
+    ('none', 'I stepped on a stone and my foot was a bit sore for a minute, all fine now'),
+    ('none', 'after my massage yesterday I had some bruising on my calves, is that normal?'),
+    ('none', 'my daughter says her shin hurts at night, is that growing pains?'),
+    ('none', "I'm bored of my running routine and want something new"),
+    ('none', 'I want to hit the wall less in the marathon, what should I eat?'),
+    ('none', "I'm over the moon, no pain at all in my shin now"),
+    ('none', 'What massage is good after a long run for tired legs?'),
+    ('none', 'my period makes my legs ache, can I get a massage then?'),
+    ('none', "I'm worried I might hurt myself if I go back to running too soon"),
+    ('none', 'I nearly hurt myself tripping on a root on the trail'),
+    ('none', 'almost hurt myself on the icy downhill this morning'),
+    ('none', 'I was so frustrated I hurt myself doing too much mileage'),
+    ('self_harm', 'had a really dark night, came close to hurting myself'),
+    ('self_harm', 'I cut myself last night because I was so angry about the injury'),
+])
+def test_third_held_out_posts(kb: KnowledgeBase, flag: str, message: str) -> None:
+    ids = assess(message, kb).ids
+    assert (flag in ids) if flag != "none" else not ids, ids
+
+
+# "should be gone", "won't come back": said of a pain, not of oneself (self-harm needs the writer as subject).
+@pytest.mark.parametrize(("flag", "message"), [
+    ('none', 'the physio said the soreness should be gone in a couple of weeks'),
+    ('none', "I'd be gone for about three hours on my long runs, is that too much?"),
+    ('none', 'hopefully the niggle will be gone by race day'),
+    ('none', "my toenail should not be around much longer, it's black"),
+    ('none', 'the blister should be gone by Sunday I think'),
+    ('none', 'I keep thinking the pain will not come back if I rest'),
+    ('none', 'the tightness would not come back after the massage'),
+    ('none', 'maybe I should not be here at parkrun with this calf'),
+    ('swelling_bruising', "I think the swelling should be gone by now, it's been a week"),
+    ('none', 'I wish the pain would just disappear'),
+])
+def test_a_pain_that_should_be_gone_is_no_self_harm(kb: KnowledgeBase, flag: str, message: str) -> None:
+    ids = assess(message, kb).ids
+    assert (flag in ids) if flag != "none" else not ids, ids
+
+
+# A fourth held-out check (11/15 referred, 4/15 false alarms when first run).
+@pytest.mark.parametrize(("flag", "message"), [
+    ('night_rest_pain',
+     "So this is a bit odd, my calf/shin area feels achey when I'm in bed and it's stopping me dropping off. Ran "
+     "12k on Sunday, nothing since."),
+    ('night_rest_pain',
+     "Pain in my hip is still there at the end of the day when I'm just sitting around, and it's been 3 weeks off "
+     "running."),
+    ('night_rest_pain', 'kinda weird but my knee hurts more at rest than when i run?'),
+    ('bone_point_pain', 'ive got a really specific sore bit on my shin, like i could circle it with a pen'),
+    ('bone_point_pain', 'the top of my foot hurts to touch in one spot, over the bones near the middle toes'),
+    ('bone_point_pain',
+     'Every run it kicks in a bit sooner, this pain low on the inside of my shin, and now stairs hurt too.'),
+    ('self_harm', "I feel like I'm just in the way, everyone would be fine without me"),
+    ('self_harm', "I've been thinking it would be nice to just go to sleep and never wake up"),
+    ('self_harm', "I don't know how much longer I can pretend I'm ok, I've thought about ending it"),
+    ('self_harm', 'sometimes i google ways to die'),
+    ('self_harm', "i feel like i'm disappearing and i don't really mind"),
+    ('pop_sudden_pain', "Felt a sudden ping in my calf on the hill and now it's tight and sore to walk on"),
+    ('cannot_bear_weight', "ankle went over on the kerb and I can't take any weight through it, it's ballooned"),
+    ('fever', "feel really run down and hot and cold, aching all over, and I've got a half on Sunday"),
+    ('energy_deficiency', 'I only eat about 1200 calories even on long run days because I want to be lighter'),
+    ('none', 'Does anyone else find they sleep worse after evening runs?'),
+    ('none', 'I love a massage on rest days, my legs feel so light after'),
+    ('none', 'can I use a massage ball on my shins before bed?'),
+    ('none', 'my coach pointed out the exact spot on my calf where the knot was, amazing'),
+    ('none', "I'm hoping to disappear off for a long run tomorrow while the kids are at school"),
+    ('none', 'I thought I was going to die on the stairs after that marathon lol'),
+    ('none', 'would anyone care if I skipped club tonight? feeling lazy'),
+    ('none', "I don't want to be around people at races, too crowded"),
+    ('none', 'my wife says my snoring keeps her up at night'),
+    ('none', "I tapped on my shin and it didn't hurt, so I think it's just shin splints"),
+    ('none', 'my shin pain went away after 2 weeks of rest, can I run again?'),
+    ('none', 'my pee is dark yellow in the mornings, should I drink more?'),
+    ('none', 'I felt a pop in my ears on the plane, weird'),
+])
+def test_fourth_held_out_posts(kb: KnowledgeBase, flag: str, message: str) -> None:
+    ids = assess(message, kb).ids
+    assert (flag in ids) if flag != "none" else not ids, ids
