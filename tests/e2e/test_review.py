@@ -37,7 +37,8 @@ SPEC = Path(__file__).with_name("report.spec.mjs")
 OUT = ROOT / "build" / "e2e-review"
 UNCLEAR = {"emoji": "🙃🙃🙃", "gibberish": "xqzv blorf gnarp"}
 CHEST = ("sharp chest pains when I run", "Sharp chest pain when I run!")
-COLD_TOES = "my toes were numb in the cold but fine after"
+# a referral the maintainer judges ordinary post-race puffiness (the triage errs on the safe side)
+SWOLLEN_KNEE = "my knee swelled up a bit after the trail race"
 MISREAD = "I'm Sarah, can a massage help me sleep before my marathon"
 MISREAD_SHOWN = "can a massage help me sleep before my marathon"  # the name is highlighted apart
 CONVERSATIONS = {
@@ -45,7 +46,7 @@ CONVERSATIONS = {
     "review-unclear-2": [UNCLEAR["gibberish"]],
     "review-chest-1": [CHEST[0]],
     "review-chest-2": [CHEST[1]],
-    "review-toes": [COLD_TOES],
+    "review-knee": [SWOLLEN_KNEE],
     "review-misread": [MISREAD, "that's not what I asked"],
     "review-hello": ["hello"],
     "review-advice": ["my calves are always tight after long runs"],  # a recommendation, for the report
@@ -121,7 +122,7 @@ def test_review_list_queues_each_message_with_its_reasons_grouped(review: Review
     # Red flags first: the two near-duplicates are one group, seen by two runners.
     assert records[0]["reason"] == "red_flag" and {records[0]["text"], records[1]["text"]} == set(CHEST)
     assert records[0]["group"] == records[1]["group"] == 1
-    assert listed[COLD_TOES]["reason"] == "red_flag" and listed[COLD_TOES]["group"] == 2
+    assert listed[SWOLLEN_KNEE]["reason"] == "red_flag" and listed[SWOLLEN_KNEE]["group"] == 2
     assert listed[MISREAD]["reason"] == "corrected" and listed[MISREAD]["group"] == 3
     assert listed[UNCLEAR["emoji"]]["reason"] == "fallback" and listed[UNCLEAR["emoji"]]["intent"] == "nlu_fallback"
     assert set(listed[UNCLEAR["gibberish"]]["reasons"]) & {"fallback", "low_confidence", "disagreement"}
@@ -156,11 +157,11 @@ def pick_intent(child: pexpect.spawn, intent: str) -> None:
 
 def test_review_in_a_terminal_quit_and_resume(review: Review) -> None:
     after_list = by_text(queue(review))
-    # First run: confirm the chest pains, mark the cold toes a false alarm, then quit.
+    # First run: confirm the chest pains, mark the swollen knee a false alarm, then quit.
     child = spawn_review(review)
     decide(child, "[1/", "c")
     child.expect_exact("saved 2 example(s)")
-    decide(child, COLD_TOES, "f")
+    decide(child, SWOLLEN_KNEE, "f")
     pick_intent(child, "report_pain")
     child.expect_exact("saved 1 example(s) as report_pain")
     decide(child, MISREAD_SHOWN, "q")
@@ -169,7 +170,7 @@ def test_review_in_a_terminal_quit_and_resume(review: Review) -> None:
     assert child.exitstatus == 0
     remaining = queue(review)
     left = by_text(remaining)
-    assert set(left) == set(after_list) - {*CHEST, COLD_TOES}  # decided ones never come back
+    assert set(left) == set(after_list) - {*CHEST, SWOLLEN_KNEE}  # decided ones never come back
     assert remaining[0]["text"] == MISREAD
     to_discard = next(r["text"] for r in remaining if r["group"] == 2)
 
@@ -193,7 +194,7 @@ def test_review_in_a_terminal_quit_and_resume(review: Review) -> None:
     reviewed = review.folder / "reviewed.yml"
     data = load_data(str(reviewed))
     assert sorted((m.get("intent"), m.get("text")) for m in data.intent_examples) == sorted([
-        ("red_flag", CHEST[0]), ("red_flag", CHEST[1]), ("report_pain", COLD_TOES),
+        ("red_flag", CHEST[0]), ("red_flag", CHEST[1]), ("report_pain", SWOLLEN_KNEE),
         ("ask_sleep", MISREAD.replace("Sarah", "Sam")),
     ])
     # ...each with its comment, and no sender id or redacted name anywhere.
@@ -202,7 +203,7 @@ def test_review_in_a_terminal_quit_and_resume(review: Review) -> None:
     triage = review.folder / "triage"
     signs = yaml.safe_load((triage / "warning_signs.yml").read_text())
     assert sorted(item["text"] for item in signs) == sorted(CHEST) and all(len(item) == 1 for item in signs)
-    assert yaml.safe_load((triage / "ordinary.yml").read_text()) == [{"text": COLD_TOES}]
+    assert yaml.safe_load((triage / "ordinary.yml").read_text()) == [{"text": SWOLLEN_KNEE}]
     assert "Sarah" not in (review.folder / "state.json").read_text()
 
 

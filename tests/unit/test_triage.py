@@ -83,22 +83,32 @@ def _fresh(name: str) -> list[dict[str, object]]:
 
 # Measured with `make bench-triage` when the floors were set: 79/83 referred, 0/93 false alarms;
 # 83/83 after the recall-by-category work (a floor, not a target: the set is small).
-RECALL_FLOOR = 0.97
-FALSE_ALARM_CEILING = 0.0
+# Regression floors per evaluation set: (warning signs, ordinary) -> recall floor, false-alarm
+# ceiling. The first set was read while the rules were written; sets 2 and 3 were written blind
+# by others and are only measured (tests/triage/README.md), so their floors sit at the figures
+# first measured after the rule change (64/70 and 9/95; 45/60 and 7/73).
+FLOORS = [
+    ("warning_signs.yml", "ordinary.yml", 0.97, 0.0),
+    ("warning_signs_2.yml", "ordinary_2.yml", 0.90, 0.10),
+    ("warning_signs_3.yml", "ordinary_3.yml", 0.75, 0.10),
+]
 
 
-def test_recall_on_the_fresh_warning_signs_stays_above_the_floor(kb: KnowledgeBase) -> None:
-    items = _fresh("warning_signs.yml")
+@pytest.mark.parametrize(("signs", "floor"), [(f[0], f[2]) for f in FLOORS])
+def test_recall_on_the_fresh_warning_signs_stays_above_the_floor(kb: KnowledgeBase, signs: str, floor: float) -> None:
+    items = _fresh(signs)
     assert len(items) >= 60 and all(item["red_flag"] for item in items)
     referred = sum(assess(str(item["text"]), kb).is_red_flag for item in items)
-    assert referred / len(items) >= RECALL_FLOOR, f"{referred}/{len(items)} referred"
+    assert referred / len(items) >= floor, f"{referred}/{len(items)} referred"
 
 
-def test_false_alarms_on_the_fresh_ordinary_set_stay_under_the_ceiling(kb: KnowledgeBase) -> None:
-    items = _fresh("ordinary.yml")
-    assert len(items) >= 80 and not any(item.get("red_flag") for item in items)
+@pytest.mark.parametrize(("ordinary", "ceiling"), [(f[1], f[3]) for f in FLOORS])
+def test_false_alarms_on_the_fresh_ordinary_set_stay_under_the_ceiling(kb: KnowledgeBase, ordinary: str,
+                                                                       ceiling: float) -> None:
+    items = _fresh(ordinary)
+    assert len(items) >= 70 and not any(item.get("red_flag") for item in items)
     alarms = sum(assess(str(item["text"]), kb).is_red_flag for item in items)
-    assert alarms / len(items) <= FALSE_ALARM_CEILING, f"{alarms}/{len(items)} false alarms"
+    assert alarms / len(items) <= ceiling, f"{alarms}/{len(items)} false alarms"
 
 
 def test_the_fresh_set_covers_every_warning_sign_of_the_knowledge_base(kb: KnowledgeBase) -> None:
