@@ -190,7 +190,10 @@ class ActionAnswerFallback(_FollowUpOrResponse):
         if reply:
             return Advice(answers.naming(reply, _named_now(tracker), KB))
         situation = situation_from_tracker(tracker)
-        if not (situation.body_parts or situation.symptoms or situation.timing == POST_RACE):
+        # something we know was said (a body part, a symptom, a race just run, sleep or stress
+        # in the knowledge base's words): answer that rather than ask to rephrase
+        if not (situation.body_parts or situation.symptoms or situation.timing == POST_RACE
+                or situation.concerns & {SLEEP, STRESS}):
             return None
         rec = recommend(situation, KB)
         events = [SlotSet("last_technique", rec.technique.id)]
