@@ -63,12 +63,22 @@ def _concerns(situation: Situation) -> Advice:
     return Advice(answers.concerns_reply(situation, recommend(situation, KB), KB))
 
 
+def _which_for_me(tracker: Tracker) -> bool:
+    """A question that names where it hurts and asks which massage or weighs ours ("would sports
+    or deep tissue be better for my calves before the race?"): the recommendation answers it."""
+    named = [t for t in latest_entities(tracker, "technique") if t in KB.techniques]
+    return bool(latest_entities(tracker, "body_part")) and (
+        bool(named) or answers.asks_which_massage(latest_text(tracker)))
+
+
 class ActionExplainTechnique(AdviceAction):
     def name(self) -> str:
         return "action_explain_technique"
 
     def answer(self, tracker: Tracker) -> Advice:
         named = [t for t in latest_entities(tracker, "technique") if t in KB.techniques]
+        if len(named) >= 2:  # "would sports or deep tissue be better?" is a comparison
+            return ActionCompareTechniques().answer(tracker)
         events = [SlotSet("last_technique", named[0])] if named else []
         return Advice(self._reply(tracker), events)
 
@@ -101,6 +111,8 @@ class ActionCompareTechniques(AdviceAction):
         follow_up = _follow_up(tracker) if len(named) < 2 else None  # two named: compare them
         if follow_up:
             return Advice(follow_up)
+        if _which_for_me(tracker):
+            return _concerns(situation_from_tracker(tracker))
         last = tracker.get_slot("last_technique")
         if len(named) == 1 and last and last not in named:
             named.append(last)
@@ -123,6 +135,8 @@ class ActionAnswerTiming(AdviceAction):
         return "action_answer_timing"
 
     def answer(self, tracker: Tracker) -> Advice:
+        if _which_for_me(tracker):
+            return _concerns(situation_from_tracker(tracker))
         timing = (latest_entities(tracker, "timing") or [follow_up_context(tracker).timing])[0]
         reply = answers.timing_reply(timing, latest_text(tracker), KB)
         return Advice(_follow_up(tracker) or answers.naming(reply, _named_now(tracker), KB))

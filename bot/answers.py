@@ -271,10 +271,10 @@ def naming(reply: Reply, asked: list[str], kb: KnowledgeBase) -> Reply:
 
 
 def compare_reply(ids: list[str], kb: KnowledgeBase) -> Reply:
-    tools = [i for i in ids if i in kb.tools]
-    if tools:
-        return tool_reply(tools[0], kb, ids)
     techniques = [kb.techniques[i] for i in dict.fromkeys(ids) if i in kb.techniques][:3]
+    tools = [i for i in ids if i in kb.tools]
+    if tools and len(techniques) < 2:  # two of ours named: compare those, the tool was an aside
+        return tool_reply(tools[0], kb, ids)
     if len(techniques) < 2:
         return techniques_overview(kb)
     facts: list[Fact] = []
@@ -298,7 +298,8 @@ def benefits_reply(question: str, kb: KnowledgeBase) -> Reply:
 
 
 def timing_reply(timing: str | None, question: str, kb: KnowledgeBase) -> Reply:
-    topic = find_topic(question, kb)
+    # a question about when: "foam rolling isn't doing much" in it is an aside
+    topic = find_topic(question, kb, among=tuple(dict.fromkeys(TIMING_TOPICS.values()))) or find_topic(question, kb)
     if topic is None and timing in TIMING_TOPICS:
         topic = kb.topics[TIMING_TOPICS[timing]]
     return topic_reply(topic or kb.topics[TRAINING_BLOCK_FREQUENCY])

@@ -301,6 +301,7 @@ def test_connections_past_the_limit_are_closed_at_once() -> None:
     web_server = start_web(free_port(), "http://127.0.0.1:5005", WEB_REQUEST_TIMEOUT="30", WEB_MAX_CONNECTIONS="2")
     address = ("127.0.0.1", int(web_server.url.rsplit(":", 1)[1]))
     try:
+        time.sleep(1)  # the start-up probe's handler thread has given its slot back
         held = [socket.create_connection(address, timeout=5) for _ in range(2)]
         time.sleep(0.5)  # both accepted and waiting for a request
         with socket.create_connection(address, timeout=5) as extra:
