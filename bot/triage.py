@@ -32,7 +32,11 @@ Design (precision on purpose; measured by `make bench-triage`, recall and false 
     message says it is back ("the same spot hurts again");
   * it is a hypothetical or a general question ("what if", "signs of", "to prevent");
   * it is the expected after-effect of a treatment (bruises from cupping, tingling under dry
-    needling), for the bruising and tingling signs only;
+    needling), for the bruising and tingling signs; and, for those signs, tenderness on a bone
+    and night throbbing, when the treatment is told earlier in the sign's own clause ("sports
+    massage yesterday and my shin is tender") with no injury and nothing that lasts ("for days",
+    "still") and not asked about ("does massage help the numbness?"); a lost ability to bear
+    weight after a massage always refers;
   * swelling is a general topic ("does massage reduce swelling?") or both feet swell on long,
     hot runs.
   In its sentence (bot/triage.py `_is_context_exception`), a match does not count either when:
@@ -150,6 +154,11 @@ _GENERAL_SWELLING = re.compile(
     r"inflammation and|inflammation or|inflammation,)\s+$"
 )
 _TREATMENT_EFFECT_SIGNS = frozenset({SWELLING_BRUISING, NUMBNESS_TINGLING})
+# Tender, bruised, tingly or throbbing the night after a massage, foam rolling, cupping or needling,
+# the treatment told earlier in the same sentence: an after-effect, unless it lasts or an injury is told.
+_AFTER_EFFECT_SIGNS = frozenset({SWELLING_BRUISING, NUMBNESS_TINGLING, BONE_POINT_PAIN, NIGHT_REST_PAIN})
+_LASTS = re.compile(r"\b(days|weeks|not going away|won't go|will not go|still|getting worse|worse|spread\w*|"
+                    r"can't|cannot|can not|every night|ever since)\b")
 # "pins and needles" is no treatment; "left" is a side as often as a verb ("needles in my left foot").
 _TREATMENT = (r"(cupping|cups?|graston|scraping|gua sha|iastm|dry needling|needling|(?<!pins and )(?<!pins n )needles|"
               r"acupuncture|trigger point\w*|therapy|treatment|physio session|massage session|kinesio tape|taping|"
@@ -400,6 +409,19 @@ def _after_treatment_question(text: str, match: re.Match[str] | _Span) -> bool:
     return "?" in previous and bool(_TREATMENT_EFFECT.search(previous)) and not _INJURY.search(told)
 
 
+def _after_treatment_same_sentence(text: str, match: re.Match[str] | _Span) -> bool:
+    """"foam rolled my IT band and now it's bruised", "got cupping and it throbbed all night after":
+    a treatment earlier in the sign's sentence, no injury told, nothing that lasts."""
+    start, end, _ = _sentences(text, match.start(), match.end())
+    sentence = text[start:end]
+    before = _CLAUSE_BREAK.split(text[start:match.start()])[-1]  # told in the sign's own clause
+    told = sentence.replace(match.group(), " ")
+    # "does massage help the numbness?" asks about a treatment, it tells none
+    asked = _QUESTION_START.search(before) or re.search(r"\b(help|helps|will|would|should|could|can)\b", before)
+    return (bool(re.search(rf"\b{_TREATMENT}\b", before)) and not asked and not _INJURY.search(told)
+            and not _LASTS.search(sentence))
+
+
 def _counts(text: str, match: re.Match[str] | _Span, flag: RedFlag, joined: bool = False,
             kb: KnowledgeBase | None = None) -> bool:
     """Is this match a sign the writer reports for themselves, now?
@@ -419,6 +441,8 @@ def _counts(text: str, match: re.Match[str] | _Span, flag: RedFlag, joined: bool
         return False
     if flag.id in _TREATMENT_EFFECT_SIGNS and (
             _TREATMENT_EFFECT.search(whole_clause) or _after_treatment_question(text, match)):
+        return False
+    if flag.id in _AFTER_EFFECT_SIGNS and _after_treatment_same_sentence(text, match):
         return False
     if flag.id == SWELLING_BRUISING and (_BENIGN_SWELLING.search(whole_clause) or _GENERAL_SWELLING.search(clause)):
         return False
