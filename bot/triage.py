@@ -46,7 +46,8 @@ Design (precision on purpose; measured by `make bench-triage`, recall and false 
     and so do "the swelling", "do you think" and "could it be a stress fracture?" ("it" is the
     writer's). Emergencies are referred even then (except a clot named in a question, whose
     symptoms-and-travel pattern refers regardless), and so is low mood;
-  * a professional's all-clear comes after it ("the physio checked it, just a sprain", "she said
+  * a professional's all-clear comes after it, or before it with the sign named as its harmless cause
+    ("it's fine to run on, it's just a bone bruise"), ("the physio checked it, just a sprain", "she said
     it's not a fracture, just a bruise"), unless
     the sign is new, worse or still there; emergencies are always referred;
   * it is over, in its clause or the next ("tingly toes for a week, gone now"), unless back;
@@ -332,7 +333,10 @@ def _is_context_exception(text: str, match: re.Match[str] | _Span, flag: RedFlag
         return True
     # an all-clear given after the sign was told, in its sentence or the next ("the physio checked it")
     cleared = (cleared_after(sentence, match.start() - start) or bool(_PRONOUN_CLEARED.search(sentence))
-               or (says_cleared(after) and _REFERS_BACK.search(after)))
+               or (says_cleared(after) and _REFERS_BACK.search(after))
+               # the all-clear first, the sign then named as its harmless cause ("the physio said it's
+               # fine to run on, it's just a bone bruise", "said the swelling is just from my new shoes")
+               or (says_cleared(sentence) and bool(re.search(r"\b(just|only)\b", clause + match.group() + rest))))
     if flag.urgency != "emergency" and cleared and not _NEWER.search(clause + match.group() + rest):
         return True
     next_clause = _CLAUSE_BREAK.split(text[match.end():match.end() + 200])[1:2]

@@ -1274,3 +1274,14 @@ def test_fourth_held_out_posts(kb: KnowledgeBase, flag: str, message: str) -> No
 def test_treatment_after_effects_by_sign(kb: KnowledgeBase, flag: str, message: str) -> None:
     ids = assess(message, kb).ids
     assert (flag in ids) if flag != "none" else not ids, ids
+
+
+# An all-clear first, then the sign named as its harmless cause; something new or worse still refers.
+@pytest.mark.parametrize(("flag", "message"), [
+    ('none', "the physio said it's fine to run on, it's just a bone bruise"),
+    ('none', "the physio had a look at my shin pain and said it's just shin splints"),
+    ('swelling_bruising', 'the physio cleared my knee, but now my ankle is just really swollen'),
+])
+def test_all_clear_before_the_sign(kb: KnowledgeBase, flag: str, message: str) -> None:
+    ids = assess(message, kb).ids
+    assert (flag in ids) if flag != "none" else not ids, ids
