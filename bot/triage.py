@@ -32,7 +32,11 @@ Design (precision on purpose; measured by `make bench-triage`, recall and false 
     message says it is back ("the same spot hurts again");
   * it is a hypothetical or a general question ("what if", "signs of", "to prevent");
   * it is the expected after-effect of a treatment (bruises from cupping, tingling under dry
-    needling), for the bruising and tingling signs only;
+    needling), for the bruising and tingling signs; and, for those signs, tenderness on a bone
+    and night throbbing, when the treatment is told earlier in the sign's own clause ("sports
+    massage yesterday and my shin is tender") with no injury and nothing that lasts ("for days",
+    "still") and not asked about ("does massage help the numbness?"); a lost ability to bear
+    weight after a massage always refers;
   * swelling is a general topic ("does massage reduce swelling?") or both feet swell on long,
     hot runs.
   In its sentence (bot/triage.py `_is_context_exception`), a match does not count either when:
@@ -42,7 +46,8 @@ Design (precision on purpose; measured by `make bench-triage`, recall and false 
     and so do "the swelling", "do you think" and "could it be a stress fracture?" ("it" is the
     writer's). Emergencies are referred even then (except a clot named in a question, whose
     symptoms-and-travel pattern refers regardless), and so is low mood;
-  * a professional's all-clear comes after it ("the physio checked it, just a sprain", "she said
+  * a professional's all-clear comes after it, or before it with the sign named as its harmless cause
+    ("it's fine to run on, it's just a bone bruise"), ("the physio checked it, just a sprain", "she said
     it's not a fracture, just a bruise"), unless
     the sign is new, worse or still there; emergencies are always referred;
   * it is over, in its clause or the next ("tingly toes for a week, gone now"), unless back;
@@ -150,6 +155,11 @@ _GENERAL_SWELLING = re.compile(
     r"inflammation and|inflammation or|inflammation,)\s+$"
 )
 _TREATMENT_EFFECT_SIGNS = frozenset({SWELLING_BRUISING, NUMBNESS_TINGLING})
+# Tender, bruised, tingly or throbbing the night after a massage, foam rolling, cupping or needling,
+# the treatment told earlier in the same sentence: an after-effect, unless it lasts or an injury is told.
+_AFTER_EFFECT_SIGNS = frozenset({SWELLING_BRUISING, NUMBNESS_TINGLING, BONE_POINT_PAIN, NIGHT_REST_PAIN})
+_LASTS = re.compile(r"\b(days|weeks|not going away|won't go|will not go|still|getting worse|worse|spread\w*|"
+                    r"can't|cannot|can not|every night|ever since)\b")
 # "pins and needles" is no treatment; "left" is a side as often as a verb ("needles in my left foot").
 _TREATMENT = (r"(cupping|cups?|graston|scraping|gua sha|iastm|dry needling|needling|(?<!pins and )(?<!pins n )needles|"
               r"acupuncture|trigger point\w*|therapy|treatment|physio session|massage session|kinesio tape|taping|"
@@ -323,7 +333,10 @@ def _is_context_exception(text: str, match: re.Match[str] | _Span, flag: RedFlag
         return True
     # an all-clear given after the sign was told, in its sentence or the next ("the physio checked it")
     cleared = (cleared_after(sentence, match.start() - start) or bool(_PRONOUN_CLEARED.search(sentence))
-               or (says_cleared(after) and _REFERS_BACK.search(after)))
+               or (says_cleared(after) and _REFERS_BACK.search(after))
+               # the all-clear first, the sign then named as its harmless cause ("the physio said it's
+               # fine to run on, it's just a bone bruise", "said the swelling is just from my new shoes")
+               or (says_cleared(sentence) and bool(re.search(r"\b(just|only)\b", clause + match.group() + rest))))
     if flag.urgency != "emergency" and cleared and not _NEWER.search(clause + match.group() + rest):
         return True
     next_clause = _CLAUSE_BREAK.split(text[match.end():match.end() + 200])[1:2]
@@ -400,6 +413,19 @@ def _after_treatment_question(text: str, match: re.Match[str] | _Span) -> bool:
     return "?" in previous and bool(_TREATMENT_EFFECT.search(previous)) and not _INJURY.search(told)
 
 
+def _after_treatment_same_sentence(text: str, match: re.Match[str] | _Span) -> bool:
+    """"foam rolled my IT band and now it's bruised", "got cupping and it throbbed all night after":
+    a treatment earlier in the sign's sentence, no injury told, nothing that lasts."""
+    start, end, _ = _sentences(text, match.start(), match.end())
+    sentence = text[start:end]
+    before = _CLAUSE_BREAK.split(text[start:match.start()])[-1]  # told in the sign's own clause
+    told = sentence.replace(match.group(), " ")
+    # "does massage help the numbness?" asks about a treatment, it tells none
+    asked = _QUESTION_START.search(before) or re.search(r"\b(help|helps|will|would|should|could|can)\b", before)
+    return (bool(re.search(rf"\b{_TREATMENT}\b", before)) and not asked and not _INJURY.search(told)
+            and not _LASTS.search(sentence))
+
+
 def _counts(text: str, match: re.Match[str] | _Span, flag: RedFlag, joined: bool = False,
             kb: KnowledgeBase | None = None) -> bool:
     """Is this match a sign the writer reports for themselves, now?
@@ -419,6 +445,8 @@ def _counts(text: str, match: re.Match[str] | _Span, flag: RedFlag, joined: bool
         return False
     if flag.id in _TREATMENT_EFFECT_SIGNS and (
             _TREATMENT_EFFECT.search(whole_clause) or _after_treatment_question(text, match)):
+        return False
+    if flag.id in _AFTER_EFFECT_SIGNS and _after_treatment_same_sentence(text, match):
         return False
     if flag.id == SWELLING_BRUISING and (_BENIGN_SWELLING.search(whole_clause) or _GENERAL_SWELLING.search(clause)):
         return False

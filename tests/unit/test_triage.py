@@ -1258,3 +1258,30 @@ def test_a_pain_that_should_be_gone_is_no_self_harm(kb: KnowledgeBase, flag: str
 def test_fourth_held_out_posts(kb: KnowledgeBase, flag: str, message: str) -> None:
     ids = assess(message, kb).ids
     assert (flag in ids) if flag != "none" else not ids, ids
+
+
+# Expected after-effects of a treatment told in the sign's own clause, for every sign where they apply;
+# a lasting sign, an injury or a lost ability to bear weight after a massage still refers.
+@pytest.mark.parametrize(("flag", "message"), [
+    ('none', 'got cupping on my back and it throbbed all night after'),
+    ('none', 'sports massage yesterday and my shin is tender to touch today'),
+    ('none', 'had a deep tissue massage yesterday and my calf is really tender today, is that normal?'),
+    ('none', 'massage gun on my quads left them tingly for an hour'),
+    ('cannot_bear_weight', "since the massage yesterday I can't put any weight on my foot"),
+    ('numbness_tingling', 'I use the roller most days but my foot has been numb for two weeks now'),
+    ('numbness_tingling', 'does massage help the numbness in my foot?'),
+])
+def test_treatment_after_effects_by_sign(kb: KnowledgeBase, flag: str, message: str) -> None:
+    ids = assess(message, kb).ids
+    assert (flag in ids) if flag != "none" else not ids, ids
+
+
+# An all-clear first, then the sign named as its harmless cause; something new or worse still refers.
+@pytest.mark.parametrize(("flag", "message"), [
+    ('none', "the physio said it's fine to run on, it's just a bone bruise"),
+    ('none', "the physio had a look at my shin pain and said it's just shin splints"),
+    ('swelling_bruising', 'the physio cleared my knee, but now my ankle is just really swollen'),
+])
+def test_all_clear_before_the_sign(kb: KnowledgeBase, flag: str, message: str) -> None:
+    ids = assess(message, kb).ids
+    assert (flag in ids) if flag != "none" else not ids, ids
