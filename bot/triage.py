@@ -443,7 +443,8 @@ def _counts(text: str, match: re.Match[str] | _Span, flag: RedFlag, joined: bool
     whole_clause = clause + match.group() + rest
     if _is_context_exception(text, match, flag, clause, rest, kb):
         return False
-    if flag.id in _TREATMENT_EFFECT_SIGNS and (
+    # an after-effect passes; one that lasts ("numb for three days since the massage") is a sign
+    if flag.id in _TREATMENT_EFFECT_SIGNS and not _LASTS.search(whole_clause) and (
             _TREATMENT_EFFECT.search(whole_clause) or _after_treatment_question(text, match)):
         return False
     if flag.id in _AFTER_EFFECT_SIGNS and _after_treatment_same_sentence(text, match):

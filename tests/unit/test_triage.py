@@ -1269,6 +1269,8 @@ def test_fourth_held_out_posts(kb: KnowledgeBase, flag: str, message: str) -> No
     ('none', 'massage gun on my quads left them tingly for an hour'),
     ('cannot_bear_weight', "since the massage yesterday I can't put any weight on my foot"),
     ('numbness_tingling', 'I use the roller most days but my foot has been numb for two weeks now'),
+    ('numbness_tingling', "after the massage my foot has been numb for three days and it's not going away"),
+    ('swelling_bruising', 'the bruising from the cupping is still getting worse a week later'),
     ('numbness_tingling', 'does massage help the numbness in my foot?'),
 ])
 def test_treatment_after_effects_by_sign(kb: KnowledgeBase, flag: str, message: str) -> None:
