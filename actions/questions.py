@@ -30,6 +30,11 @@ def _named_now(tracker: Tracker) -> list[str]:
     return [t for t in latest_entities(tracker, "technique") if t in known]
 
 
+def _ours_named(tracker: Tracker) -> list[str]:
+    """Our five techniques, as the latest message names them."""
+    return [t for t in latest_entities(tracker, "technique") if t in KB.techniques]
+
+
 def _techniques_asked(tracker: Tracker) -> list[str]:
     """Techniques, methods and tools named now, else the technique recommended last (a stored
     conversation may hold an id the knowledge base no longer has: then none)."""
@@ -66,9 +71,8 @@ def _concerns(situation: Situation) -> Advice:
 def _which_for_me(tracker: Tracker) -> bool:
     """A question that names where it hurts and asks which massage or weighs ours ("would sports
     or deep tissue be better for my calves before the race?"): the recommendation answers it."""
-    named = [t for t in latest_entities(tracker, "technique") if t in KB.techniques]
     return bool(latest_entities(tracker, "body_part")) and (
-        bool(named) or answers.asks_which_massage(latest_text(tracker)))
+        bool(_ours_named(tracker)) or answers.asks_which_massage(latest_text(tracker)))
 
 
 class ActionExplainTechnique(AdviceAction):
@@ -76,7 +80,7 @@ class ActionExplainTechnique(AdviceAction):
         return "action_explain_technique"
 
     def answer(self, tracker: Tracker) -> Advice:
-        named = [t for t in latest_entities(tracker, "technique") if t in KB.techniques]
+        named = _ours_named(tracker)
         if len(named) >= 2:  # "would sports or deep tissue be better?" is a comparison
             return ActionCompareTechniques().answer(tracker)
         events = [SlotSet("last_technique", named[0])] if named else []
@@ -137,9 +141,11 @@ class ActionAnswerTiming(AdviceAction):
     def answer(self, tracker: Tracker) -> Advice:
         if _which_for_me(tracker):
             return _concerns(situation_from_tracker(tracker))
+        follow_up = _follow_up(tracker)
+        if follow_up:
+            return Advice(follow_up)
         timing = (latest_entities(tracker, "timing") or [follow_up_context(tracker).timing])[0]
-        reply = answers.timing_reply(timing, latest_text(tracker), KB)
-        return Advice(_follow_up(tracker) or answers.naming(reply, _named_now(tracker), KB))
+        return Advice(answers.naming(answers.timing_reply(timing, latest_text(tracker), KB), _named_now(tracker), KB))
 
 
 class ActionAnswerSleep(AdviceAction):
