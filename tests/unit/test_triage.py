@@ -72,6 +72,12 @@ def test_has_words(text: str, expected: bool) -> None:
 
 # --- the fresh evaluation sets: regression floors (accuracy, not timing) ---------------------
 
+def assert_reading(kb: KnowledgeBase, flag: str, message: str) -> None:
+    """The message refers with `flag` among its signs, or ("none") with no sign at all."""
+    ids = assess(message, kb).ids
+    assert (flag in ids) if flag != "none" else not ids, ids
+
+
 def _fresh(name: str) -> list[dict[str, object]]:
     import yaml
 
@@ -153,7 +159,7 @@ def test_every_red_flag_example_in_the_training_data_is_caught(kb: KnowledgeBase
     "I feel numb after that DNF",
 ])
 def test_context_keeps_ordinary_talk_quiet(kb: KnowledgeBase, message: str) -> None:
-    assert not assess(message, kb).is_red_flag, assess(message, kb).ids
+    assert_reading(kb, "none", message)
 
 
 @pytest.mark.parametrize(("message", "flag"), [
@@ -351,7 +357,7 @@ def test_signs_buried_in_long_posts_are_caught(kb: KnowledgeBase, message: str, 
     "what causes tingling in some runners' feet?",
 ])
 def test_general_questions_about_a_sign_are_not_reports(kb: KnowledgeBase, message: str) -> None:
-    assert not assess(message, kb).is_red_flag, assess(message, kb).ids
+    assert_reading(kb, "none", message)
 
 
 @pytest.mark.parametrize(("message", "flag"), [
@@ -481,7 +487,7 @@ def test_a_report_inside_a_question_still_refers(kb: KnowledgeBase, message: str
     "my heart races lying in bed after two coffees",
 ])
 def test_ordinary_talk_by_category_stays_quiet(kb: KnowledgeBase, message: str) -> None:
-    assert not assess(message, kb).is_red_flag, assess(message, kb).ids
+    assert_reading(kb, "none", message)
 
 
 @pytest.mark.parametrize(("message", "flag"), [
@@ -744,7 +750,7 @@ QUIET_BY_CATEGORY = {
 
 @pytest.mark.parametrize("message", [m for ms in QUIET_BY_CATEGORY.values() for m in ms])
 def test_ordinary_talk_sharing_a_sign_s_words_stays_quiet(kb: KnowledgeBase, message: str) -> None:
-    assert not assess(message, kb).is_red_flag, assess(message, kb).ids
+    assert_reading(kb, "none", message)
 
 
 @pytest.mark.parametrize(("term", "text", "matches"), [
@@ -851,7 +857,7 @@ def test_forum_posts_in_another_voice_are_read(kb: KnowledgeBase, flag: str, mes
         "heel pain eases once I've warmed up, it's worst when I get out of bed",
 ])
 def test_technique_questions_and_passing_aches_stay_quiet(kb: KnowledgeBase, message: str) -> None:
-    assert not assess(message, kb).is_red_flag, assess(message, kb).ids
+    assert_reading(kb, "none", message)
 
 
 # The same context rules for every sign: denied (through a list), cleared (by "she", named before),
@@ -885,7 +891,7 @@ def test_technique_questions_and_passing_aches_stay_quiet(kb: KnowledgeBase, mes
     'the swelling went down after a couple of days and it feels normal now',
 ])
 def test_context_rules_apply_to_every_sign(kb: KnowledgeBase, message: str) -> None:
-    assert not assess(message, kb).is_red_flag, assess(message, kb).ids
+    assert_reading(kb, "none", message)
 
 
 @pytest.mark.parametrize(("message", "flag"), [
@@ -916,7 +922,7 @@ def test_a_denial_ends_with_its_clause(kb: KnowledgeBase, message: str, flag: st
     "I roll my calves every night in bed with a stick and they're less sore",
 ])
 def test_massage_technique_questions_stay_quiet(kb: KnowledgeBase, message: str) -> None:
-    assert not assess(message, kb).is_red_flag, assess(message, kb).ids
+    assert_reading(kb, "none", message)
 
 
 # A third voice: texting style, no apostrophes, the sign told sideways.
@@ -987,7 +993,7 @@ def test_signs_told_sideways_are_read(kb: KnowledgeBase, flag: str, message: str
     "when I lie down after a long run my legs feel like they're buzzing, is that normal?",
 ])
 def test_ordinary_posts_with_the_families_words_stay_quiet(kb: KnowledgeBase, message: str) -> None:
-    assert not assess(message, kb).is_red_flag, assess(message, kb).ids
+    assert_reading(kb, "none", message)
 
 
 # Written as a held-out check after tuning (16/25 referred, 1/20 false alarms before the families grew).
@@ -1041,8 +1047,7 @@ def test_ordinary_posts_with_the_families_words_stay_quiet(kb: KnowledgeBase, me
     ('none', 'best way to massage a knot that aches when I lie on it?'),
 ])
 def test_held_out_posts(kb: KnowledgeBase, flag: str, message: str) -> None:
-    ids = assess(message, kb).ids
-    assert (flag in ids) if flag != "none" else not ids, ids
+    assert_reading(kb, flag, message)
 
 
 # A second held-out check, long posts in a fourth voice (17/22 referred, 0/20 false alarms when first run).
@@ -1102,8 +1107,7 @@ def test_held_out_posts(kb: KnowledgeBase, flag: str, message: str) -> None:
     ('none', "If I ever get pain at night in my shin I'll stop, but so far so good"),
 ])
 def test_second_held_out_posts(kb: KnowledgeBase, flag: str, message: str) -> None:
-    ids = assess(message, kb).ids
-    assert (flag in ids) if flag != "none" else not ids, ids
+    assert_reading(kb, flag, message)
 
 
 # Emergencies and self-harm stay hard to silence: an all-clear, a denial or a friend nearby does not.
@@ -1197,8 +1201,7 @@ def test_no_other_training_example_is_flagged(kb: KnowledgeBase) -> None:
     ('self_harm', 'I cut myself last night because I was so angry about the injury'),
 ])
 def test_third_held_out_posts(kb: KnowledgeBase, flag: str, message: str) -> None:
-    ids = assess(message, kb).ids
-    assert (flag in ids) if flag != "none" else not ids, ids
+    assert_reading(kb, flag, message)
 
 
 # "should be gone", "won't come back": said of a pain, not of oneself (self-harm needs the writer as subject).
@@ -1215,8 +1218,7 @@ def test_third_held_out_posts(kb: KnowledgeBase, flag: str, message: str) -> Non
     ('none', 'I wish the pain would just disappear'),
 ])
 def test_a_pain_that_should_be_gone_is_no_self_harm(kb: KnowledgeBase, flag: str, message: str) -> None:
-    ids = assess(message, kb).ids
-    assert (flag in ids) if flag != "none" else not ids, ids
+    assert_reading(kb, flag, message)
 
 
 # A fourth held-out check (11/15 referred, 4/15 false alarms when first run).
@@ -1256,8 +1258,7 @@ def test_a_pain_that_should_be_gone_is_no_self_harm(kb: KnowledgeBase, flag: str
     ('none', 'I felt a pop in my ears on the plane, weird'),
 ])
 def test_fourth_held_out_posts(kb: KnowledgeBase, flag: str, message: str) -> None:
-    ids = assess(message, kb).ids
-    assert (flag in ids) if flag != "none" else not ids, ids
+    assert_reading(kb, flag, message)
 
 
 # Expected after-effects of a treatment told in the sign's own clause, for every sign where they apply;
@@ -1274,8 +1275,7 @@ def test_fourth_held_out_posts(kb: KnowledgeBase, flag: str, message: str) -> No
     ('numbness_tingling', 'does massage help the numbness in my foot?'),
 ])
 def test_treatment_after_effects_by_sign(kb: KnowledgeBase, flag: str, message: str) -> None:
-    ids = assess(message, kb).ids
-    assert (flag in ids) if flag != "none" else not ids, ids
+    assert_reading(kb, flag, message)
 
 
 # An all-clear first, then the sign named as its harmless cause; something new or worse still refers.
@@ -1285,5 +1285,4 @@ def test_treatment_after_effects_by_sign(kb: KnowledgeBase, flag: str, message: 
     ('swelling_bruising', 'the physio cleared my knee, but now my ankle is just really swollen'),
 ])
 def test_all_clear_before_the_sign(kb: KnowledgeBase, flag: str, message: str) -> None:
-    ids = assess(message, kb).ids
-    assert (flag in ids) if flag != "none" else not ids, ids
+    assert_reading(kb, flag, message)
