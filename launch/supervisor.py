@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -28,11 +29,41 @@ logger = logging.getLogger("launch")
 Clock = Callable[[], float]
 
 
+PORT_RANGE_ENV = "RUNNER_PORT_RANGE"
+_DEFAULT_PORTS = (20000, 32000)
+_handed_out: set[int] = set()
+
+
+def port_range(value: str | None) -> tuple[int, int]:
+    """The ports `free_port` picks from: `RUNNER_PORT_RANGE` ("low-high"), else 20000-32000.
+
+    The default sits below Linux's ephemeral range (32768-60999), so a port picked now
+    cannot be taken as the source port of an outgoing connection before its server binds.
+    """
+    if not value:
+        return _DEFAULT_PORTS
+    low, sep, high = value.partition("-")
+    if not (sep and low.strip().isdigit() and high.strip().isdigit()) or not 1024 <= int(low) <= int(high) <= 65535:
+        raise ValueError(f"{PORT_RANGE_ENV} must look like 20000-32000, not {value!r}")
+    return int(low), int(high)
+
+
 def free_port() -> int:
-    """A TCP port free on loopback right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A TCP port free on loopback right now, never one this process handed out before."""
+    low, high = port_range(os.environ.get(PORT_RANGE_ENV))
+    rng = random.Random()
+    for _ in range(200):
+        port = rng.randint(low, high)
+        if port in _handed_out:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError(f"no free loopback port found in {low}-{high}")
 
 
 def http_ok(url: str) -> bool:

@@ -50,6 +50,21 @@ def skip_reason(report: pytest.TestReport) -> str:
     return str(longrepr)
 
 
+def worker_port_range(worker: str | None) -> str | None:
+    """Each xdist worker picks server ports from its own slice of the default range, so two
+    workers never pick the same port in the seconds before its server binds."""
+    if not worker or not worker.removeprefix("gw").isdigit():
+        return None
+    index = int(worker.removeprefix("gw")) % 4
+    return f"{20000 + 3000 * index}-{20000 + 3000 * index + 2999}"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    ports = worker_port_range(os.environ.get("PYTEST_XDIST_WORKER"))
+    if ports:
+        os.environ["RUNNER_PORT_RANGE"] = ports
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     """A new list per `make e2e`: cleared by the first session's controller (not by xdist's
     workers, nor by a later session that E2E_SKIPPED_APPEND marks as the same run)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import socket
 import sys
 import time
 from pathlib import Path
@@ -10,7 +11,8 @@ from typing import Callable
 
 import pytest
 
-from launch.supervisor import CrashHistory, GaveUpError, RestartPolicy, Service, Supervisor
+from launch.supervisor import CrashHistory, GaveUpError, RestartPolicy, Service, Supervisor, free_port, port_range
+from tests.e2e.conftest import worker_port_range
 
 POLICY = RestartPolicy(first_delay=1, factor=2, max_delay=10, max_crashes=4, window=60)
 
@@ -200,3 +202,46 @@ def test_make_run_exits_before_starting_anything_without_a_telegram_secret(
     monkeypatch.setattr(launch_run.services, "action_server", lambda *a, **k: pytest.fail("started a service"))
     assert launch_run.run() == 2
     assert "TELEGRAM_SECRET_TOKEN" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, (20000, 32000)),
+        ("", (20000, 32000)),
+        ("21000-22000", (21000, 22000)),
+        (" 21000 - 22000 ", (21000, 22000)),
+    ],
+)
+def test_port_range_reads_low_dash_high(value: str | None, expected: tuple[int, int]) -> None:
+    assert port_range(value) == expected
+
+
+@pytest.mark.parametrize("value", ["21000", "22000-21999", "80-9000", "a-b", "20000-70000"])
+def test_a_malformed_port_range_is_refused_with_its_name(value: str) -> None:
+    with pytest.raises(ValueError, match="RUNNER_PORT_RANGE"):
+        port_range(value)
+
+
+def test_free_ports_stay_below_the_ephemeral_range_and_never_repeat(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RUNNER_PORT_RANGE", raising=False)
+    ports = [free_port() for _ in range(50)]
+    assert len(set(ports)) == 50
+    assert all(20000 <= port <= 32000 for port in ports)
+
+
+def test_a_port_in_use_is_never_handed_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        monkeypatch.setenv("RUNNER_PORT_RANGE", f"{port}-{port}")
+        with pytest.raises(RuntimeError, match=f"no free loopback port found in {port}-{port}"):
+            free_port()
+
+
+@pytest.mark.parametrize(
+    ("worker", "expected"), [(None, None), ("master", None), ("gw0", "20000-22999"), ("gw1", "23000-25999")]
+)
+def test_each_xdist_worker_picks_ports_from_its_own_slice(worker: str | None, expected: str | None) -> None:
+    assert worker_port_range(worker) == expected
