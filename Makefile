@@ -26,7 +26,7 @@ EMBEDDINGS := $(EMBEDDINGS_DIR)/embeddings.safetensors
 
 -include mk/*.mk
 
-.PHONY: help install system-deps run shell purge screenshot test lint unit validate train test-stories e2e generate nlp embeddings check bench-nlu bench-real bench-triage nlu-cv clean
+.PHONY: help install system-deps run shell purge screenshot test lint unit validate train test-stories e2e generate nlp embeddings check bench-nlu bench-real bench-conversations bench-triage nlu-cv clean
 
 help: ## Show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -147,6 +147,9 @@ bench-nlu: $(MODEL) ## NLU accuracy on the held-out set vs a baseline and withou
 # The real set is not in the repository: `make bench-real SET=path/to/messages.yml`.
 bench-real: $(MODEL) ## Intent F1, red flags, false alarms and useful replies on real messages (SET=file)
 	@$(PY) -m bench.real_benchmark "$(or $(SET),../shared/data/real_runner_messages.yml)"
+
+bench-conversations: $(MODEL) ## Multi-turn conversations that hold start to end (SET=file, e.g. bench/sets/conversations_fresh.yml)
+	@$(PY) -m bench.conversations "$(or $(SET),bench/sets/conversations_fresh.yml)"
 
 bench-triage: $(STAMP) ## Triage recall and false alarms (fresh sets, or SET=path in the real set's format; MODEL_CHECK=1 adds the model)
 	@$(PY) -m bench.triage_bench $(SET) $(if $(MODEL_CHECK),--model $(MODEL))

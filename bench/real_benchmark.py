@@ -17,15 +17,13 @@ import re
 import secrets
 import signal
 import sys
-import tempfile
 import time
-import urllib.parse
 from pathlib import Path
 from typing import Any
 
-import requests
 import yaml
 
+from bench.assistant import Assistant, local_assistant
 from bench.real_scoring import (
     CLASSES,
     TURNS,
@@ -42,7 +40,6 @@ from bench.real_scoring import (
 from bot.knowledge_base import default_knowledge_base
 from bot.text import phrase_pattern
 from launch import services as stack
-from launch.supervisor import Supervisor, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "results"
@@ -68,43 +65,6 @@ def markers() -> Markers:
 
     referral = (*URGENCY_OPENERS.values(), GENERAL_REFERRAL.text.split(".")[0])
     return Markers(patterns, texts("utter_default"), texts("utter_out_of_scope"), referral)
-
-
-class Assistant:
-    """The REST channel and the tracker API of a running stack."""
-
-    def __init__(self, url: str, token: str, timeout: float = 60) -> None:
-        self.url, self.token, self.timeout = url, token, timeout
-        self.session = requests.Session()
-
-    def send(self, sender: str, message: str) -> list[dict[str, Any]]:
-        response = self.session.post(f"{self.url}/webhooks/rest/webhook", json={"sender": sender, "message": message},
-                                     timeout=self.timeout)
-        response.raise_for_status()
-        return list(response.json())
-
-    def wait_for_model(self, timeout: float = 300) -> None:
-        """`/` answers before the model is loaded; /status answers 200 only after."""
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                if self.session.get(f"{self.url}/status", params={"token": self.token}, timeout=10).ok:
-                    return
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"the model did not load within {timeout:.0f}s")
-            time.sleep(1)
-
-    def events(self, sender: str) -> list[dict[str, Any]]:
-        from rasa_extensions.input_guard import namespaced
-
-        # The input guard keeps each channel's conversations apart: REST's are "rest:<sender>".
-        quoted = urllib.parse.quote(namespaced("rest", sender), safe=":")
-        response = self.session.get(f"{self.url}/conversations/{quoted}/tracker",
-                                    params={"token": self.token}, timeout=self.timeout)
-        response.raise_for_status()
-        return list(response.json().get("events") or [])
 
 
 def _split_turns(events: list[dict[str, Any]]) -> list[tuple[str | None, set[str]]]:
@@ -203,35 +163,15 @@ def main(argv: list[str] | None = None) -> int:
     for number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(number, lambda *_: sys.exit(130))
     found = markers()
-    token = secrets.token_urlsafe(16)
-    with tempfile.TemporaryDirectory(prefix="bench-real-") as tmp:
-        work = Path(tmp)
-        action_port, rasa_port = free_port(), free_port()
-        endpoints = stack.endpoints_file(action_port, work, base=ROOT / "endpoints.yml")
-        config = yaml.safe_load(endpoints.read_text(encoding="utf-8"))
-        config.pop("tracker_store", None)  # in memory: nothing written to the project's store
-        endpoints.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-        credentials = work / "credentials.yml"
-        credentials.write_text("channels.rest.RestInput:\n  max_message_chars: 4096\n", encoding="utf-8")
-        services = [stack.action_server(action_port, work / "actions.log"),
-                    stack.rasa_server(rasa_port, model=args.model, endpoints=endpoints, credentials=credentials,
-                                      log_path=work / "rasa.log", api_token=token)]
-        print(f"Starting the action server and Rasa ({args.model.name}) on loopback...", flush=True)
-        supervisor = Supervisor(policy=None)  # a crash fails the run instead of hiding in it
-        try:
-            supervisor.launch(services, timeout=args.start_timeout)
-            assistant = Assistant(f"http://127.0.0.1:{rasa_port}", token)
-            assistant.wait_for_model(args.start_timeout)
-            run_id = secrets.token_hex(4)
-            started = time.monotonic()
-            outcomes = []
-            for number, item in enumerate(items, 1):
-                outcomes.append(converse(assistant, item, f"bench-real-{run_id}-{number}", found, args.turns + 1))
-                if number % 25 == 0:
-                    print(f"  {number}/{len(items)} messages", flush=True)
-            seconds = time.monotonic() - started
-        finally:
-            supervisor.stop()
+    with local_assistant(args.model, args.start_timeout) as assistant:
+        run_id = secrets.token_hex(4)
+        started = time.monotonic()
+        outcomes = []
+        for number, item in enumerate(items, 1):
+            outcomes.append(converse(assistant, item, f"bench-real-{run_id}-{number}", found, args.turns + 1))
+            if number % 25 == 0:
+                print(f"  {number}/{len(items)} messages", flush=True)
+        seconds = time.monotonic() - started
     result = report(outcomes, found, args.turns)
     # The walk goes one turn further, so the figure a turn later is known too (forms that ask
     # three questions answer on the fourth turn).
