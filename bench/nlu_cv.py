@@ -203,9 +203,11 @@ def ngram_predictions(texts: list[str], intents: list[str], dense: Any, train_id
 def ngram_cv(texts: list[str], intents: list[str], sources: list[str], folds: int, seed: int,
              dense_weights: list[float], cs: list[float], poolings: tuple[str, ...] = ("mean",),
              vectors: Callable[[list[str], str], Any] | None = None,
-             questions: tuple[bool, ...] = (True,)) -> dict[str, Any]:
+             questions: tuple[bool, ...] = (True,),
+             dev: tuple[list[str], list[str]] | None = None) -> dict[str, Any]:
     """Both measures (cv, proxy) of the n-gram model for each pooling, C, dense weight and
-    question block (on or off), without DIET.
+    question block (on or off), without DIET; with `dev` (texts, six-class labels), a third:
+    trained on all the data, scored on that development set.
 
     `vectors(texts, pooling)` gives the dense rows (default: the pipeline's embeddings)."""
     if vectors is None and any(dense_weights):
@@ -213,8 +215,10 @@ def ngram_cv(texts: list[str], intents: list[str], sources: list[str], folds: in
     splits = fold_indices(intents, folds, seed)
     proxy_train, proxy_test = proxy_split(sources)
     scores: dict[str, Any] = {}
+    dev_texts, dev_classes = dev or ([], [])
+    everything = texts + dev_texts
     for pooling in poolings:
-        dense = vectors(texts, pooling) if vectors is not None and any(dense_weights) else None
+        dense = vectors(everything, pooling) if vectors is not None and any(dense_weights) else None
         for question, c, dense_weight in itertools.product(questions, cs, dense_weights):
             predicted = [""] * len(texts)
             for held_out in splits:
@@ -227,14 +231,37 @@ def ngram_cv(texts: list[str], intents: list[str], sources: list[str], folds: in
                                       ngram_predictions(texts, intents, dense, proxy_train, proxy_test,
                                                         dense_weight, c, question))
                      if proxy_test and proxy_train else None)
+            dev_score = (dev_scores(dev_classes, ngram_predictions(everything, intents + [""] * len(dev_texts), dense,
+                                                                 list(range(len(texts))),
+                                                                 list(range(len(texts), len(everything))),
+                                                                 dense_weight, c, question))
+                         if dev_texts else None)
             name = f"pooling={pooling} C={c:g} dense_weight={dense_weight:g} question={int(question)}"
-            scores[name] = {"cv": cv, "proxy": proxy}
+            scores[name] = {"cv": cv, "proxy": proxy, "dev": dev_score}
             line = f"{name:<55} cv F1 {cv['macro_f1']:.3f} (6 classes {cv['macro_f1_6']:.3f})"
             if proxy:
                 line += f"  proxy F1 {proxy['macro_f1']:.3f} (6 classes {proxy['macro_f1_6']:.3f})"
+            if dev_score:
+                line += f"  dev F1 {dev_score['macro_f1']:.3f} (" + " ".join(
+                    f"{k} {v:.2f}" for k, v in dev_score["per_class"].items()) + ")"
             print(line, flush=True)
     return {"folds": folds, "seed": seed, "examples": len(texts), "proxy_train": len(proxy_train),
             "proxy_test": len(proxy_test), "scores": scores}
+
+
+def dev_scores(gold_classes: list[str], predicted: list[str]) -> dict[str, Any]:
+    """Six-class macro F1 (and per class) of predicted intents on a development set."""
+    result = intent_scores(gold_classes, [coarse_intent(p) for p in predicted])
+    return {"macro_f1": result["macro_f1"], "accuracy": result["accuracy"],
+            "per_class": {k: v["f1-score"] for k, v in result["per_intent"].items()}}
+
+
+def load_dev(path: Path) -> tuple[list[str], list[str]]:
+    """A set in the real set's format: its texts and their six-class labels."""
+    from bench.real_scoring import load_items
+
+    items = load_items(path)
+    return [i.text for i in items], [i.gold for i in items]
 
 
 def score_weights(gold: list[str], diet: list[Ranking], linear: list[Ranking], weights: list[float]) -> dict[str, Any]:
@@ -259,13 +286,16 @@ def main() -> int:
     parser.add_argument("--question", default="1", help="--ngram-only: question block off (0) and/or on (1): 0,1")
     parser.add_argument("--pooling", default="mean",
                         help="--ngram-only: word-vector poolings to score: mean (the pipeline's), mean_max")
+    parser.add_argument("--dev", type=Path, help="--ngram-only: also score on this set (the real set's format), "
+                        "trained on all the data, e.g. bench/sets/forum_intents_fresh.yml")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     if args.ngram_only:
         poolings = tuple(args.pooling.split(","))
         results = ngram_cv(*load_examples(), args.folds, args.seed, [float(w) for w in args.dense_weights.split(",")],
                            [float(c) for c in args.c.split(",")], poolings,
-                           questions=tuple(bool(int(q)) for q in args.question.split(",")))
+                           questions=tuple(bool(int(q)) for q in args.question.split(",")),
+                           dev=load_dev(args.dev) if args.dev else None)
         (OUT / "nlu_cv_ngram.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
         print(f"results: {(OUT / 'nlu_cv_ngram.json').relative_to(ROOT)}")
         return 0

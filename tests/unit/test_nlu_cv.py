@@ -101,3 +101,20 @@ def test_the_cheap_ngram_cv_gives_both_measures_for_each_setting() -> None:
         for measure in ("cv", "proxy"):
             assert set(score[measure]) == {"macro_f1", "accuracy", "macro_f1_6", "accuracy_6"}
             assert all(0.0 <= value <= 1.0 for value in score[measure].values())
+
+
+def test_the_dev_measure_trains_on_all_the_data_and_scores_six_classes() -> None:
+    texts = ["my calves are tight", "sore hamstrings", "knee aches after runs", "shins hurt",
+             "can't sleep after races", "awake at 3am", "insomnia in taper", "sleeping badly"]
+    intents = ["report_pain"] * 4 + ["ask_sleep"] * 4
+    dev = (["tight calves after my long run", "awake at 3am again before races"], ["pain", "sleep"])
+    results = nlu_cv.ngram_cv(texts, intents, ["a.yml"] * 8, folds=2, seed=1, dense_weights=[0.0], cs=[10.0],
+                              dev=dev)
+    (score,) = results["scores"].values()
+    assert score["dev"]["macro_f1"] == 1.0 and set(score["dev"]["per_class"]) == {"pain", "sleep"}
+
+
+def test_a_dev_set_is_read_in_the_real_sets_format(tmp_path: Path) -> None:
+    path = tmp_path / "dev.yml"
+    path.write_text('- {text: "tight calves", intent: report_pain}\n- {text: "is it worth it", intent: ask_timing}\n')
+    assert nlu_cv.load_dev(path) == (["tight calves", "is it worth it"], ["pain", "benefits"])
