@@ -18,6 +18,10 @@ _CONTRACTIONS = (
     (re.compile(r"\bive\b"), "i have"),
     # "i've been feeling low": the rules are written with "i have"
     (re.compile(r"\b(i|you|we|they|could|would|should|might|must)'ve\b"), r"\1 have"),
+    # "'d" is "would" before these ("i'd rather not be here"), "had" elsewhere ("i'd had enough")
+    (re.compile(r"\b(i|you|we|they|he|she|it|that)'?d (rather|prefer|like|love|be|never|just|not|probably|honestly|"
+                r"happily|sooner)\b"), r"\1 would \2"),
+    (re.compile(r"\b(i|you|we|they|he|she|it|that)'ll\b"), r"\1 will"),
 )
 _SPACES = re.compile(r"\s+")
 _TAG = re.compile(r"<[^>]{0,200}>")
