@@ -19,6 +19,7 @@ from actions.tracker_adapter import (
     latest_entities,
     latest_intent,
     latest_text,
+    replies_to,
     send,
     situation_from_tracker,
     timing_in_message,
@@ -59,6 +60,13 @@ def _asks_again(tracker: Tracker) -> bool:
     """Asked for a recommendation again, with nothing new, after getting one."""
     return (latest_intent(tracker) == "ask_recommendation" and bool(tracker.get_slot("last_technique"))
             and not _has_new_details(tracker))
+
+
+def _wants_it_now(tracker: Tracker) -> bool:
+    """Asked inside the form for the recommendation itself ("what massage would help?"): the
+    form stops asking and recommends from what it knows."""
+    return (bool(tracker.get_slot(REQUESTED_SLOT)) and is_fresh_user_turn(tracker)
+            and answers.asks_which_massage(latest_text(tracker)) and not _asks_again(tracker))
 
 
 def _is_red_flag(tracker: Tracker) -> bool:
@@ -158,6 +166,8 @@ class ValidateRecommendationForm(FormValidationAction):
         if fresh and not requested:
             self._other_concern_first(dispatcher, tracker, domain)
             return events
+        if _wants_it_now(tracker):
+            return events
         # Off-topic reading, but a slot was read from it (else the form rejects it and the
         # off-topic rule answers): "what about before my race on Sunday?" still gets its answer.
         if not fresh or not requested or (intent in LEFT_TO_RULES and intent != "out_of_scope"):
@@ -184,7 +194,7 @@ class ValidateRecommendationForm(FormValidationAction):
 
     async def required_slots(self, domain_slots: List[str], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[str]:
-        if _asks_again(tracker) or _referral_holds(tracker):
+        if _asks_again(tracker) or _referral_holds(tracker) or _wants_it_now(tracker):
             return []
         if tracker.get_slot("concern") in (SLEEP, STRESS) and not tracker.get_slot("body_part"):
             # The knowledge base's advice for sleep and stress does not depend on how long
@@ -198,9 +208,15 @@ class ValidateRecommendationForm(FormValidationAction):
         if tracker.get_slot(slot) is not None or not is_fresh_user_turn(tracker):
             return {}
         text = normalise(latest_text(tracker))
-        reader = ANSWER_READERS if tracker.get_slot(REQUESTED_SLOT) == slot else STATEMENT_READERS
+        asked = tracker.get_slot(REQUESTED_SLOT) == slot
+        reader = ANSWER_READERS if asked else STATEMENT_READERS
         value = reader[slot](text) if slot in reader else None
-        return {slot: value} if value else {}
+        if value:
+            return {slot: value}
+        # Asked twice and still not said ("no idea", a question back): go on without it.
+        gave_up = (asked and latest_intent(tracker) not in LEFT_TO_RULES and not latest_entities(tracker, slot)
+                   and replies_to(tracker, slot) >= 2)
+        return {slot: UNKNOWN} if gave_up else {}
 
     async def extract_body_part(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: DomainDict) -> Dict[str, Any]:

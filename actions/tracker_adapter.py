@@ -100,7 +100,18 @@ def is_fresh_user_turn(tracker: Tracker) -> bool:
         if event.get("event") == "bot":
             return False
     return False
-    return False
+
+
+def replies_to(tracker: Tracker, slot: str) -> int:
+    """How many user messages have come since the form first asked for `slot` (this one
+    included): 2 means the runner has been asked twice and still not said."""
+    users = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            users += 1
+        elif event.get("event") == "slot" and event.get("name") == "requested_slot" and event.get("value") != slot:
+            break
+    return users
 
 
 def turn_number(tracker: Tracker) -> int:

@@ -366,7 +366,11 @@ QUESTION_OPENERS = ("what", "how", "can", "could", "is", "are", "should", "does"
 
 _WHICH_MASSAGE = re.compile(r"\b((what|which)( kind| type| sort| style)?( of)? massages?|"
                             r"best (kind of |type of )?massages?|"
-                            r"massages? (would|will|should|could) (help|suit|work))\b")
+                            r"massages? (would|will|should|could) (help|suit|work)|"
+                            r"what (would|do|will) you (recommend|suggest)|"
+                            # said at the end: "...so what would help?" (not "what would help more, X or Y")
+                            r"what (would|will|could|might) help( me| it| them| with (it|this|that|them|the \w+))?"
+                            r"(?=[\s?.!]*$)|what (is|would be) (good|best) for (it|this|that|them)(?=[\s?.!]*$))")
 _ABOUT_MASSAGE = re.compile(r"\b(massages?|masseuse|masseur|massage therapist|therapist)\b")
 
 

@@ -303,3 +303,41 @@ async def test_a_pain_report_handed_to_the_form_is_read_by_the_form() -> None:
     tracker.events.append({"event": "action", "name": "action_answer_out_of_scope"})
     _, events = await run(ValidateRecommendationForm(), tracker)
     assert slot_sets(events) | {"duration": "new", "timing": "post_race"} == slot_sets(events)
+
+
+@pytest.mark.parametrize("text", ["ok thanks. what kind of massage would help?", "what massage would help the doms?",
+                                  "so what would you recommend?"])
+async def test_asking_for_the_recommendation_inside_the_form_ends_its_questions(text: str) -> None:
+    tracker = in_form(text, "ask_recommendation", "timing", [], ANSWERED)
+    slots = await ValidateRecommendationForm().required_slots(["body_part", "duration", "timing"],
+                                                              CollectingDispatcher(), tracker, DOMAIN)
+    messages, events = await run(ValidateRecommendationForm(), tracker)
+    assert slots == []
+    assert messages == [] and slot_sets(events).get("requested_slot", "unset") is None
+
+
+def asked_twice(text: str, intent: str, requested: str) -> Tracker:
+    """The form asked, got an answer it could not read, said so and asked again; this is the second."""
+    tracker = in_form(text, intent, requested)
+    first = {"event": "user", "text": "hmm", "parse_data": {"intent": {"name": "inform"}}}
+    tracker.events[:0] = [{"event": "slot", "name": "requested_slot", "value": requested}, first,
+                          {"event": "bot", "text": "Sorry, I didn't catch that."},
+                          {"event": "slot", "name": "requested_slot", "value": requested}]
+    return tracker
+
+
+@pytest.mark.parametrize(("text", "intent", "requested"), [
+    ("nope nothing sharp, they just feel heavy", "deny", "duration"),
+    ("hmm well", "nlu_fallback", "duration"),
+    ("dunno really", "inform", "timing"),
+])
+async def test_a_question_unanswered_twice_is_left_unknown_and_the_form_goes_on(text: str, intent: str,
+                                                                                requested: str) -> None:
+    messages, events = await run(ValidateRecommendationForm(), asked_twice(text, intent, requested))
+    assert not any("didn't catch" in str(m.get("text")) for m in messages)
+    assert slot_sets(events)[requested] == "unknown"
+
+
+async def test_a_question_unanswered_once_is_asked_again() -> None:
+    messages, events = await run(ValidateRecommendationForm(), in_form("hmm well", "inform", "duration"))
+    assert "didn't catch" in messages[0]["text"] and "duration" not in slot_sets(events)
