@@ -73,6 +73,12 @@ def test_duration_answer(text: str, expected: str | None) -> None:
         ("Sunday long runs, no race", "none"),
         ("nothing planned right now", "none"),
         ("just base building", "training_block"),
+        ("went from 30 to 45 miles a week for marathon training", "training_block"),
+        ("4th week of a build, 62 miles last week", "training_block"),
+        ("week 9 of my plan", "training_block"),
+        ("i upped my mileage a lot this month", "training_block"),
+        ("my marathon build is going ok", "training_block"),
+        ("i'm on a training plan from the club", "training_block"),
         ("ran a marathon yesterday", "post_race"),
         ("just finished my first half", "post_race"),
         ("in 5 days", None),  # a countdown to what? not a race
