@@ -64,6 +64,16 @@ def _as_pain_report(tracker: Tracker) -> List[Dict[str, Any]] | None:
     return [SlotSet("concern", "pain"), FollowupAction("recommendation_form")]
 
 
+def _advice_for(situation: Situation, tracker: Tracker) -> Advice:
+    """The recommendation for what the runner described, remembering the technique and a race."""
+    rec = recommend(situation, KB)
+    events = [SlotSet("last_technique", rec.technique.id)]
+    timing = timing_in_message(tracker)
+    if timing and not tracker.get_slot("timing"):
+        events.append(SlotSet("timing", timing))
+    return Advice(answers.concerns_reply(situation, rec, KB), events)
+
+
 def _concerns(situation: Situation) -> Advice:
     return Advice(answers.concerns_reply(situation, recommend(situation, KB), KB))
 
@@ -193,7 +203,15 @@ class ActionAnswerOutOfScope(_FollowUpOrResponse):
         # "What should I wear to a massage?" is ours when the knowledge base has the topic.
         text = latest_text(tracker)
         reply = _follow_up(tracker) or (answers.question_reply(text, KB) if answers.about_massage(text) else None)
-        return Advice(answers.naming(reply, _named_now(tracker), KB)) if reply else None
+        if reply:
+            return Advice(answers.naming(reply, _named_now(tracker), KB))
+        # A runner's complaint said in words the classifier took for chat ("my legs are toast",
+        # "can't switch off before races"): a symptom where it hurts, or sleep or stress in the
+        # knowledge base's words, gets its advice. A body part alone ("shoes for flat feet?") does not.
+        situation = situation_from_tracker(tracker)
+        if (situation.body_parts and situation.symptoms) or situation.concerns & {SLEEP, STRESS}:
+            return _advice_for(situation, tracker)
+        return None
 
 
 class ActionAnswerFallback(_FollowUpOrResponse):
@@ -215,9 +233,4 @@ class ActionAnswerFallback(_FollowUpOrResponse):
         if not (situation.body_parts or situation.symptoms or situation.timing == POST_RACE
                 or situation.concerns & {SLEEP, STRESS}):
             return None
-        rec = recommend(situation, KB)
-        events = [SlotSet("last_technique", rec.technique.id)]
-        timing = timing_in_message(tracker)
-        if timing and not tracker.get_slot("timing"):
-            events.append(SlotSet("timing", timing))
-        return Advice(answers.concerns_reply(situation, rec, KB), events)
+        return _advice_for(situation, tracker)

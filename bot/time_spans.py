@@ -105,7 +105,8 @@ _BLOCK = re.compile(r"\b(base building|building (my )?(mileage|base)|training bl
                     r"in a block|training for|build up|build-up|building up|"
                     r"(marathon|half|half marathon|ultra|10k|5k) (training|build|plan|prep|cycle|block)|"
                     r"in (a|the middle of a|my) build|week of (a|my|the) (build|plan|block)|training plan|"
-                    r"week \d+ of|(upped|upping|increased|increasing|ramped up|ramping up) (my |the )?(mileage|miles))\b")
+                    r"week \d+ of|"
+                    r"(upped|upping|increased|increasing|ramped up|ramping up) (my |the )?(mileage|miles))\b")
 _ALL_OVER = re.compile(r"\b(all over|everywhere|whole body|everything)\b")
 
 

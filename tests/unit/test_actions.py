@@ -197,6 +197,13 @@ CASES: list[tuple[Action, str, str, list[tuple[str, str]], dict[str, Any], Expec
      Expected(starts="What to wear")),
     (ActionAnswerOutOfScope(), "what should I wear for my first marathon?", "out_of_scope", [], {},
      Expected(response="utter_out_of_scope")),
+    # a complaint the classifier took for chat: its advice, not "outside what I know"
+    (ActionAnswerOutOfScope(), "any tips? i just can't switch off at night lately", "out_of_scope", [], {},
+     Expected(says=("stress",), technique=True)),
+    (ActionAnswerOutOfScope(), "is it normal my quads are this sore after hill reps?", "out_of_scope",
+     [("body_part", "quads"), ("symptom", "sore")], {}, Expected(technique=True)),
+    (ActionAnswerOutOfScope(), "best shoes for flat feet?", "out_of_scope", [("body_part", "feet")], {},
+     Expected(response="utter_out_of_scope")),
 ]
 
 
