@@ -100,6 +100,8 @@ TOPICS = [
     ("is foam rolling as good", "foam_rolling"),
     ("should it hurt", "should_it_hurt"),
     ("can I run after a massage", "running_after_massage"),
+    ("how many days should I wait before a hard session after it?", "running_after_massage"),
+    ("how long after a massage can I do a hard workout?", "running_after_massage"),
     ("hello there", None),
 ]
 
