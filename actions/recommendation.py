@@ -65,8 +65,8 @@ def _asks_again(tracker: Tracker) -> bool:
 def _wants_it_now(tracker: Tracker) -> bool:
     """Asked inside the form for the recommendation itself ("what massage would help?"): the
     form stops asking and recommends from what it knows."""
-    return (bool(tracker.get_slot(REQUESTED_SLOT)) and is_fresh_user_turn(tracker)
-            and answers.asks_which_massage(latest_text(tracker)) and not _asks_again(tracker))
+    return (bool(tracker.get_slot(REQUESTED_SLOT)) and answers.asks_which_massage(latest_text(tracker))
+            and not _asks_again(tracker))
 
 
 def _is_red_flag(tracker: Tracker) -> bool:

@@ -323,6 +323,16 @@ async def test_asking_for_the_recommendation_inside_the_form_ends_its_questions(
     assert messages == [] and slot_sets(events).get("requested_slot", "unset") is None
 
 
+async def test_which_massage_answered_as_a_technique_question_still_ends_the_form() -> None:
+    """The technique rule answers first, then the form runs: it stops asking, so the
+    recommendation follows."""
+    tracker = in_form("what massage would help the doms?", "ask_technique", "body_part")
+    tracker.events.append({"event": "action", "name": "action_explain_technique"})
+    tracker.events.append({"event": "bot", "text": "There are five kinds of massage..."})
+    _, events = await run(ValidateRecommendationForm(), tracker)
+    assert slot_sets(events).get("requested_slot", "unset") is None
+
+
 def asked_twice(text: str, intent: str, requested: str) -> Tracker:
     """The form asked, got an answer it could not read, said so and asked again; this is the second."""
     tracker = in_form(text, intent, requested)
