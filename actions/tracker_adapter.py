@@ -105,13 +105,15 @@ def is_fresh_user_turn(tracker: Tracker) -> bool:
 def replies_to(tracker: Tracker, slot: str) -> int:
     """How many user messages have come since the form first asked for `slot` (this one
     included): 2 means the runner has been asked twice and still not said."""
-    users = 0
+    users = since_asked = 0
     for event in reversed(tracker.events):
         if event.get("event") == "user":
             users += 1
-        elif event.get("event") == "slot" and event.get("name") == "requested_slot" and event.get("value") != slot:
-            break
-    return users
+        elif event.get("event") == "slot" and event.get("name") == "requested_slot":
+            if event.get("value") != slot:
+                break
+            since_asked = users  # the message that opened the form came before the first ask
+    return since_asked
 
 
 def turn_number(tracker: Tracker) -> int:

@@ -358,3 +358,13 @@ async def test_a_question_unanswered_twice_is_left_unknown_and_the_form_goes_on(
 async def test_a_question_unanswered_once_is_asked_again() -> None:
     messages, events = await run(ValidateRecommendationForm(), in_form("hmm well", "inform", "duration"))
     assert "didn't catch" in messages[0]["text"] and "duration" not in slot_sets(events)
+
+
+async def test_the_first_reply_after_the_opening_message_is_not_a_second_try() -> None:
+    """The opening message comes before the form first asks: one reply so far, asked again."""
+    tracker = in_form("is it safe to foam roll it?", "ask_technique", "duration")
+    opening = {"event": "user", "text": "calf is tight", "parse_data": {"intent": {"name": "report_pain"}}}
+    tracker.events[:0] = [opening, {"event": "slot", "name": "requested_slot", "value": "duration"},
+                          {"event": "bot", "text": "How long has it been going on?"}]
+    _, events = await run(ValidateRecommendationForm(), tracker)
+    assert "duration" not in slot_sets(events)
