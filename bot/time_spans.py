@@ -103,7 +103,7 @@ _NO_RACE = re.compile(r"\b(no race|no races|no racing|not racing|nothing planned
                       r"not training for anything|no target race|nothing soon)\b")
 _BLOCK = re.compile(r"\b(base building|building (my )?(mileage|base)|training block|marathon block|"
                     r"in a block|training for|build up|build-up|building up|"
-                    r"(marathon|half|half marathon|ultra|10k|5k) (training|build|plan|prep|cycle|block)|"
+                    r"(marathon|half|half marathon|ultra|10k|5k) (build|cycle|block)|"
                     r"in (a|the middle of a|my) build|week of (a|my|the) (build|plan|block)|training plan|"
                     r"week \d+ of|"
                     r"(upped|upping|increased|increasing|ramped up|ramping up) (my |the )?(mileage|miles))\b")

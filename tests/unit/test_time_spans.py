@@ -73,7 +73,8 @@ def test_duration_answer(text: str, expected: str | None) -> None:
         ("Sunday long runs, no race", "none"),
         ("nothing planned right now", "none"),
         ("just base building", "training_block"),
-        ("went from 30 to 45 miles a week for marathon training", "training_block"),
+        ("went from 30 to 45 miles a week, building up for the marathon", "training_block"),
+        ("best gps watch for marathon training?", None),  # a gear question: nothing said of a block
         ("4th week of a build, 62 miles last week", "training_block"),
         ("week 9 of my plan", "training_block"),
         ("i upped my mileage a lot this month", "training_block"),
