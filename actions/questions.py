@@ -22,6 +22,7 @@ from bot.kb_ids import POST_RACE, SLEEP, STRESS
 from bot.recommender import Situation, recommend
 from bot.reply import Reply
 from bot.triage import assess
+from bot.vocabulary import concerns_in
 
 
 def _named_now(tracker: Tracker) -> list[str]:
@@ -208,9 +209,11 @@ class ActionAnswerOutOfScope(_FollowUpOrResponse):
         # A runner's complaint said in words the classifier took for chat ("my legs are toast",
         # "can't switch off before races"): a symptom where it hurts, or sleep or stress in the
         # knowledge base's words, gets its advice. A body part alone ("shoes for flat feet?") does not.
-        situation = situation_from_tracker(tracker)
-        if (situation.body_parts and situation.symptoms) or situation.concerns & {SLEEP, STRESS}:
-            return _advice_for(situation, tracker)
+        # Judged on this message alone: inside the form the slots already hold a complaint,
+        # and a gear question there is still off-topic.
+        said_complaint = latest_entities(tracker, "body_part") and latest_entities(tracker, "symptom")
+        if said_complaint or concerns_in(text, KB) & {SLEEP, STRESS}:
+            return _advice_for(situation_from_tracker(tracker), tracker)
         return None
 
 

@@ -204,6 +204,9 @@ CASES: list[tuple[Action, str, str, list[tuple[str, str]], dict[str, Any], Expec
      [("body_part", "quads"), ("symptom", "sore")], {}, Expected(technique=True)),
     (ActionAnswerOutOfScope(), "best shoes for flat feet?", "out_of_scope", [("body_part", "feet")], {},
      Expected(response="utter_out_of_scope")),
+    # a gear question while the slots hold a complaint: still off-topic
+    (ActionAnswerOutOfScope(), "what's the best gps watch for marathon training?", "out_of_scope", [],
+     {"body_part": ["calf"], "symptom": ["tight"], "concern": "pain"}, Expected(response="utter_out_of_scope")),
 ]
 
 
