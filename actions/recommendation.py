@@ -167,7 +167,8 @@ class ValidateRecommendationForm(FormValidationAction):
             self._other_concern_first(dispatcher, tracker, domain)
             return events
         if _wants_it_now(tracker):
-            return events
+            # Rasa rejects a form turn that fills no slot: the question asked is left unknown.
+            return [*events, SlotSet(requested, UNKNOWN)]
         # Off-topic reading, but a slot was read from it (else the form rejects it and the
         # off-topic rule answers): "what about before my race on Sunday?" still gets its answer.
         if not fresh or not requested or (intent in LEFT_TO_RULES and intent != "out_of_scope"):

@@ -324,6 +324,8 @@ async def test_asking_for_the_recommendation_inside_the_form_ends_its_questions(
     messages, events = await run(ValidateRecommendationForm(), tracker)
     assert slots == []
     assert messages == [] and slot_sets(events).get("requested_slot", "unset") is None
+    # a form turn that fills no slot is rejected by Rasa: the question asked is left unknown
+    assert slot_sets(events).get("timing") == "unknown"
 
 
 async def test_which_massage_answered_as_a_technique_question_still_ends_the_form() -> None:
