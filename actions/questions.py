@@ -100,8 +100,16 @@ class ActionExplainTechnique(AdviceAction):
     @staticmethod
     def _reply(tracker: Tracker) -> Reply:
         follow_up = _follow_up(tracker)
-        if follow_up:
+        # "ischemic compression, can I do it myself with a ball?": the method named first, then
+        # the self-massage topic; "can I get deep tissue tomorrow?" is the context's answer alone.
+        ours = [t for t in _named_now(tracker) if t not in KB.tools]
+        if follow_up and (not ours or answers.asks_about_context(latest_text(tracker), KB)):
             return follow_up
+        reply = ActionExplainTechnique._about_named(tracker)
+        return answers.merge(reply, follow_up) if follow_up else reply
+
+    @staticmethod
+    def _about_named(tracker: Tracker) -> Reply:
         asked = _techniques_asked(tracker)
         if not asked:
             return answers.question_reply(latest_text(tracker), KB) or answers.techniques_overview(KB)

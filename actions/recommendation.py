@@ -69,6 +69,13 @@ def _wants_it_now(tracker: Tracker) -> bool:
             and not _asks_again(tracker))
 
 
+def _asks_outright(tracker: Tracker) -> bool:
+    """The message that opened the form is a question about where it hurts ("which massage
+    for calves?", "what's good for tight hamstrings?"): answer it now, ask nothing first."""
+    return (is_fresh_user_turn(tracker) and not tracker.get_slot(REQUESTED_SLOT)
+            and bool(latest_entities(tracker, "body_part")) and answers.is_question(latest_text(tracker)))
+
+
 def _is_red_flag(tracker: Tracker) -> bool:
     return latest_intent(tracker) == "red_flag" or assess(latest_text(tracker), KB).is_red_flag
 
@@ -165,6 +172,7 @@ class ValidateRecommendationForm(FormValidationAction):
         intent = latest_intent(tracker)
         if fresh and not requested:
             self._other_concern_first(dispatcher, tracker, domain)
+            self._general_pick_first(dispatcher, tracker)
             return events
         if _wants_it_now(tracker):
             # Rasa rejects a form turn that fills no slot: the question asked is left unknown.
@@ -193,9 +201,18 @@ class ValidateRecommendationForm(FormValidationAction):
             return
         send(dispatcher, answers.sleep_mechanisms_reply(KB) if SLEEP in others else answers.stress_short(KB))
 
+    @staticmethod
+    def _general_pick_first(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+        """"Which massage should I get?" before anything is known: the pick for any runner
+        now, while the form asks where it is felt."""
+        if (answers.asks_which_massage(latest_text(tracker)) and tracker.get_slot("body_part") is None
+                and not latest_entities(tracker, "body_part") and tracker.get_slot("concern") not in (SLEEP, STRESS)
+                and not concerns_in(latest_text(tracker), KB) & {SLEEP, STRESS}):
+            send(dispatcher, answers.general_pick_reply(KB))
+
     async def required_slots(self, domain_slots: List[str], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[str]:
-        if _asks_again(tracker) or _referral_holds(tracker) or _wants_it_now(tracker):
+        if _asks_again(tracker) or _referral_holds(tracker) or _wants_it_now(tracker) or _asks_outright(tracker):
             return []
         if tracker.get_slot("concern") in (SLEEP, STRESS) and not tracker.get_slot("body_part"):
             # The knowledge base's advice for sleep and stress does not depend on how long

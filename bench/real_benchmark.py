@@ -36,6 +36,7 @@ from bench.real_scoring import (
     next_answer,
     report,
     report_summary,
+    useful,
 )
 from bot.knowledge_base import default_knowledge_base
 from bot.text import phrase_pattern
@@ -180,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     # Per-message details quote the set, which never goes into the repository: build/ only.
     details = [{"text": o.item.text[:160], "gold": o.item.gold, "intent": o.intent,
                             "red_flag": o.item.red_flag, "tricky": o.item.tricky,
+                            "useful": useful(o.item, o.turns, found, args.turns),
                             "turns": [{"sent": t.sent[:80], "reply": t.text[:240], "referred": t.referred}
                                       for t in o.turns]} for o in outcomes]
     DETAILS.mkdir(parents=True, exist_ok=True)

@@ -95,6 +95,16 @@ def describe_recommendation(rec: Recommendation, situation: Situation, kb: Knowl
     return Reply("\n".join(lines), follow_up_buttons(), sources_of(facts))
 
 
+def general_pick_reply(kb: KnowledgeBase) -> Reply:
+    """"Which massage should I get?" with nothing said yet: the pick for any runner, first,
+    before the question of where it is felt."""
+    rec = recommend(Situation(), kb)
+    text = (f"For most runners, {rec.name.lower()} is a good place to start: "
+            f"{sentence(lower_first(rec.technique.summary.text))}\n"
+            "Tell me where you feel it, and I can be more specific.")
+    return Reply(text, (), sources_of([rec.technique.summary]))
+
+
 def recommendation_reply(situation: Situation, kb: KnowledgeBase, variant: int = 0) -> Reply:
     return describe_recommendation(recommend(situation, kb), situation, kb, variant)
 
@@ -119,7 +129,8 @@ def alternatives_reply(rec: Recommendation, kb: KnowledgeBase) -> Reply:
     return Reply("\n".join(lines), (), sources_of(facts))
 
 
-def _merge(first: Reply, second: Reply) -> Reply:
+def merge(first: Reply, second: Reply) -> Reply:
+    """Two answers in one reply, the second after "Also:"."""
     return Reply(f"{first.text}\n\nAlso: {second.text}", first.buttons or second.buttons,
                  tuple(dict.fromkeys((*first.sources, *second.sources))))
 
@@ -138,7 +149,7 @@ def concerns_reply(situation: Situation, rec: Recommendation, kb: KnowledgeBase,
         replies.append(describe_recommendation(rec, situation, kb, variant))
     reply = replies[0]
     for extra in replies[1:]:
-        reply = _merge(reply, extra)
+        reply = merge(reply, extra)
     return reply
 
 
@@ -390,8 +401,10 @@ def is_question(text: str) -> bool:
     clean = normalise(text)
     if clean.rstrip().endswith("?"):
         return True
-    words = clean.split()[:3]
-    return any(w in ("what", "how", "can", "should", "does", "is", "will", "when", "why") for w in words[:1]) or (
+    # "what's good for…", "whats the best…": a contraction still opens a question
+    words = [re.sub(r"^(what|how|where|who)'?s$", r"\1", w) for w in clean.split()[:3]]
+    return any(w in ("what", "how", "can", "should", "does", "is", "will", "when", "why", "which")
+               for w in words[:1]) or (
         len(words) > 1 and words[0] in QUESTION_OPENERS and words[1] in ("what", "how", "can", "should", "is"))
 
 
@@ -404,6 +417,15 @@ def _not_the_same(technique: Technique, topic: Topic) -> Reply:
     text = (f"Not quite. {technique.name}: {sentence(technique.summary.text)}\n"
             f"{topic.title}:\n{bullets(topic.facts[:3])}")
     return Reply(text, (), sources_of(facts))
+
+
+def asks_about_context(text: str, kb: KnowledgeBase) -> bool:
+    """Asks when ("tomorrow?", "before my race"), or how one thing compares with another: the
+    conversation's context answers it even when the message names a technique."""
+    clean = normalise(text)
+    topic = find_topic(clean, kb)
+    return (_has_cue(clean, WHEN_CUES) or _has_cue(clean, SAME_AS_CUES)
+            or (topic is not None and topic.id in TIMING_TOPIC_IDS))
 
 
 def follow_up_reply(text: str, context: Context, kb: KnowledgeBase) -> Reply | None:

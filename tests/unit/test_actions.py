@@ -204,6 +204,9 @@ CASES: list[tuple[Action, str, str, list[tuple[str, str]], dict[str, Any], Expec
      [("body_part", "quads"), ("symptom", "sore")], {}, Expected(technique=True)),
     (ActionAnswerOutOfScope(), "best shoes for flat feet?", "out_of_scope", [("body_part", "feet")], {},
      Expected(response="utter_out_of_scope")),
+    # a method named with a self-massage question: the method is answered, not the topic
+    (ActionExplainTechnique(), "heard ischemic compression helps knots, could i do that at home with a ball?",
+     "ask_technique", [("technique", "static_pressure")], {}, Expected(says=("static pressure", "massage ball"))),
     # a gear question while the slots hold a complaint: still off-topic
     (ActionAnswerOutOfScope(), "what's the best gps watch for marathon training?", "out_of_scope", [],
      {"body_part": ["calf"], "symptom": ["tight"], "concern": "pain"}, Expected(response="utter_out_of_scope")),
@@ -373,3 +376,31 @@ async def test_the_first_reply_after_the_opening_message_is_not_a_second_try() -
                           {"event": "bot", "text": "How long has it been going on?"}]
     _, events = await run(ValidateRecommendationForm(), tracker)
     assert "duration" not in slot_sets(events)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("which massage for calves?", []),  # a question about where it hurts: answered at once
+    ("what's good for tight hamstrings after speedwork?", []),
+    ("my calves are tight after the long run", ["body_part", "duration", "timing"]),  # a statement: the form asks
+])
+async def test_a_question_that_opens_the_form_is_answered_before_anything_is_asked(text: str,
+                                                                                   expected: list[str]) -> None:
+    part = "calves" if "calves" in text else "hamstrings"
+    tracker = make_tracker(text, "ask_recommendation", entities_in(text, [("body_part", part)]), {"concern": "pain"},
+                           active_loop=FORM)
+    slots = await ValidateRecommendationForm().required_slots(["body_part", "duration", "timing"],
+                                                              CollectingDispatcher(), tracker, DOMAIN)
+    assert slots == expected
+
+
+@pytest.mark.parametrize(("text", "slots", "picks"), [
+    ("which massage should I get?", {}, True),
+    ("what kind of massage would help me sleep?", {}, False),  # sleep has its own answer
+    ("which massage should I get?", {"concern": "stress"}, False),
+    ("my legs feel heavy", {}, False),  # not asking: the form just asks where
+])
+async def test_which_massage_with_nothing_known_gets_the_general_pick_first(text: str, slots: dict[str, Any],
+                                                                           picks: bool) -> None:
+    tracker = make_tracker(text, "ask_recommendation", [], slots, active_loop=FORM)
+    messages, _ = await run(ValidateRecommendationForm(), tracker)
+    assert any("sports massage" in str(m.get("text")).lower() for m in messages) is picks

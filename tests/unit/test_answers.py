@@ -124,6 +124,10 @@ MESSAGES = [
     ("which massage is best for tired legs?", True, True, True),
     ("does massage help sleep", True, False, True),
     ("my therapist says rest", False, False, True),
+    ("what's good for tight calves", True, False, False),
+    ("whats the best thing for shin splints", True, False, False),
+    ("which stretches for hamstrings", True, False, False),
+    ("that's my left calf", False, False, False),
 ]
 
 
