@@ -200,6 +200,16 @@ class _FollowUpOrResponse(AdviceAction):
         return _as_pain_report(tracker) or await super().run(dispatcher, tracker, domain)
 
 
+def _about_massage_itself(tracker: Tracker) -> Advice | None:
+    """A message that says "massage" is never off-topic for us: the technique it names, else
+    what massage does for runners (None when massage is not mentioned)."""
+    if not answers.says_massage(latest_text(tracker)):
+        return None
+    if _named_now(tracker):
+        return ActionExplainTechnique().answer(tracker)
+    return ActionAnswerBenefits().answer(tracker)
+
+
 class ActionAnswerOutOfScope(_FollowUpOrResponse):
     """"Can I still run on it?" may read as off-topic; it is a follow-up."""
 
@@ -222,7 +232,7 @@ class ActionAnswerOutOfScope(_FollowUpOrResponse):
         said_complaint = latest_entities(tracker, "body_part") and latest_entities(tracker, "symptom")
         if said_complaint or concerns_in(text, KB) & {SLEEP, STRESS}:
             return _advice_for(situation_from_tracker(tracker), tracker)
-        return None
+        return _about_massage_itself(tracker)
 
 
 class ActionAnswerFallback(_FollowUpOrResponse):
@@ -243,5 +253,5 @@ class ActionAnswerFallback(_FollowUpOrResponse):
         # in the knowledge base's words): answer that rather than ask to rephrase
         if not (situation.body_parts or situation.symptoms or situation.timing == POST_RACE
                 or situation.concerns & {SLEEP, STRESS}):
-            return None
+            return _about_massage_itself(tracker)
         return _advice_for(situation, tracker)

@@ -382,6 +382,7 @@ _WHICH_MASSAGE = re.compile(r"\b((what|which)( kind| type| sort| style)?( of)? m
                             # said at the end: "...so what would help?" (not "what would help more, X or Y")
                             r"what (would|will|could|might) help( me| it| them| with (it|this|that|them|the \w+))?"
                             r"(?=[\s?.!]*$)|what (is|would be) (good|best) for (it|this|that|them)(?=[\s?.!]*$))")
+_MASSAGE_WORD = re.compile(r"\bmassages?\b")
 _ABOUT_MASSAGE = re.compile(r"\b(massages?|masseuse|masseur|massage therapist|therapist)\b")
 
 
@@ -394,6 +395,11 @@ def asks_which_massage(text: str) -> bool:
 def about_massage(text: str) -> bool:
     """The message is about massage itself (so never off-topic for us)."""
     return bool(_ABOUT_MASSAGE.search(normalise(text)))
+
+
+def says_massage(text: str) -> bool:
+    """The word massage itself ("therapist" alone may be any kind of therapist)."""
+    return bool(_MASSAGE_WORD.search(normalise(text)))
 
 
 def is_question(text: str) -> bool:

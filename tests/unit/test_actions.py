@@ -207,6 +207,14 @@ CASES: list[tuple[Action, str, str, list[tuple[str, str]], dict[str, Any], Expec
     # a method named with a self-massage question: the method is answered, not the topic
     (ActionExplainTechnique(), "heard ischemic compression helps knots, could i do that at home with a ball?",
      "ask_technique", [("technique", "static_pressure")], {}, Expected(says=("static pressure", "massage ball"))),
+    # massage itself is never off-topic: what it does, or the technique or tool named
+    (ActionAnswerOutOfScope(), "honestly is paying for massage worth it as a hobby jogger", "out_of_scope", [], {},
+     Expected(says=("massage helps runners",))),
+    (ActionAnswerOutOfScope(), "got a massage gun for christmas lol any good", "out_of_scope",
+     [("technique", "massage gun")], {}, Expected(says=("massage gun",))),
+    (ActionAnswerFallback(), "massage??", "nlu_fallback", [], {}, Expected(says=("massage can help",))),
+    (ActionAnswerOutOfScope(), "my therapist says i should take a break from strava", "out_of_scope", [], {},
+     Expected(response="utter_out_of_scope")),
     # a gear question while the slots hold a complaint: still off-topic
     (ActionAnswerOutOfScope(), "what's the best gps watch for marathon training?", "out_of_scope", [],
      {"body_part": ["calf"], "symptom": ["tight"], "concern": "pain"}, Expected(response="utter_out_of_scope")),
