@@ -19,6 +19,7 @@ from actions.tracker_adapter import (
     latest_entities,
     latest_intent,
     latest_text,
+    questions_asked,
     replies_to,
     send,
     situation_from_tracker,
@@ -38,6 +39,8 @@ from bot.vocabulary import concerns_in, resolve
 
 ENTITIES = tuple(ENTITY_OF_KIND.values())
 ASIDES_SLOT = "asides"
+FORM_NAME = "recommendation_form"
+MAX_QUESTIONS = 2  # runners want the answer; a third question loses them
 # Intents the form leaves to their own rules (they answer, then the form asks again or stops).
 LEFT_TO_RULES = frozenset({"red_flag", "stop", "goodbye", "thank", "bot_challenge", "out_of_scope", "greet",
                            "start"})
@@ -74,6 +77,14 @@ def _asks_outright(tracker: Tracker) -> bool:
     for calves?", "what's good for tight hamstrings?"): answer it now, ask nothing first."""
     return (is_fresh_user_turn(tracker) and not tracker.get_slot(REQUESTED_SLOT)
             and bool(latest_entities(tracker, "body_part")) and answers.is_question(latest_text(tracker)))
+
+
+def _asked_enough(tracker: Tracker) -> bool:
+    """Two questions asked and the second answered: the runner gets the pick now (a race can
+    still be said afterwards; the recommendation carries the race cautions meanwhile)."""
+    requested = tracker.get_slot(REQUESTED_SLOT)
+    return (bool(requested) and tracker.get_slot(requested) is not None
+            and len(questions_asked(tracker, FORM_NAME)) >= MAX_QUESTIONS)
 
 
 def _is_red_flag(tracker: Tracker) -> bool:
@@ -212,6 +223,9 @@ class ValidateRecommendationForm(FormValidationAction):
 
     async def required_slots(self, domain_slots: List[str], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[str]:
+        if _asked_enough(tracker):
+            # the answer just read stays among them, so it is validated and kept
+            return [slot for slot in domain_slots if tracker.get_slot(slot) is not None]
         if _asks_again(tracker) or _referral_holds(tracker) or _wants_it_now(tracker) or _asks_outright(tracker):
             return []
         if tracker.get_slot("concern") in (SLEEP, STRESS) and not tracker.get_slot("body_part"):

@@ -116,6 +116,17 @@ def replies_to(tracker: Tracker, slot: str) -> int:
     return since_asked
 
 
+def questions_asked(tracker: Tracker, form: str) -> set[str]:
+    """The slots `form` has asked about since it last started."""
+    asked: set[str] = set()
+    for event in reversed(tracker.events):
+        if event.get("event") == "active_loop" and event.get("name") == form:
+            break
+        if event.get("event") == "slot" and event.get("name") == "requested_slot" and event.get("value"):
+            asked.add(str(event["value"]))
+    return asked
+
+
 def turn_number(tracker: Tracker) -> int:
     return sum(1 for event in tracker.events if event.get("event") == "user")
 

@@ -412,3 +412,27 @@ async def test_which_massage_with_nothing_known_gets_the_general_pick_first(text
     tracker = make_tracker(text, "ask_recommendation", [], slots, active_loop=FORM)
     messages, _ = await run(ValidateRecommendationForm(), tracker)
     assert any("sports massage" in str(m.get("text")).lower() for m in messages) is picks
+
+
+def asked_in_turn(text: str, asked: list[str]) -> Tracker:
+    """The form started, asked about each slot in `asked` in turn; `text` answers the last."""
+    tracker = in_form(text, "inform", asked[-1])
+    history: list[dict[str, Any]] = [{"event": "active_loop", "name": FORM}]
+    for slot in asked:
+        history += [{"event": "slot", "name": "requested_slot", "value": slot},
+                    {"event": "user", "text": "an answer", "parse_data": {"intent": {"name": "inform"}}}]
+    tracker.events[:0] = history[:-1]
+    return tracker
+
+
+@pytest.mark.parametrize(("asked", "text", "answer", "then"), [
+    (["body_part", "duration"], "about three weeks", {"duration": "chronic"}, None),  # two asked: the pick now
+    (["duration"], "about three weeks", {"duration": "chronic"}, "unset"),  # one asked: the race comes next
+])
+async def test_the_form_asks_at_most_two_questions(asked: list[str], text: str, answer: dict[str, str],
+                                                   then: str | None) -> None:
+    _, events = await run(ValidateRecommendationForm(), asked_in_turn(text, asked))
+    sets = slot_sets(events)
+    assert sets | answer == sets
+    # None: the form is done; "unset": Rasa asks the next of the domain's slots
+    assert sets.get("requested_slot", "unset") == then
