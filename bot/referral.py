@@ -41,7 +41,10 @@ _CLEARED = re.compile(
     rf"\b{_PROFESSIONAL}\b.{{0,80}}\b{_CLEARANCE}\b|"
     rf"\b{_CLEARANCE}\b.{{0,40}}\b(by|from) (my |the |a )?{_PROFESSIONAL}\b|"
     r"\b(been|got it|had it|got myself|had myself) (checked|looked at|seen to|examined)\b.{0,60}"
-    r"\b(fine|ok|okay|all good|all clear|nothing serious|clear)\b"
+    r"\b(fine|ok|okay|all good|all clear|nothing serious|clear)\b|"
+    # a test came back clear ("x-ray was clear", "the scan came back normal")
+    r"\b(x ?-?rays?|scans?|mri|ultrasound|bloods|blood tests?)\b (was |were |is |are |came back |all )?"
+    r"(clear|normal|fine|all clear|clean)\b"
 )
 _NOT_YET = re.compile(
     r"\b(not|never|yet to|waiting|wait for|appointment|going to|gonna|will see|booked|book|tomorrow|next week|"

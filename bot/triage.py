@@ -125,14 +125,17 @@ _OTHER_PERSON = re.compile(
 _STATE_BEGAN = re.compile(r"\b(stopped|lost|disappeared|vanished|dried up|went away|gone|not had|have not had)\b")
 # Over and done with, unless the message says it is back.
 _PAST = re.compile(
-    r"\b((\d+|a|one|two|three|four|five|six|a few|few|several|some|many) (years?|months?|seasons?) ago|"
+    r"\b((\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|a few|few|"
+    r"several|some|many) (years?|months?|seasons?) ago|a decade ago|decades ago|"
+    r"when i was (at school|at uni|a student|younger|a teenager|a kid)|in my (student|uni|school) days|"
     r"last (year|season|spring|summer|autumn|fall|winter)|years back|used to|in the past|(back )?in (19|20)\d\d|"
     r"fully healed|all healed|has healed|have healed|long gone|cleared up|recovered from|recovering from|"
     r"getting over|got over)\b"
 )
 _BACK_AGAIN = re.compile(
     r"\b(again|same (spot|place|pain|area|side)|come back|came back|coming back|returned|recurr\w*|"
-    r"flar(e|ed|ing) up|back again|still|ever since|not healed|never healed|keeps)\b"
+    r"flar(e|ed|ing) up|back again|still|(?<!fine )(?<!okay )(?<!ok )(?<!good )(?<!well )ever since|not healed|"
+    r"never healed|keeps)\b"
 )
 _HYPOTHETICAL = re.compile(
     r"\b(what if|in case|signs of|symptoms of|look out for|watch out for|what to look for|be aware of|"
@@ -143,6 +146,7 @@ _HYPOTHETICAL = re.compile(
 # Bruises after cupping or Graston, tingling under dry needling: expected after-effects of a
 # treatment, not injuries (a request to massage a swollen calf still counts).
 # Both feet or hands swelling on long or hot runs is common and harmless; one swollen joint is not.
+_STING = re.compile(r"\b(stung|sting|stings|insect bite|bug bite|mosquito|wasp|bee|horsefly|antihistamines?)\b")
 _BENIGN_SWELLING = re.compile(
     r"\b(feet|hands|fingers)\b[^.;!?]{0,60}\b(long runs?|long run|marathons?|heat|hot|shoes?|size up|half size|"
     r"runs?|running|hikes?|walks?)\b|"
@@ -185,7 +189,8 @@ _RESOLVED = re.compile(
     r"(has|have|is|are) gone(?= *($|[.,;!?]| now| away| completely))|gone now|disappeared|resolved|"
     r"settled( down)?|cleared up|healed( up)?|fine now|all good now|better now|"
     r"(is|are|all|everything) back to normal|sorted itself out|eased off|"
-    r"(swelling|it|bruising|bruise|puffiness)('s| has| had| is)? (gone|went|come|going) down)\b"
+    r"(swelling|it|bruising|bruise|puffiness)('s| has| had| is)? (gone|went|come|going) down|"
+    r"(bruise|bruising|it)('s| is| has been) (fading|going yellow|turning yellow|yellow now))\b"
     r"(?! (when|once|as soon as|whenever|if|after) (i|we) (stop\w*|walk\w*|rest\w*|slow\w*|sat|sit))"
 )
 # New or worse since a professional's all-clear: still a sign.
@@ -361,6 +366,9 @@ def _is_context_exception(text: str, match: re.Match[str] | _Span, flag: RedFlag
             and _NERVES.search(sentence)):
         return True
     if flag.id == SWELLING_BRUISING and "brui" in match.group() + rest and _TOENAIL.search(sentence):
+        return True
+    # a sting or bite swells where it went in; a spreading, hot redness is read by the infection sign
+    if flag.id == SWELLING_BRUISING and _STING.search(sentence):
         return True
     if flag.id == BONE_POINT_PAIN and _MUSCLE.search(sentence) and not _BONE.search(sentence):
         return True

@@ -98,13 +98,20 @@ FLOORS = [
     ("warning_signs_2.yml", "ordinary_2.yml", 0.90, 0.10),
     ("warning_signs_3.yml", "ordinary_3.yml", 0.75, 0.10),
     ("warning_signs_4.yml", "ordinary_4.yml", 0.85, 0.05),
+    # set 5: 36/45 and 7/80 measured blind; 39/45 and 4/80 after one round written from a summary
+    # of its misses by theme (so no longer blind; tests/triage/README.md)
+    ("warning_signs_5.yml", "ordinary_5.yml", 0.85, 0.05),
 ]
+# Each set's size, so a truncated file cannot pass a floor.
+SIZES = {"warning_signs.yml": 83, "warning_signs_2.yml": 70, "warning_signs_3.yml": 60, "warning_signs_4.yml": 70,
+         "warning_signs_5.yml": 45, "ordinary.yml": 93, "ordinary_2.yml": 95, "ordinary_3.yml": 73,
+         "ordinary_4.yml": 95, "ordinary_5.yml": 80}
 
 
 @pytest.mark.parametrize(("signs", "floor"), [(f[0], f[2]) for f in FLOORS])
 def test_recall_on_the_fresh_warning_signs_stays_above_the_floor(kb: KnowledgeBase, signs: str, floor: float) -> None:
     items = _fresh(signs)
-    assert len(items) >= 60 and all(item["red_flag"] for item in items)
+    assert len(items) == SIZES[signs] and all(item["red_flag"] for item in items)
     referred = sum(assess(str(item["text"]), kb).is_red_flag for item in items)
     assert referred / len(items) >= floor, f"{referred}/{len(items)} referred"
 
@@ -113,15 +120,16 @@ def test_recall_on_the_fresh_warning_signs_stays_above_the_floor(kb: KnowledgeBa
 def test_false_alarms_on_the_fresh_ordinary_set_stay_under_the_ceiling(kb: KnowledgeBase, ordinary: str,
                                                                        ceiling: float) -> None:
     items = _fresh(ordinary)
-    assert len(items) >= 70 and not any(item.get("red_flag") for item in items)
+    assert len(items) == SIZES[ordinary] and not any(item.get("red_flag") for item in items)
     alarms = sum(assess(str(item["text"]), kb).is_red_flag for item in items)
     assert alarms / len(items) <= ceiling, f"{alarms}/{len(items)} false alarms"
 
 
 def test_the_fresh_set_covers_every_warning_sign_of_the_knowledge_base(kb: KnowledgeBase) -> None:
     covered = {str(item["sign"]) for item in _fresh("warning_signs.yml")}
-    # added after the set was written (set 4 has the second as worsening_or_not_improving)
-    assert set(kb.red_flags) - {"energy_deficiency", "pain_not_improving"} <= covered
+    # added after the set was written (set 4 has the second as worsening_or_not_improving, sets 4
+    # and 5 have head injuries)
+    assert set(kb.red_flags) - {"energy_deficiency", "pain_not_improving", "head_injury"} <= covered
 
 
 def test_every_red_flag_example_in_the_training_data_is_caught(kb: KnowledgeBase) -> None:
