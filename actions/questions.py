@@ -219,18 +219,21 @@ class ActionAnswerOutOfScope(_FollowUpOrResponse):
         return "action_answer_out_of_scope"
 
     def answer(self, tracker: Tracker) -> Advice | None:
-        # "What should I wear to a massage?" is ours when the knowledge base has the topic.
         text = latest_text(tracker)
-        reply = _follow_up(tracker) or (answers.question_reply(text, KB) if answers.about_massage(text) else None)
-        if reply:
-            return Advice(answers.naming(reply, _named_now(tracker), KB))
         # A runner's complaint said in words the classifier took for chat ("my legs are toast",
-        # "can't switch off before races"): a symptom where it hurts, or sleep or stress in the
+        # "taper tantrum with a week to go"): a symptom where it hurts, or sleep or stress in the
         # knowledge base's words, gets its advice. A body part alone ("shoes for flat feet?") does not.
         # Judged on this message alone: inside the form the slots already hold a complaint,
         # and a gear question there is still off-topic.
         said_complaint = latest_entities(tracker, "body_part") and latest_entities(tracker, "symptom")
-        if said_complaint or concerns_in(text, KB) & {SLEEP, STRESS}:
+        complaint = bool(said_complaint or concerns_in(text, KB) & {SLEEP, STRESS})
+        if complaint and not answers.is_question(text):  # told, not asked: the concern comes first
+            return _advice_for(situation_from_tracker(tracker), tracker)
+        # "What should I wear to a massage?" is ours when the knowledge base has the topic.
+        reply = _follow_up(tracker) or (answers.question_reply(text, KB) if answers.about_massage(text) else None)
+        if reply:
+            return Advice(answers.naming(reply, _named_now(tracker), KB))
+        if complaint:
             return _advice_for(situation_from_tracker(tracker), tracker)
         return _about_massage_itself(tracker)
 

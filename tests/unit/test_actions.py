@@ -207,6 +207,13 @@ CASES: list[tuple[Action, str, str, list[tuple[str, str]], dict[str, Any], Expec
     # a method named with a self-massage question: the method is answered, not the topic
     (ActionExplainTechnique(), "heard ischemic compression helps knots, could i do that at home with a ball?",
      "ask_technique", [("technique", "static_pressure")], {}, Expected(says=("static pressure", "massage ball"))),
+    # the stress of racing in the runner's words: taper, nerves, the comedown, burnout
+    (ActionAnswerOutOfScope(), "full on taper tantrum here, climbing the walls with a week to go", "out_of_scope",
+     [], {}, Expected(says=("stress",), technique=True)),
+    (ActionAnswerOutOfScope(), "three weeks after the marathon and the post-race blues are real", "out_of_scope",
+     [], {}, Expected(says=("stress",), technique=True)),
+    (ActionAnswerFallback(), "mentally fried from this block", "nlu_fallback", [], {},
+     Expected(says=("stress",), technique=True)),
     # massage itself is never off-topic: what it does, or the technique or tool named
     (ActionAnswerOutOfScope(), "honestly is paying for massage worth it as a hobby jogger", "out_of_scope", [], {},
      Expected(says=("massage helps runners",))),
