@@ -18,7 +18,7 @@ from actions.tracker_adapter import (
     timing_in_message,
 )
 from bot import answers
-from bot.kb_ids import POST_RACE, SLEEP, STRESS
+from bot.kb_ids import POST_RACE, SLEEP, STRESS, TIMING_TOPICS
 from bot.recommender import Situation, recommend
 from bot.reply import Reply
 from bot.triage import assess
@@ -226,7 +226,9 @@ class ActionAnswerOutOfScope(_FollowUpOrResponse):
         # Judged on this message alone: inside the form the slots already hold a complaint,
         # and a gear question there is still off-topic.
         said_complaint = latest_entities(tracker, "body_part") and latest_entities(tracker, "symptom")
-        complaint = bool(said_complaint or concerns_in(text, KB) & {SLEEP, STRESS})
+        # "ran my first marathon yesterday, everything hurts": recovery after a race is ours
+        complaint = bool(said_complaint or concerns_in(text, KB) & {SLEEP, STRESS}
+                         or timing_in_message(tracker) == POST_RACE)
         if complaint and not answers.is_question(text):  # told, not asked: the concern comes first
             return _advice_for(situation_from_tracker(tracker), tracker)
         # "What should I wear to a massage?" is ours when the knowledge base has the topic.
@@ -251,6 +253,10 @@ class ActionAnswerFallback(_FollowUpOrResponse):
         reply = _follow_up(tracker) or answers.question_reply(latest_text(tracker), KB)
         if reply:
             return Advice(answers.naming(reply, _named_now(tracker), KB))
+        # "which is better before a 10k on saturday?": the race said is what the answer turns on
+        timing = timing_in_message(tracker)
+        if timing in TIMING_TOPICS and answers.is_question(latest_text(tracker)):
+            return Advice(answers.timing_reply(timing, latest_text(tracker), KB), [SlotSet("timing", timing)])
         situation = situation_from_tracker(tracker)
         # something we know was said (a body part, a symptom, a race just run, sleep or stress
         # in the knowledge base's words): answer that rather than ask to rephrase

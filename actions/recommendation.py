@@ -28,7 +28,7 @@ from actions.tracker_adapter import (
 )
 from bot import answers
 from bot.answers import alternatives_reply, concerns_reply, need_more_reply, why_reply
-from bot.kb_ids import NO_RACE, PAIN, SENTINELS, SLEEP, STRESS, UNKNOWN
+from bot.kb_ids import NO_RACE, PAIN, SENTINELS, SLEEP, STRESS, TIMING_TOPICS, UNKNOWN
 from bot.knowledge_base import ENTITY_OF_KIND
 from bot.recommender import recommend
 from bot.reply import Reply
@@ -76,7 +76,8 @@ def _asks_outright(tracker: Tracker) -> bool:
     """The message that opened the form is a question about where it hurts ("which massage
     for calves?", "what's good for tight hamstrings?"): answer it now, ask nothing first."""
     return (is_fresh_user_turn(tracker) and not tracker.get_slot(REQUESTED_SLOT)
-            and bool(latest_entities(tracker, "body_part")) and answers.is_question(latest_text(tracker)))
+            and bool(latest_entities(tracker, "body_part"))
+            and (answers.is_question(latest_text(tracker)) or answers.asks_which_massage(latest_text(tracker))))
 
 
 def _asked_enough(tracker: Tracker) -> bool:
@@ -215,11 +216,14 @@ class ValidateRecommendationForm(FormValidationAction):
     @staticmethod
     def _general_pick_first(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         """"Which massage should I get?" before anything is known: the pick for any runner
-        now, while the form asks where it is felt."""
-        if (answers.asks_which_massage(latest_text(tracker)) and tracker.get_slot("body_part") is None
+        now, or the advice for the race it names, while the form asks where it is felt."""
+        text = latest_text(tracker)
+        if (answers.asks_which_massage(text) and tracker.get_slot("body_part") is None
                 and not latest_entities(tracker, "body_part") and tracker.get_slot("concern") not in (SLEEP, STRESS)
-                and not concerns_in(latest_text(tracker), KB) & {SLEEP, STRESS}):
-            send(dispatcher, answers.general_pick_reply(KB))
+                and not concerns_in(text, KB) & {SLEEP, STRESS}):
+            timing = timing_in_message(tracker)
+            send(dispatcher, answers.timing_reply(timing, text, KB) if timing in TIMING_TOPICS
+                 else answers.general_pick_reply(KB))
 
     async def required_slots(self, domain_slots: List[str], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[str]:

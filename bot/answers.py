@@ -6,11 +6,13 @@ import re
 from dataclasses import dataclass
 
 from bot.kb_ids import (
+    AFTER_RACE,
     FOAM_ROLLING,
     GENERAL,
     LICENSED_THERAPIST,
     MOOD_SIGNS,
     PAIN,
+    PRE_RACE_TIMINGS,
     REST_AND_OTHER_HELP,
     RUNNING_AFTER_MASSAGE,
     RUNNING_ON_A_NIGGLE,
@@ -377,11 +379,15 @@ QUESTION_OPENERS = ("what", "how", "can", "could", "is", "are", "should", "does"
 
 _WHICH_MASSAGE = re.compile(r"\b((what|which)( kind| type| sort| style)?( of)? massages?|"
                             r"best (kind of |type of )?massages?|"
+                            r"which (one|of (them|those|these|the two))( would| should| do| will| is)? ?(you|i|be)\b|"
+                            r"which (one )?(would|will|is|should) (be )?(better|best)\b|"
                             r"massages? (would|will|should|could) (help|suit|work)|"
                             r"what (would|do|will) you (recommend|suggest)|"
                             # said at the end: "...so what would help?" (not "what would help more, X or Y")
                             r"what (would|will|could|might) help( me| it| them| with (it|this|that|them|the \w+))?"
                             r"(?=[\s?.!]*$)|what (is|would be) (good|best) for (it|this|that|them)(?=[\s?.!]*$))")
+_AND_AFTER = re.compile(r"^(and|so|ok|okay|what about|how about|and what about)?[ ,]*(after|afterwards|after that|"
+                        r"after it|post race)[ ?!.]*$")
 _MASSAGE_WORD = re.compile(r"\bmassages?\b")
 _ABOUT_MASSAGE = re.compile(r"\b(massages?|masseuse|masseur|massage therapist|therapist)\b")
 
@@ -411,7 +417,8 @@ def is_question(text: str) -> bool:
     words = [re.sub(r"^(what|how|where|who)'?s$", r"\1", w) for w in clean.split()[:3]]
     return any(w in ("what", "how", "can", "should", "does", "is", "will", "when", "why", "which")
                for w in words[:1]) or (
-        len(words) > 1 and words[0] in QUESTION_OPENERS and words[1] in ("what", "how", "can", "should", "is"))
+        len(words) > 1 and words[0] in QUESTION_OPENERS
+        and words[1] in ("what", "how", "can", "should", "is", "which", "would", "does", "do"))
 
 
 def _has_cue(clean: str, cues: tuple[str, ...]) -> bool:
@@ -438,6 +445,9 @@ def follow_up_reply(text: str, context: Context, kb: KnowledgeBase) -> Reply | N
     """An answer that needs the conversation's context, or None when the question
     does not depend on it (the caller then answers as usual)."""
     clean = normalise(text)
+    # "and after?" when a race is coming: after the race
+    if context.timing in PRE_RACE_TIMINGS and _AND_AFTER.match(clean):
+        return topic_reply(kb.topics[AFTER_RACE])
     topic = find_topic(clean, kb)
     timing_id = TIMING_TOPICS.get(context.timing or "")
     timing_topic = kb.topics[timing_id] if timing_id else None

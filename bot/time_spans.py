@@ -156,8 +156,14 @@ def timing_in_text(text: str) -> str | None:
 
 
 def timing_answer(text: str) -> str | None:
-    """Race or training block, as the form's answer; 'dunno' -> unknown."""
-    return timing_in_text(text) or (UNKNOWN if _UNSURE.search(text) else None)
+    """Race or training block, as the form's answer; 'dunno' -> unknown. A race named with a
+    date we cannot count ('half marathon on the 20th') answers 'is a race coming up?': yes."""
+    found = timing_in_text(text)
+    if found:
+        return found
+    if re.search(rf"\b{_RACE}\b", text) and not text.rstrip().endswith("?"):  # a question is no answer
+        return PRE_RACE
+    return UNKNOWN if _UNSURE.search(text) else None
 
 
 def body_part_answer(text: str) -> str | None:

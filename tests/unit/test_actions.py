@@ -214,6 +214,15 @@ CASES: list[tuple[Action, str, str, list[tuple[str, str]], dict[str, Any], Expec
      [], {}, Expected(says=("stress",), technique=True)),
     (ActionAnswerFallback(), "mentally fried from this block", "nlu_fallback", [], {},
      Expected(says=("stress",), technique=True)),
+    # a race just run, read as chat: recovery after a race is ours
+    (ActionAnswerOutOfScope(), "did my first half on sunday!! absolutely everything aches", "out_of_scope", [], {},
+     Expected(technique=True)),
+    # unsure reading of a question that turns on a race said in it
+    (ActionAnswerFallback(), "so which would be better before my 5k this saturday", "nlu_fallback", [], {},
+     Expected(says=("before a race",), slots={"timing": "race_week"})),
+    # "and after?" once a race is coming
+    (ActionAnswerFallback(), "and afterwards?", "nlu_fallback", [], {"timing": "race_week"},
+     Expected(says=("after a race",))),
     # massage itself is never off-topic: what it does, or the technique or tool named
     (ActionAnswerOutOfScope(), "honestly is paying for massage worth it as a hobby jogger", "out_of_scope", [], {},
      Expected(says=("massage helps runners",))),
@@ -396,6 +405,7 @@ async def test_the_first_reply_after_the_opening_message_is_not_a_second_try() -
 @pytest.mark.parametrize(("text", "expected"), [
     ("which massage for calves?", []),  # a question about where it hurts: answered at once
     ("what's good for tight hamstrings after speedwork?", []),
+    ("calves are wrecked, which one would you go for", []),  # "which one" asks for the pick
     ("my calves are tight after the long run", ["body_part", "duration", "timing"]),  # a statement: the form asks
 ])
 async def test_a_question_that_opens_the_form_is_answered_before_anything_is_asked(text: str,
@@ -410,6 +420,7 @@ async def test_a_question_that_opens_the_form_is_answered_before_anything_is_ask
 
 @pytest.mark.parametrize(("text", "slots", "picks"), [
     ("which massage should I get?", {}, True),
+    ("which would be better before my 10k this sunday?", {}, True),  # the race's advice names it
     ("what kind of massage would help me sleep?", {}, False),  # sleep has its own answer
     ("which massage should I get?", {"concern": "stress"}, False),
     ("my legs feel heavy", {}, False),  # not asking: the form just asks where

@@ -92,6 +92,18 @@ def test_timing_in_text(text: str, expected: str | None) -> None:
 
 def test_unsure_answers_skip_the_question() -> None:
     assert timing_answer(normalise("dunno")) == "unknown"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("half marathon on the 20th", "pre_race"),  # a race with a date we do not count: one is coming
+    ("got a trail race end of the month", "pre_race"),
+    ("a 10k in 5 days", "race_week"),
+    ("no race, just base building", "training_block"),
+    ("best gps watch for marathon training?", None),  # a question back is no answer
+    ("not really", None),
+])
+def test_a_race_named_in_answer_to_the_race_question_is_coming_up(text: str, expected: str | None) -> None:
+    assert timing_answer(normalise(text)) == expected
     assert timing_in_text(normalise("dunno")) is None
     assert body_part_answer(normalise("not sure, kind of all over")) == "unknown"
     assert body_part_answer(normalise("my calves")) is None
