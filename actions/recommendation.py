@@ -177,7 +177,7 @@ class ValidateRecommendationForm(FormValidationAction):
         # A warning sign wins over the form, even when the message also fills a slot
         # ("I've felt low for weeks" gives a duration): reject, so the red-flag rule runs.
         if _is_red_flag(tracker):
-            return [ActionExecutionRejected("recommendation_form")]
+            return [ActionExecutionRejected(FORM_NAME)]
         fresh = is_fresh_user_turn(tracker)
         requested = tracker.get_slot(REQUESTED_SLOT)
         events = await super().run(dispatcher, tracker, domain)
