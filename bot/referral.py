@@ -24,7 +24,8 @@ from bot.wording import lower_first, sentence
 _PROFESSIONAL = (
     r"(physio|physios|physiotherapist|physical therapist|pt|doctor|doctors|doc|gp|dr|consultant|specialist|"
     r"surgeon|orthopaedic|orthopedic|ortho|podiatrist|osteopath|osteo|chiropractor|chiro|sports medicine|"
-    r"sports doctor|nurse|a&e|a and e|er|emergency room|hospital|urgent care|clinic|x-ray|xray|x ray|scan|"
+    r"sports doctor|cardiologist|cardiology|neurologist|nurse|a&e|a and e|er|emergency room|hospital|"
+    r"urgent care|clinic|x-ray|xray|x ray|scan|"
     r"mri|ultrasound|blood tests?|tests|counsellor|counselor|therapist|psychologist|psychiatrist)"
 )
 _CLEARANCE = (
@@ -38,7 +39,7 @@ _CLEARANCE = (
     r"(it's|it is|it was|its) (just|only) (a |an |some )?(mild |minor |small |slight |little )?\w+)"
 )
 _CLEARED = re.compile(
-    rf"\b{_PROFESSIONAL}\b.{{0,80}}\b{_CLEARANCE}\b|"
+    rf"\b{_PROFESSIONAL}\b.{{0,120}}\b{_CLEARANCE}\b|"
     rf"\b{_CLEARANCE}\b.{{0,40}}\b(by|from) (my |the |a )?{_PROFESSIONAL}\b|"
     r"\b(been|got it|had it|got myself|had myself) (checked|looked at|seen to|examined)\b.{0,60}"
     r"\b(fine|ok|okay|all good|all clear|nothing serious|clear)\b|"

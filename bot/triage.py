@@ -126,14 +126,17 @@ _STATE_BEGAN = re.compile(r"\b(stopped|lost|disappeared|vanished|dried up|went a
 # Over and done with, unless the message says it is back.
 _PAST = re.compile(
     r"\b((\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|a few|few|"
-    r"several|some|many) (years?|months?|seasons?) ago|a decade ago|decades ago|"
+    r"several|some|many) (years?|yrs?|months?|seasons?) ago|a decade ago|decades ago|back (at|in) uni|"
     r"when i was (at school|at uni|a student|younger|a teenager|a kid)|in my (student|uni|school) days|"
     r"last (year|season|spring|summer|autumn|fall|winter)|years back|used to|in the past|(back )?in (19|20)\d\d|"
     r"fully healed|all healed|has healed|have healed|long gone|cleared up|recovered from|recovering from|"
     r"getting over|got over)\b"
 )
+# "again" is the sign coming back ("it hurts again"), not running again
 _BACK_AGAIN = re.compile(
-    r"\b(again|same (spot|place|pain|area|side)|come back|came back|coming back|returned|recurr\w*|"
+    r"\b((hurt\w*|pain\w*|ach\w*|sore|swell\w*|swollen|flar\w*|playing up|niggl\w*|happen\w*|started|"
+    r"it is|it has|it was|it) again|same (spot|place|pain|area|side)|come back|came back|coming back|returned|"
+    r"recurr\w*|"
     r"flar(e|ed|ing) up|back again|still|(?<!fine )(?<!okay )(?<!ok )(?<!good )(?<!well )ever since|not healed|"
     r"never healed|keeps)\b"
 )
