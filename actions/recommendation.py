@@ -31,6 +31,7 @@ from bot.answers import alternatives_reply, concerns_reply, need_more_reply, why
 from bot.kb_ids import NO_RACE, PAIN, SENTINELS, SLEEP, STRESS, TIMING_TOPICS, UNKNOWN
 from bot.knowledge_base import ENTITY_OF_KIND
 from bot.recommender import recommend
+from bot.referral import says_cleared
 from bot.reply import Reply
 from bot.text import normalise
 from bot.time_spans import body_part_answer, duration_answer, duration_in_statement, timing_answer, timing_in_text
@@ -40,6 +41,7 @@ from bot.vocabulary import concerns_in, resolve
 ENTITIES = tuple(ENTITY_OF_KIND.values())
 ASIDES_SLOT = "asides"
 FORM_NAME = "recommendation_form"
+CLEARED_THANKS = "Good to hear it has been checked. Let's find a massage that suits it."
 MAX_QUESTIONS = 2  # runners want the answer; a third question loses them
 # Intents the form leaves to their own rules (they answer, then the form asks again or stops).
 LEFT_TO_RULES = frozenset({"red_flag", "stop", "goodbye", "thank", "bot_challenge", "out_of_scope", "greet",
@@ -183,6 +185,8 @@ class ValidateRecommendationForm(FormValidationAction):
         events = await super().run(dispatcher, tracker, domain)
         intent = latest_intent(tracker)
         if fresh and not requested:
+            if referral_from_tracker(tracker).signs and says_cleared(latest_text(tracker)):
+                dispatcher.utter_message(text=CLEARED_THANKS)
             self._other_concern_first(dispatcher, tracker, domain)
             self._general_pick_first(dispatcher, tracker)
             return events

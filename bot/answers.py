@@ -411,11 +411,12 @@ def says_massage(text: str) -> bool:
 def is_question(text: str) -> bool:
     """A question rather than an answer: a question mark, or a question word up front."""
     clean = normalise(text)
-    if clean.rstrip().endswith("?"):
+    if "?" in clean:  # "would it help my back? desk job + running": the aside comes after
         return True
     # "what's good for…", "whats the best…": a contraction still opens a question
     words = [re.sub(r"^(what|how|where|who)'?s$", r"\1", w) for w in clean.split()[:3]]
-    return any(w in ("what", "how", "can", "should", "does", "is", "will", "when", "why", "which")
+    return any(w in ("what", "how", "can", "should", "does", "is", "will", "when", "why", "which", "would", "do",
+                     "are")
                for w in words[:1]) or (
         len(words) > 1 and words[0] in QUESTION_OPENERS
         and words[1] in ("what", "how", "can", "should", "is", "which", "would", "does", "do"))

@@ -454,3 +454,11 @@ async def test_the_form_asks_at_most_two_questions(asked: list[str], text: str, 
     assert sets | answer == sets
     # None: the form is done; "unset": Rasa asks the next of the domain's slots
     assert sets.get("requested_slot", "unset") == then
+
+
+async def test_a_professional_s_all_clear_after_a_referral_is_acknowledged() -> None:
+    text = "the physio had a look, says it's only shin splints and massage is fine"
+    tracker = make_tracker(text, "report_pain", [entity("referral_cleared", "physio", "physio", 4)],
+                           {"concern": "pain", "referral_signs": ["bone_point_pain"]}, active_loop=FORM)
+    messages, _ = await run(ValidateRecommendationForm(), tracker)
+    assert any("has been checked" in str(m.get("text")) for m in messages)

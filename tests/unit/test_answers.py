@@ -128,6 +128,8 @@ MESSAGES = [
     ("whats the best thing for shin splints", True, False, False),
     ("which stretches for hamstrings", True, False, False),
     ("that's my left calf", False, False, False),
+    ("would it help my tight back? office job + running", True, False, False),  # the aside after the question
+    ("do you think a massage gun is worth it", True, False, True),
 ]
 
 
