@@ -202,6 +202,8 @@ class ValidateRecommendationForm(FormValidationAction):
         if aside:
             send(dispatcher, aside)
         elif answered or intent not in NOT_CAUGHT:
+            # "maybe 2 weeks? also kinda stressed with work": the second concern is answered too
+            self._other_concern_first(dispatcher, tracker, domain)
             return events
         else:
             dispatcher.utter_message(text="Sorry, I didn't catch that.")
@@ -209,8 +211,8 @@ class ValidateRecommendationForm(FormValidationAction):
 
     @staticmethod
     def _other_concern_first(dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> None:
-        """Pain plus sleep or stress in the opening message: answer the other concern now,
-        while the form asks about the pain (the recommendation covers the pain)."""
+        """Pain plus sleep or stress in the opening message or an answer: answer the other concern
+        now, while the form asks about the pain (the recommendation covers the pain)."""
         missing = [s for s in ("body_part", "duration", "timing") if tracker.slots.get(s) is None]
         others = concerns_in(latest_text(tracker), KB) & {SLEEP, STRESS}
         if not missing or not others or tracker.get_slot("concern") in others:

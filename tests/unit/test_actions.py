@@ -278,6 +278,9 @@ FORM_CASES: list[tuple[str, str, str, list[tuple[str, str]], dict[str, Any], Exp
     ("what about before my race on Sunday?", "ask_timing", "duration", [("timing", "before my race")], {},
      Expected(says=("race", "48"), unset=("duration",))),
     ("I also sleep terribly before races", "inform", "duration", [], {}, Expected(says=("sleep",), slots=ASIDE)),
+    # an answer that also raises a second concern: both are taken
+    ("about three weeks, and honestly so stressed with work", "inform", "duration", [], {},
+     Expected(says=("stress",), slots={"duration": "chronic"})),
     ("since I felt a pop on monday", "inform", "duration", [("duration", "since monday")], {},
      Expected(silent=True, events=[ActionExecutionRejected(FORM)])),
     ("hmm well", "inform", "duration", [], {}, Expected(says_exactly=("didn't catch",), slots=ASIDE)),
