@@ -149,7 +149,6 @@ _HYPOTHETICAL = re.compile(
 # Bruises after cupping or Graston, tingling under dry needling: expected after-effects of a
 # treatment, not injuries (a request to massage a swollen calf still counts).
 # Both feet or hands swelling on long or hot runs is common and harmless; one swollen joint is not.
-_STING = re.compile(r"\b(stung|sting|stings|insect bite|bug bite|mosquito|wasp|bee|horsefly|antihistamines?)\b")
 _BENIGN_SWELLING = re.compile(
     r"\b(feet|hands|fingers)\b[^.;!?]{0,60}\b(long runs?|long run|marathons?|heat|hot|shoes?|size up|half size|"
     r"runs?|running|hikes?|walks?)\b|"
@@ -370,8 +369,9 @@ def _is_context_exception(text: str, match: re.Match[str] | _Span, flag: RedFlag
         return True
     if flag.id == SWELLING_BRUISING and "brui" in match.group() + rest and _TOENAIL.search(sentence):
         return True
-    # a sting or bite swells where it went in; a spreading, hot redness is read by the infection sign
-    if flag.id == SWELLING_BRUISING and _STING.search(sentence):
+    # a sting or bite swells where it went in (the knowledge base's `sting_bite` family)
+    sting_bite = kb.word_families.get("sting_bite") if kb is not None else None
+    if flag.id == SWELLING_BRUISING and sting_bite and _family_pattern(sting_bite).search(sentence):
         return True
     if flag.id == BONE_POINT_PAIN and _MUSCLE.search(sentence) and not _BONE.search(sentence):
         return True
