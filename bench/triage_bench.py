@@ -46,6 +46,7 @@ class Figures:
     not_red_flag_alarms: int = 0
     missed_by_sign: dict[str, int] = field(default_factory=dict)
     alarms_by_category: dict[str, int] = field(default_factory=dict)
+    alarms_by_sign: dict[str, int] = field(default_factory=dict)  # which signs fire on ordinary talk
 
     @property
     def recall(self) -> float | None:
@@ -72,8 +73,10 @@ def measure(items: list[dict[str, Any]], show: bool = False) -> Figures:
     figures = Figures()
     missed: Counter[str] = Counter()
     alarms: Counter[str] = Counter()
+    alarm_signs: Counter[str] = Counter()
     for item in items:
-        referred = assess(str(item["text"]), kb).is_red_flag
+        triage = assess(str(item["text"]), kb)
+        referred = triage.is_red_flag
         if item.get("red_flag") or "sign" in item:  # tests/nlu/red_flag_messages.yml names the sign only
             figures.red_flags += 1
             figures.referred += referred
@@ -92,10 +95,12 @@ def measure(items: list[dict[str, Any]], show: bool = False) -> Figures:
             figures.tricky_alarms += referred
         if referred:
             alarms[str(item.get("category", item.get("intent", "unspecified")))] += 1
+            alarm_signs.update(triage.ids)
             if show:
                 print(f"  false alarm: {item['text']}")
     figures.missed_by_sign = dict(missed.most_common())
     figures.alarms_by_category = dict(alarms.most_common())
+    figures.alarms_by_sign = dict(alarm_signs.most_common())
     return figures
 
 
@@ -139,6 +144,7 @@ def report(name: str, f: Figures) -> dict[str, Any]:
         print(f"  missed by sign          {f.missed_by_sign}")
     if f.alarms_by_category:
         print(f"  false alarms by kind    {f.alarms_by_category}")
+        print(f"  false alarms by sign    {f.alarms_by_sign}")
     return {**asdict(f), "recall": f.recall, "ordinary_false_alarm_rate": f.ordinary_false_alarm_rate,
             "false_alarm_rate": f.false_alarm_rate}
 
