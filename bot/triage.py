@@ -292,6 +292,7 @@ _AFTER_TRAINING = re.compile(
     r"\bafter (my |a |the |that |this |today's |yesterday's |long |hard |big |tough |hilly )*(long run|long runs|runs?|"
     r"races?|marathons?|half|ultra|sessions?|workouts?|intervals|training|speed ?work|hills|parkrun|track)\b"
 )
+_FELT_BRUISED = re.compile(r"\b(feel|feels|felt|feeling)\s+([\w']+\s+){0,4}bruised?$")
 _PERSISTS = re.compile(
     r"\b(every night|most nights|each night|nightly|weeks|months|rest days?|days off|still|constant\w*|even|"
     r"not just|getting worse|all the time|kept me|keeps me|gone from)\b"
@@ -368,6 +369,9 @@ def _is_context_exception(text: str, match: re.Match[str] | _Span, flag: RedFlag
             and _NERVES.search(sentence)):
         return True
     if flag.id == SWELLING_BRUISING and "brui" in match.group() + rest and _TOENAIL.search(sentence):
+        return True
+    # "my arches feel tight and bruised", "feels like a deep bruise": a felt soreness, not a bruise seen
+    if flag.id == SWELLING_BRUISING and _FELT_BRUISED.search(before + match.group()):
         return True
     # a sting or bite swells where it went in (the knowledge base's `sting_bite` family)
     sting_bite = kb.word_families.get("sting_bite") if kb is not None else None
@@ -508,10 +512,14 @@ class _Span:
         return self.text[self.begin:self.finish]
 
 
+_EXACT_WORD_LENGTH = 4
+
+
 def _term_regex(term: str) -> str:
     """One family term as a pattern tolerant of doubled or dropped double letters ("swolen",
     "tinglling"): letters are deduplicated, then each may repeat. `*` ends a word, `#` is a number,
-    `~` stands for up to two words."""
+    `~` stands for up to two words. Words of four letters or fewer are spelt as written: dropping
+    their double letter makes another word ("off" -> "of", "bee" -> "be", "all" -> "al")."""
     pattern = ""
     for word in term.split():
         if word == "~":  # up to two words of any kind ("i ~ be gone": "i would just be gone")
@@ -519,11 +527,14 @@ def _term_regex(term: str) -> str:
             continue
         out: list[str] = []
         previous = ""
+        loose = sum(char.isalpha() for char in word) > _EXACT_WORD_LENGTH
         for char in word:
             if char == "*":
                 out.append(r"\w*")
             elif char == "#":
                 out.append(r"\d+")
+            elif char.isalpha() and not loose:
+                out.append(re.escape(char))
             elif char.isalpha():
                 if char != previous:
                     out.append(re.escape(char) + "+")

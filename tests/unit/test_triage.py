@@ -167,6 +167,10 @@ def test_every_red_flag_example_in_the_training_data_is_caught(kb: KnowledgeBase
     "feeling a bit down after a bad race",               # a low day is not low mood
     "I don't see the point of easy runs",
     "I feel numb after that DNF",
+    "the balls of my feet ache after the long run",      # "of my feet" is not "off my feet"
+    "right quad feels like a rock after the hills",      # hard as a rock, not hit by one
+    "my arches feel tight and bruised after the ultra",  # a felt soreness
+    "my heart rate zones are all over the place",        # the watch's trouble
 ])
 def test_context_keeps_ordinary_talk_quiet(kb: KnowledgeBase, message: str) -> None:
     assert_reading(kb, "none", message)
@@ -504,6 +508,10 @@ def test_ordinary_talk_by_category_stays_quiet(kb: KnowledgeBase, message: str) 
     # the exceptions have limits: new after the all-clear, lasting despair after a race,
     # night pain that persists, a limp after a real injury, chest pain that stops when walking
     ("the physio cleared my knee, but now my ankle is swollen", "swelling_bruising"),
+    ("my shin is bruised and swollen since I fell on the trail", "swelling_bruising"),
+    ("felt a sharp twang in my calf like a stone hit it", "pop_sudden_pain"),
+    ("my heart rate is all over the place on easy runs and I feel faint", "fainting_palpitations"),
+    ("rested it two weeks and it still hurts just walking to the shop", "bone_point_pain"),
     ("since the marathon in april I've felt empty every day and can't enjoy anything", "low_mood"),
     ("my shin throbs at night after runs and it's getting worse every week", "night_rest_pain"),
     ("my toes have gone numb on long runs and stay numb for hours", "numbness_tingling"),
