@@ -115,6 +115,17 @@ def test_held_out_set_shares_no_sentence_with_training(
         assert not shared, f"{text!r} shares {' '.join(next(iter(shared)))!r} with the training data"
 
 
+@pytest.mark.parametrize("dev_set", sorted((ROOT / "bench" / "sets").glob("forum_intents_*.yml")), ids=lambda p: p.stem)
+def test_benchmark_sets_are_not_in_the_training_data(training: list[tuple[str, str]], dev_set: Path) -> None:
+    """The blind intent sets of bench/sets measure NLU changes only while no training sentence
+    copies one. (They were written apart from the data, so short queries, "race day nerves",
+    and common phrases are shared by chance: only sentences of eight words or more count.)"""
+    seen = {_normal(text) for _, text in training}
+    texts = [_normal(str(item["text"])) for item in yaml.safe_load(dev_set.read_text(encoding="utf-8"))]
+    copies = [text for text in texts if len(text.split()) >= 8 and text in seen]
+    assert not copies, f"{dev_set.name}: sentences copied into the training data: {copies}"
+
+
 def test_held_out_set_has_no_near_copies(training: list[tuple[str, str]], test_set: list[tuple[str, str]]) -> None:
     """A held-out sentence a character edit or a word away from a training sentence of the
     same intent ("hi friend" / "hey friend", "my left achilles" / "my achilles") only
