@@ -250,7 +250,14 @@ class ActionAnswerFallback(_FollowUpOrResponse):
         return "action_answer_fallback"
 
     def answer(self, tracker: Tracker) -> Advice | None:
-        reply = _follow_up(tracker) or answers.question_reply(latest_text(tracker), KB)
+        follow_up = _follow_up(tracker)
+        # a long post torn between a pain report and a question ("both calves tight for weeks, foam
+        # rolling isn't doing much, would sports or deep tissue be better before the race?"): the
+        # recommendation answers it, then the topic it raised
+        if _which_for_me(tracker) and not (follow_up and answers.asks_about_context(latest_text(tracker), KB)):
+            advice = _advice_for(situation_from_tracker(tracker), tracker)
+            return Advice(answers.merge(advice.reply, follow_up), advice.events) if follow_up else advice
+        reply = follow_up or answers.question_reply(latest_text(tracker), KB)
         if reply:
             return Advice(answers.naming(reply, _named_now(tracker), KB))
         # "which is better before a 10k on saturday?": the race said is what the answer turns on

@@ -148,11 +148,11 @@ _HYPOTHETICAL = re.compile(
 )
 # Bruises after cupping or Graston, tingling under dry needling: expected after-effects of a
 # treatment, not injuries (a request to massage a swollen calf still counts).
-# Both feet or hands swelling on long or hot runs is common and harmless; one swollen joint is not.
+# Both feet, hands or legs swelling on long or hot runs is common and harmless; one swollen joint is not.
 _BENIGN_SWELLING = re.compile(
-    r"\b(feet|hands|fingers)\b[^.;!?]{0,60}\b(long runs?|long run|marathons?|heat|hot|shoes?|size up|half size|"
+    r"\b(feet|hands|fingers|legs)\b[^.;!?]{0,60}\b(long runs?|long run|marathons?|heat|hot|shoes?|size up|half size|"
     r"runs?|running|hikes?|walks?)\b|"
-    r"\b(long runs?|marathons?|heat|hot|running|when i run)\b[^.;!?]{0,60}\b(feet|hands|fingers)\b"
+    r"\b(long runs?|marathons?|heat|hot|running|when i run)\b[^.;!?]{0,60}\b(feet|hands|fingers|legs)\b"
 )
 # Swelling as a general topic ("does massage reduce swelling?") is a question, not a report.
 _GENERAL_SWELLING = re.compile(
@@ -166,6 +166,9 @@ _TREATMENT_EFFECT_SIGNS = frozenset({SWELLING_BRUISING, NUMBNESS_TINGLING})
 _AFTER_EFFECT_SIGNS = frozenset({SWELLING_BRUISING, NUMBNESS_TINGLING, BONE_POINT_PAIN, NIGHT_REST_PAIN})
 _LASTS = re.compile(r"\b(days|weeks|not going away|won't go|will not go|still|getting worse|worse|spread\w*|"
                     r"can't|cannot|can not|every night|ever since)\b")
+# A bruise from deep pressure takes days to fade: only weeks, or worse, is more than an after-effect.
+_BRUISE_LASTS = re.compile(r"\b(weeks|months|not going away|won't go|will not go|getting worse|worse|spread\w*|"
+                           r"can't|cannot|can not|ever since)\b")
 # "pins and needles" is no treatment; "left" is a side as often as a verb ("needles in my left foot").
 _TREATMENT = (r"(cupping|cups?|graston|scraping|gua sha|iastm|dry needling|needling|(?<!pins and )(?<!pins n )needles|"
               r"acupuncture|trigger point\w*|therapy|treatment|physio session|massage session|kinesio tape|taping|"
@@ -437,8 +440,9 @@ def _after_treatment_same_sentence(text: str, match: re.Match[str] | _Span) -> b
     told = sentence.replace(match.group(), " ")
     # "does massage help the numbness?" asks about a treatment, it tells none
     asked = _QUESTION_START.search(before) or re.search(r"\b(help|helps|will|would|should|could|can)\b", before)
+    lasts = _BRUISE_LASTS if "brui" in match.group() else _LASTS
     return (bool(re.search(rf"\b{_TREATMENT}\b", before)) and not asked and not _INJURY.search(told)
-            and not _LASTS.search(sentence))
+            and not lasts.search(sentence))
 
 
 def _counts(text: str, match: re.Match[str] | _Span, flag: RedFlag, joined: bool = False,

@@ -171,6 +171,8 @@ def test_every_red_flag_example_in_the_training_data_is_caught(kb: KnowledgeBase
     "right quad feels like a rock after the hills",      # hard as a rock, not hit by one
     "my arches feel tight and bruised after the ultra",  # a felt soreness
     "my heart rate zones are all over the place",        # the watch's trouble
+    "after graston my shin was bruised for 3 days, is that normal?",  # a bruise fades over days
+    "my legs get a bit puffy after long runs in the heat",  # both legs, ordinary
 ])
 def test_context_keeps_ordinary_talk_quiet(kb: KnowledgeBase, message: str) -> None:
     assert_reading(kb, "none", message)
@@ -509,6 +511,8 @@ def test_ordinary_talk_by_category_stays_quiet(kb: KnowledgeBase, message: str) 
     # night pain that persists, a limp after a real injury, chest pain that stops when walking
     ("the physio cleared my knee, but now my ankle is swollen", "swelling_bruising"),
     ("my shin is bruised and swollen since I fell on the trail", "swelling_bruising"),
+    ("after the massage my calf was bruised and it has got worse for two weeks", "swelling_bruising"),
+    ("my left leg is swollen after the long run", "swelling_bruising"),
     ("felt a sharp twang in my calf like a stone hit it", "pop_sudden_pain"),
     ("my heart rate is all over the place on easy runs and I feel faint", "fainting_palpitations"),
     ("rested it two weeks and it still hurts just walking to the shop", "bone_point_pain"),
