@@ -18,7 +18,8 @@ KB := $(wildcard bot/knowledge/*.yml)
 NLP_DIR := build/spacy_runner_en
 NLP_STAMP := $(NLP_DIR)/kb_patterns.json
 SYNONYMS := data/generated/synonyms.yml
-DATA := $(shell find data -name '*.yml')
+# The folders too: a data file removed changes its folder's time, not any file's.
+DATA := $(shell find data -name '*.yml') $(shell find data -type d)
 MODEL := models/runner.tar.gz
 EMBEDDINGS_PIN := requirements-embeddings.txt
 EMBEDDINGS_DIR := build/wordllama
