@@ -14,6 +14,7 @@ from actions.tracker_adapter import (
     follow_up_context,
     latest_entities,
     latest_text,
+    named_now,
     situation_from_tracker,
     timing_in_message,
 )
@@ -25,12 +26,6 @@ from bot.triage import assess
 from bot.vocabulary import concerns_in
 
 
-def _named_now(tracker: Tracker) -> list[str]:
-    """Techniques, methods and tools the latest message names."""
-    known = {*KB.techniques, *KB.methods(), *KB.tools}
-    return [t for t in latest_entities(tracker, "technique") if t in known]
-
-
 def _ours_named(tracker: Tracker) -> list[str]:
     """Our five techniques, as the latest message names them."""
     return [t for t in latest_entities(tracker, "technique") if t in KB.techniques]
@@ -40,7 +35,7 @@ def _techniques_asked(tracker: Tracker) -> list[str]:
     """Techniques, methods and tools named now, else the technique recommended last (a stored
     conversation may hold an id the knowledge base no longer has: then none)."""
     last = tracker.get_slot("last_technique")
-    return _named_now(tracker) or ([last] if last in KB.techniques else [])
+    return named_now(tracker) or ([last] if last in KB.techniques else [])
 
 
 def _follow_up(tracker: Tracker) -> Reply | None:
@@ -102,8 +97,10 @@ class ActionExplainTechnique(AdviceAction):
         follow_up = _follow_up(tracker)
         # "ischemic compression, can I do it myself with a ball?": the method named first, then
         # the self-massage topic; "can I get deep tissue tomorrow?" is the context's answer alone.
-        ours = [t for t in _named_now(tracker) if t not in KB.tools]
-        if follow_up and (not ours or answers.asks_about_context(latest_text(tracker), KB)):
+        ours = [t for t in named_now(tracker) if t not in KB.tools]
+        # "what's the difference between pin and stretch and active release?" weighs the two it
+        # names, not the conversation's technique
+        if follow_up and (not ours or (len(ours) < 2 and answers.asks_about_context(latest_text(tracker), KB))):
             return follow_up
         reply = ActionExplainTechnique._about_named(tracker)
         return answers.merge(reply, follow_up) if follow_up else reply
@@ -150,7 +147,7 @@ class ActionAnswerBenefits(AdviceAction):
         text = latest_text(tracker)
         if answers.asks_which_massage(text):
             return _concerns(situation_from_tracker(tracker))
-        return Advice(_follow_up(tracker) or answers.naming(answers.benefits_reply(text, KB), _named_now(tracker), KB))
+        return Advice(_follow_up(tracker) or answers.naming(answers.benefits_reply(text, KB), named_now(tracker), KB))
 
 
 class ActionAnswerTiming(AdviceAction):
@@ -164,7 +161,7 @@ class ActionAnswerTiming(AdviceAction):
         if follow_up:
             return Advice(follow_up)
         timing = (latest_entities(tracker, "timing") or [follow_up_context(tracker).timing])[0]
-        return Advice(answers.naming(answers.timing_reply(timing, latest_text(tracker), KB), _named_now(tracker), KB))
+        return Advice(answers.naming(answers.timing_reply(timing, latest_text(tracker), KB), named_now(tracker), KB))
 
 
 class ActionAnswerSleep(AdviceAction):
@@ -205,7 +202,7 @@ def _about_massage_itself(tracker: Tracker) -> Advice | None:
     what massage does for runners (None when massage is not mentioned)."""
     if not answers.says_massage(latest_text(tracker)):
         return None
-    if _named_now(tracker):
+    if named_now(tracker):
         return ActionExplainTechnique().answer(tracker)
     return ActionAnswerBenefits().answer(tracker)
 
@@ -234,7 +231,7 @@ class ActionAnswerOutOfScope(_FollowUpOrResponse):
         # "What should I wear to a massage?" is ours when the knowledge base has the topic.
         reply = _follow_up(tracker) or (answers.question_reply(text, KB) if answers.about_massage(text) else None)
         if reply:
-            return Advice(answers.naming(reply, _named_now(tracker), KB))
+            return Advice(answers.naming(reply, named_now(tracker), KB))
         if complaint:
             return _advice_for(situation_from_tracker(tracker), tracker)
         return _about_massage_itself(tracker)
@@ -259,7 +256,7 @@ class ActionAnswerFallback(_FollowUpOrResponse):
             return Advice(answers.merge(advice.reply, follow_up), advice.events) if follow_up else advice
         reply = follow_up or answers.question_reply(latest_text(tracker), KB)
         if reply:
-            return Advice(answers.naming(reply, _named_now(tracker), KB))
+            return Advice(answers.naming(reply, named_now(tracker), KB))
         # "which is better before a 10k on saturday?": the race said is what the answer turns on
         timing = timing_in_message(tracker)
         if timing in TIMING_TOPICS and answers.is_question(latest_text(tracker)):

@@ -19,6 +19,7 @@ from actions.tracker_adapter import (
     latest_entities,
     latest_intent,
     latest_text,
+    named_now,
     questions_asked,
     replies_to,
     send,
@@ -224,12 +225,18 @@ class ValidateRecommendationForm(FormValidationAction):
         """"Which massage should I get?" before anything is known: the pick for any runner
         now, or the advice for the race it names, while the form asks where it is felt."""
         text = latest_text(tracker)
-        if (answers.asks_which_massage(text) and tracker.get_slot("body_part") is None
-                and not latest_entities(tracker, "body_part") and tracker.get_slot("concern") not in (SLEEP, STRESS)
-                and not concerns_in(text, KB) & {SLEEP, STRESS}):
+        if (tracker.get_slot("body_part") is not None or latest_entities(tracker, "body_part")
+                or tracker.get_slot("concern") in (SLEEP, STRESS) or concerns_in(text, KB) & {SLEEP, STRESS}):
+            return
+        if answers.asks_which_massage(text):
             timing = timing_in_message(tracker)
             send(dispatcher, answers.timing_reply(timing, text, KB) if timing in TIMING_TOPICS
                  else answers.general_pick_reply(KB))
+            return
+        # "best self-massage tool on a budget?": the topic it asks about answers it
+        topic = answers.question_reply(text, KB)
+        if topic:
+            send(dispatcher, answers.naming(topic, named_now(tracker), KB))
 
     async def required_slots(self, domain_slots: List[str], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[str]:

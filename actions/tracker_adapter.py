@@ -34,6 +34,12 @@ def latest_entities(tracker: Tracker, entity: str) -> list[str]:
     return list(dict.fromkeys(i for i in ids if i))
 
 
+def named_now(tracker: Tracker) -> list[str]:
+    """Techniques, methods and tools the latest message names."""
+    known = {*KB.techniques, *KB.methods(), *KB.tools}
+    return [t for t in latest_entities(tracker, "technique") if t in known]
+
+
 def _ids(entity: str, values: Iterable[Any]) -> frozenset[str]:
     ids = (resolve(entity, str(v), KB) for v in values if v not in UNKNOWN)
     return frozenset(i for i in ids if i)

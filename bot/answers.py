@@ -383,6 +383,9 @@ _WHICH_MASSAGE = re.compile(r"\b((what|which)( kind| type| sort| style)?( of)? m
                             r"which (one )?(would|will|is|should) (be )?(better|best)\b|"
                             r"massages? (would|will|should|could) (help|suit|work)|"
                             r"what (would|do|will) you (recommend|suggest)|"
+                            # "could you recommend a massage for my first ultra?"
+                            r"(recommend|suggest) (me )?(a |an |any |some )?(good |decent |particular )?"
+                            r"(kind of |type of |sort of )?massages?\b|"
                             # said at the end: "...so what would help?" (not "what would help more, X or Y")
                             r"what (would|will|could|might) help( me| it| them| with (it|this|that|them|the \w+))?"
                             r"(?=[\s?.!]*$)|what (is|would be) (good|best) for (it|this|that|them)(?=[\s?.!]*$))")

@@ -427,12 +427,20 @@ async def test_a_question_that_opens_the_form_is_answered_before_anything_is_ask
     ("what kind of massage would help me sleep?", {}, False),  # sleep has its own answer
     ("which massage should I get?", {"concern": "stress"}, False),
     ("my legs feel heavy", {}, False),  # not asking: the form just asks where
+    ("could you recommend a good massage for a runner like me?", {}, True),
 ])
 async def test_which_massage_with_nothing_known_gets_the_general_pick_first(text: str, slots: dict[str, Any],
                                                                            picks: bool) -> None:
     tracker = make_tracker(text, "ask_recommendation", [], slots, active_loop=FORM)
     messages, _ = await run(ValidateRecommendationForm(), tracker)
     assert any("sports massage" in str(m.get("text")).lower() for m in messages) is picks
+
+
+async def test_a_tool_asked_for_with_nothing_known_gets_its_topic_first() -> None:
+    tracker = make_tracker("best self massage tool for a runner on a budget?", "ask_recommendation", [], {},
+                           active_loop=FORM)
+    messages, _ = await run(ValidateRecommendationForm(), tracker)
+    assert any("foam roll" in str(m.get("text")).lower() for m in messages)
 
 
 def asked_in_turn(text: str, asked: list[str]) -> Tracker:

@@ -130,6 +130,8 @@ MESSAGES = [
     ("that's my left calf", False, False, False),
     ("would it help my tight back? office job + running", True, False, False),  # the aside after the question
     ("do you think a massage gun is worth it", True, False, True),
+    ("could you recommend a massage for my first ultra?", True, True, True),
+    ("can you suggest any good stretches", True, False, False),
 ]
 
 
