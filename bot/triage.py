@@ -106,7 +106,8 @@ _NEGATION_PHRASES = re.compile(
     r"\b(no|not|never|without|zero) (\w+ ){0,2}(pain|painful|hurts?|hurting|ache|aches|aching|tender|sore|problems?|"
     r"issues?|trouble)\b(\W+\w+){0,4}\W*$"
 )
-_CLAUSE_BREAK = re.compile(r"[.,;:!?()](?=\s|$)|\bbut\b|\bthough\b|\bhowever\b|\band now\b|\banyway\b|\balthough\b|"
+# Brackets are no break: "broke my foot (stress fracture) last year" keeps its time with it.
+_CLAUSE_BREAK = re.compile(r"[.,;:!?](?=\s|$)|\bbut\b|\bthough\b|\bhowever\b|\band now\b|\banyway\b|\balthough\b|"
                            r"\bwhereas\b|\bexcept\b")
 # A comma before "even" or "like" joins ("aches constantly, even when resting", "dark, like
 # cola"); "but" and "and now" part.

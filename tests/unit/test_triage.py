@@ -173,6 +173,8 @@ def test_every_red_flag_example_in_the_training_data_is_caught(kb: KnowledgeBase
     "my heart rate zones are all over the place",        # the watch's trouble
     "after graston my shin was bruised for 3 days, is that normal?",  # a bruise fades over days
     "my legs get a bit puffy after long runs in the heat",  # both legs, ordinary
+    "woke up stiff and sore again",                      # stiff on waking, not woken by pain
+    "broke my foot (stress fracture) last year, fully back now",  # an aside in brackets keeps its clause
 ])
 def test_context_keeps_ordinary_talk_quiet(kb: KnowledgeBase, message: str) -> None:
     assert_reading(kb, "none", message)
@@ -513,6 +515,8 @@ def test_ordinary_talk_by_category_stays_quiet(kb: KnowledgeBase, message: str) 
     ("my shin is bruised and swollen since I fell on the trail", "swelling_bruising"),
     ("after the massage my calf was bruised and it has got worse for two weeks", "swelling_bruising"),
     ("my left leg is swollen after the long run", "swelling_bruising"),
+    ("the ache in my shin wakes me up most nights", "night_rest_pain"),
+    ("I keep waking up at 3am with a throbbing knee", "night_rest_pain"),
     ("felt a sharp twang in my calf like a stone hit it", "pop_sudden_pain"),
     ("my heart rate is all over the place on easy runs and I feel faint", "fainting_palpitations"),
     ("rested it two weeks and it still hurts just walking to the shop", "bone_point_pain"),
