@@ -82,6 +82,7 @@ from bot.kb_ids import (
     CANNOT_BEAR_WEIGHT,
     CHEST_PAIN,
     FAINTING_PALPITATIONS,
+    HEAT_ILLNESS,
     LOW_MOOD,
     NIGHT_REST_PAIN,
     NUMBNESS_TINGLING,
@@ -128,7 +129,8 @@ _STATE_BEGAN = re.compile(r"\b(stopped|lost|disappeared|vanished|dried up|went a
 _PAST = re.compile(
     r"\b((\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|a few|few|"
     r"several|some|many) (years?|yrs?|months?|seasons?) ago|a decade ago|decades ago|back (at|in) uni|"
-    r"when i was (at school|at uni|a student|younger|a teenager|a kid)|in my (student|uni|school) days|"
+    r"when i was (at school|at uni|a student|younger|a teenager|a kid|\d+)|as a (teenager|kid|child)|"
+    r"in my (student|uni|school|teenage) days|"
     r"last (year|season|spring|summer|autumn|fall|winter)|years back|used to|in the past|(back )?in (19|20)\d\d|"
     r"fully healed|all healed|has healed|have healed|long gone|cleared up|recovered from|recovering from|"
     r"getting over|got over)\b"
@@ -151,9 +153,10 @@ _HYPOTHETICAL = re.compile(
 # treatment, not injuries (a request to massage a swollen calf still counts).
 # Both feet, hands or legs swelling on long or hot runs is common and harmless; one swollen joint is not.
 _BENIGN_SWELLING = re.compile(
-    r"\b(feet|hands|fingers|legs)\b[^.;!?]{0,60}\b(long runs?|long run|marathons?|heat|hot|shoes?|size up|half size|"
-    r"runs?|running|hikes?|walks?)\b|"
-    r"\b(long runs?|marathons?|heat|hot|running|when i run)\b[^.;!?]{0,60}\b(feet|hands|fingers|legs)\b"
+    r"\b(feet|hands|fingers|legs)\b[^.;!?]{0,60}\b(long runs?|long run|marathons?|ultras?|races?|heat|hot|shoes?|"
+    r"size up|half size|runs?|running|hikes?|walks?|hours on (them|my feet))\b|"
+    r"\b(long runs?|marathons?|ultras?|heat|hot|running|when i run|hours on my feet)\b[^.;!?]{0,60}"
+    r"\b(feet|hands|fingers|legs)\b"
 )
 # Swelling as a general topic ("does massage reduce swelling?") is a question, not a report.
 _GENERAL_SWELLING = re.compile(
@@ -192,6 +195,7 @@ _TREATMENT_EFFECT = re.compile(
 # "has gone red" is no recovery.
 _RESOLVED = re.compile(
     r"(?<!not )(?<!never )(?<!not really )\b(went away|gone away|go away by itself|"
+    r"(been )?(completely |totally )?fine (for|ever since|since)|no (issues|problems|trouble) (since|ever since)|"
     r"(has|have|is|are) gone(?= *($|[.,;!?]| now| away| completely))|gone now|disappeared|resolved|"
     r"settled( down)?|cleared up|healed( up)?|fine now|all good now|better now|"
     r"(is|are|all|everything) back to normal|sorted itself out|eased off|"
@@ -289,7 +293,9 @@ _RACE_DIP = re.compile(
 )
 _DESPAIR = re.compile(
     r"\b(hopeless|hopless|worthless|everything|anything|life|crying|cry|tears|get out of bed|burden|dark|every day|"
-    r"every single day|months|not eating|cannot sleep|self|die|dead)\b"
+    r"every single day|months|not eating|cannot sleep|self|die|dead|pointless|"
+    r"not (just )?(the )?(normal|usual|ordinary) (blues|dip|slump)|different from|"
+    r"worse than (the )?(normal|usual|ordinary))\b"
 )
 # Throbbing the night after a long run or race is soreness; night pain that persists is not.
 _AFTER_TRAINING = re.compile(
@@ -338,9 +344,10 @@ def _is_context_exception(text: str, match: re.Match[str] | _Span, flag: RedFlag
     sentence = text[start:end]
     # the question is read from its own clause, which starts inside this sentence
     before = _CLAUSE_BREAK.split(text[start:match.start()])[-1]
-    # emergencies are referred even when asked about in general, except a clot named in a question
-    # ("can massage dislodge a clot?"): the clot sign's symptoms-and-travel pattern refers regardless
-    asked_generally = flag.urgency != "emergency" or flag.id == CALF_AFTER_FLIGHT
+    # emergencies are referred even when asked about in general, except a clot or heat stroke named
+    # in a question ("can massage dislodge a clot?", "can massage prevent heat stroke?"): their
+    # symptom readings refer regardless
+    asked_generally = flag.urgency != "emergency" or flag.id in (CALF_AFTER_FLIGHT, HEAT_ILLNESS)
     if asked_generally and flag.id != LOW_MOOD and _is_generic_question(before, match.group() + rest):
         return True
     # an all-clear given after the sign was told, in its sentence or the next ("the physio checked it")

@@ -101,11 +101,14 @@ FLOORS = [
     # set 5: 36/45 and 7/80 measured blind; 39/45 and 4/80 after one round written from a summary
     # of its misses by theme (so no longer blind; tests/triage/README.md)
     ("warning_signs_5.yml", "ordinary_5.yml", 0.85, 0.05),
+    # set 6 (session 11): 34/50 and 8/80 blind; 43/50 and 5/80 after a heat-illness sign and one
+    # round from a theme summary of its misses
+    ("warning_signs_6.yml", "ordinary_6.yml", 0.85, 0.07),
 ]
 # Each set's size, so a truncated file cannot pass a floor.
 SIZES = {"warning_signs.yml": 83, "warning_signs_2.yml": 70, "warning_signs_3.yml": 60, "warning_signs_4.yml": 70,
          "warning_signs_5.yml": 45, "ordinary.yml": 93, "ordinary_2.yml": 95, "ordinary_3.yml": 73,
-         "ordinary_4.yml": 95, "ordinary_5.yml": 80}
+         "ordinary_4.yml": 95, "ordinary_5.yml": 80, "warning_signs_6.yml": 50, "ordinary_6.yml": 80}
 
 
 @pytest.mark.parametrize(("signs", "floor"), [(f[0], f[2]) for f in FLOORS])
@@ -128,8 +131,8 @@ def test_false_alarms_on_the_fresh_ordinary_set_stay_under_the_ceiling(kb: Knowl
 def test_the_fresh_set_covers_every_warning_sign_of_the_knowledge_base(kb: KnowledgeBase) -> None:
     covered = {str(item["sign"]) for item in _fresh("warning_signs.yml")}
     # added after the set was written (set 4 has the second as worsening_or_not_improving, sets 4
-    # and 5 have head injuries)
-    assert set(kb.red_flags) - {"energy_deficiency", "pain_not_improving", "head_injury"} <= covered
+    # to 6 have head injuries, set 6 heat illness)
+    assert set(kb.red_flags) - {"energy_deficiency", "pain_not_improving", "head_injury", "heat_illness"} <= covered
 
 
 def test_every_red_flag_example_in_the_training_data_is_caught(kb: KnowledgeBase) -> None:
@@ -174,6 +177,12 @@ def test_every_red_flag_example_in_the_training_data_is_caught(kb: KnowledgeBase
     "after graston my shin was bruised for 3 days, is that normal?",  # a bruise fades over days
     "my legs get a bit puffy after long runs in the heat",  # both legs, ordinary
     "woke up stiff and sore again",                      # stiff on waking, not woken by pain
+    "I'm so confused about which massage to book, it's so hot today",  # no state in the heat
+    "can massage help prevent heat stroke?",             # a general question
+    "my periods are regular, no injuries, just asking about race weight",
+    "had a concussion when i was 15, no issues since",
+    "both feet were puffy after the 100k ultra",
+    "my watch buzzes down my arm on every lap lol",
     "broke my foot (stress fracture) last year, fully back now",  # an aside in brackets keeps its clause
 ])
 def test_context_keeps_ordinary_talk_quiet(kb: KnowledgeBase, message: str) -> None:
@@ -516,6 +525,13 @@ def test_ordinary_talk_by_category_stays_quiet(kb: KnowledgeBase, message: str) 
     ("after the massage my calf was bruised and it has got worse for two weeks", "swelling_bruising"),
     ("my left leg is swollen after the long run", "swelling_bruising"),
     ("the ache in my shin wakes me up most nights", "night_rest_pain"),
+    ("it was 30 degrees and i stopped sweating around mile 10", "heat_illness"),
+    ("in the heat i got confused and a marshal sat me down", "heat_illness"),
+    ("been saving up my codeine, not for the tooth", "self_harm"),
+    ("i've been crawling to the bathroom since yesterday", "cannot_bear_weight"),
+    ("smacked the side of my head when i fell and now light hurts my eyes", "head_injury"),
+    ("it all feels pointless since the marathon, weeks now, not the usual blues", "low_mood"),
+    ("a fizzing feeling down to my fingers since the fall", "numbness_tingling"),
     ("I keep waking up at 3am with a throbbing knee", "night_rest_pain"),
     ("felt a sharp twang in my calf like a stone hit it", "pop_sudden_pain"),
     ("my heart rate is all over the place on easy runs and I feel faint", "fainting_palpitations"),
