@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge import KB
 from actions.safety import referral_from_tracker, remember
-from actions.tracker_adapter import latest_text, send, situation_from_tracker
+from actions.tracker_adapter import latest_text, send, situation_from_tracker, timing_in_message
 from bot.answers import referral_reply
 from bot.referral import held_reply
 from bot.reply import Reply
@@ -75,4 +76,13 @@ class AdviceAction(Action, ABC):
             send(dispatcher, held_reply(referral, KB))
             return []
         send(dispatcher, with_check(advice.reply) if red_flag_suspected(tracker) else advice.reply)
-        return advice.events
+        return [*advice.events, *_remembered_timing(tracker, advice.events)]
+
+
+def _remembered_timing(tracker: Tracker, events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """A race said in passing ("ran my first marathon today, I'm in bits") is kept whatever the
+    answer was about, so "can I get deep tissue tomorrow?" is read against it."""
+    timing = timing_in_message(tracker)
+    if not timing or tracker.get_slot("timing") or any(e.get("name") == "timing" for e in events):
+        return []
+    return [SlotSet("timing", timing)]

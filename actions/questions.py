@@ -61,13 +61,10 @@ def _as_pain_report(tracker: Tracker) -> List[Dict[str, Any]] | None:
 
 
 def _advice_for(situation: Situation, tracker: Tracker) -> Advice:
-    """The recommendation for what the runner described, remembering the technique and a race."""
+    """The recommendation for what the runner described, remembering the technique (and, as every
+    answer does, a race said in the message: actions.advice_action)."""
     rec = recommend(situation, KB)
-    events = [SlotSet("last_technique", rec.technique.id)]
-    timing = timing_in_message(tracker)
-    if timing and not tracker.get_slot("timing"):
-        events.append(SlotSet("timing", timing))
-    return Advice(answers.concerns_reply(situation, rec, KB), events)
+    return Advice(answers.concerns_reply(situation, rec, KB), [SlotSet("last_technique", rec.technique.id)])
 
 
 def _concerns(situation: Situation) -> Advice:

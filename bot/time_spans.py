@@ -97,7 +97,13 @@ _LATER = re.compile(r"\b(next month|in a month|in a couple of months|in the (spr
                     r"october|november|december))\b")
 _RACED = re.compile(rf"\b((ran|raced|did|finished|completed|run)\b.{{0,25}}\b{_RACE}\b.{{0,25}}\b"
                     rf"(yesterday|last (week|weekend|{_DAYS})|on ({_DAYS})|this morning|at the weekend|"
-                    rf"days ago|a few days ago)|just (ran|raced|did|finished|completed)\b.{{0,20}}\b{_RACE})\b")
+                    rf"today|earlier today|this afternoon|this evening|tonight|"
+                    rf"days ago|a few days ago|({_NUMBER_WORD}|a couple of) days ago)|"
+                    rf"just (ran|raced|did|finished|completed)\b.{{0,20}}\b{_RACE}|"
+                    # "that parkrun absolutely murdered me": a race just run, told by what it did
+                    rf"(that|the|this morning's|today's|yesterday's|{_DAYS}'s) {_RACE} (absolutely |totally |"
+                    rf"properly |really |well and truly )?(murdered|destroyed|killed|wrecked|broke|battered|smashed|"
+                    rf"ruined|finished|took it out of) me)\b")
 _NO_RACE = re.compile(r"\b(no race|no races|no racing|not racing|nothing planned|nothing booked|"
                       r"nothing on the calendar|nothing coming up|no plans|nothing scheduled|no events?|"
                       r"not training for anything|no target race|nothing soon)\b")

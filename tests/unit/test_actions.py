@@ -171,6 +171,9 @@ CASES: list[tuple[Action, str, str, list[tuple[str, str]], dict[str, Any], Expec
     (ActionAnswerSleep(), "can't sleep after hard sessions", "ask_sleep", [], {}, Expected(longer_than=40)),
     (ActionAnswerSleep(), "can't sleep", "ask_sleep", [], {}, Expected(says=("swedish",))),
     (ActionAnswerStress(), "race nerves are killing me", "ask_stress", [], {}, Expected(longer_than=40)),
+    # a race said in passing is remembered whatever the answer was about
+    (ActionAnswerStress(), "ran my first marathon today and I'm in bits", "ask_stress", [], {},
+     Expected(longer_than=40, slots={"timing": "post_race"})),
     (ActionExplainWhy(), "why that one?", "ask_why", [], PAIN_SLOTS, Expected(says=("because",))),
     (ActionAnswerFallback(), "and after the race?", "nlu_fallback", [], {"last_technique": "sports_massage"},
      Expected(starts="Massage after a race", events=[])),

@@ -81,6 +81,10 @@ def test_duration_answer(text: str, expected: str | None) -> None:
         ("my marathon build is going ok", "training_block"),
         ("i'm on a training plan from the club", "training_block"),
         ("ran a marathon yesterday", "post_race"),
+        ("ran my first marathon today and I'm in bits", "post_race"),
+        ("did a half 3 days ago", "post_race"),
+        ("that parkrun absolutely murdered me", "post_race"),
+        ("the marathon will kill me", None),
         ("just finished my first half", "post_race"),
         ("in 5 days", None),  # a countdown to what? not a race
         ("my knee hurts", None),
