@@ -168,11 +168,11 @@ _TREATMENT_EFFECT_SIGNS = frozenset({SWELLING_BRUISING, NUMBNESS_TINGLING})
 # Tender, bruised, tingly or throbbing the night after a massage, foam rolling, cupping or needling,
 # the treatment told earlier in the same sentence: an after-effect, unless it lasts or an injury is told.
 _AFTER_EFFECT_SIGNS = frozenset({SWELLING_BRUISING, NUMBNESS_TINGLING, BONE_POINT_PAIN, NIGHT_REST_PAIN})
-_LASTS = re.compile(r"\b(days|weeks|not going away|won't go|will not go|still|getting worse|worse|spread\w*|"
-                    r"can't|cannot|can not|every night|ever since)\b")
+_LASTING = (r"weeks|months|not going away|won't go|will not go|getting worse|worse|spread\w*|can't|cannot|can not|"
+            r"ever since")
+_LASTS = re.compile(rf"\b(days|still|every night|{_LASTING})\b")
 # A bruise from deep pressure takes days to fade: only weeks, or worse, is more than an after-effect.
-_BRUISE_LASTS = re.compile(r"\b(weeks|months|not going away|won't go|will not go|getting worse|worse|spread\w*|"
-                           r"can't|cannot|can not|ever since)\b")
+_BRUISE_LASTS = re.compile(rf"\b({_LASTING})\b")
 # "pins and needles" is no treatment; "left" is a side as often as a verb ("needles in my left foot").
 _TREATMENT = (r"(cupping|cups?|graston|scraping|gua sha|iastm|dry needling|needling|(?<!pins and )(?<!pins n )needles|"
               r"acupuncture|trigger point\w*|therapy|treatment|physio session|massage session|kinesio tape|taping|"
