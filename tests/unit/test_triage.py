@@ -526,6 +526,7 @@ def test_ordinary_talk_by_category_stays_quiet(kb: KnowledgeBase, message: str) 
     ("my left leg is swollen after the long run", "swelling_bruising"),
     ("the ache in my shin wakes me up most nights", "night_rest_pain"),
     ("it was 30 degrees and i stopped sweating around mile 10", "heat_illness"),
+    ("my periods have stopped since I upped my mileage, is that normal for runners?", "energy_deficiency"),
     ("in the heat i got confused and a marshal sat me down", "heat_illness"),
     ("been saving up my codeine, not for the tooth", "self_harm"),
     ("i've been crawling to the bathroom since yesterday", "cannot_bear_weight"),
