@@ -179,6 +179,7 @@ def test_every_red_flag_example_in_the_training_data_is_caught(kb: KnowledgeBase
     "woke up stiff and sore again",                      # stiff on waking, not woken by pain
     "I'm so confused about which massage to book, it's so hot today",  # no state in the heat
     "can massage help prevent heat stroke?",             # a general question
+    "it was hot but no sweat, easy 5k",                  # an idiom
     "my periods are regular, no injuries, just asking about race weight",
     "had a concussion when i was 15, no issues since",
     "both feet were puffy after the 100k ultra",
