@@ -213,6 +213,12 @@ _QUESTION_START = re.compile(
     r"(can|could|does|do|will|would|is|are|should|how|what|what's|whats|why|which|when|has|have|is it|are there|"
     r"any (tips|advice|ideas|suggestions|thoughts))\b"
 )
+# "haven't had a period in 4 months", "can't feel my toes": a statement whose "I" was dropped,
+# not a question ("can't I just get a massage?" names its subject).
+_DROPPED_SUBJECT = re.compile(
+    r"^\s*(so |and |also |just )?(can|could|does|do|did|will|would|is|are|should|has|have|had) not "
+    r"(?!(i|you|we|it|they|he|she|anyone|anybody|there|this|that|massage)\b)"
+)
 # "does anyone else get ...?" is a report in question form.
 _FIRST_PERSON = re.compile(r"\b(i|me|my|mine|myself|anyone else|anybody else|just me)\b")
 # "could it be a stress fracture?", "does this sound like sciatica?": "it" is the writer's own
@@ -328,7 +334,7 @@ def _sentences(text: str, start: int, end: int) -> tuple[int, int, str]:
 def _is_generic_question(before: str, sign: str) -> bool:
     """Is this clause (`before` the sign, then the sign and the rest of the clause) a question about
     signs or treatments in general, not about the writer?"""
-    if _SELF_DIAGNOSIS.search(before):
+    if _SELF_DIAGNOSIS.search(before) or _DROPPED_SUBJECT.match(before + sign):
         return False
     question = before + sign
     framed = _FRAME.match(question)

@@ -534,6 +534,10 @@ def test_ordinary_talk_by_category_stays_quiet(kb: KnowledgeBase, message: str) 
     ("smacked the side of my head when i fell and now light hurts my eyes", "head_injury"),
     ("it all feels pointless since the marathon, weeks now, not the usual blues", "low_mood"),
     ("a fizzing feeling down to my fingers since the fall", "numbness_tingling"),
+    # the "I" dropped before a negative auxiliary: a statement, not a question
+    ("haven't had a period in 4 months", "energy_deficiency"),
+    ("haven't been able to put weight on it since sunday", "cannot_bear_weight"),
+    ("i have not been able to weight bear since the fall", "cannot_bear_weight"),
     ("I keep waking up at 3am with a throbbing knee", "night_rest_pain"),
     ("felt a sharp twang in my calf like a stone hit it", "pop_sudden_pain"),
     ("my heart rate is all over the place on easy runs and I feel faint", "fainting_palpitations"),
