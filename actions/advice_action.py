@@ -14,7 +14,7 @@ from actions.knowledge import KB
 from actions.safety import referral_from_tracker, remember
 from actions.tracker_adapter import latest_text, send, situation_from_tracker, timing_in_message
 from bot.answers import referral_reply
-from bot.referral import held_reply
+from bot.referral import held_reply, pushes_back
 from bot.reply import Reply
 from bot.triage import assess
 
@@ -72,7 +72,8 @@ class AdviceAction(Action, ABC):
         referral = referral_from_tracker(tracker)
         # The area in play (named now, or from the slot: "it"): even sleep or stress advice
         # would suggest a massage for it.
-        if referral.holds(situation_from_tracker(tracker).body_parts, self.about_body):
+        if referral.holds(situation_from_tracker(tracker).body_parts, self.about_body,
+                          pushback=pushes_back(latest_text(tracker))):
             send(dispatcher, held_reply(referral, KB))
             return []
         send(dispatcher, with_check(advice.reply) if red_flag_suspected(tracker) else advice.reply)

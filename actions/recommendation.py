@@ -32,7 +32,7 @@ from bot.answers import alternatives_reply, concerns_reply, need_more_reply, why
 from bot.kb_ids import NO_RACE, PAIN, SENTINELS, SLEEP, STRESS, TIMING_TOPICS, UNKNOWN
 from bot.knowledge_base import ENTITY_OF_KIND
 from bot.recommender import recommend
-from bot.referral import says_cleared
+from bot.referral import pushes_back, says_cleared
 from bot.reply import Reply
 from bot.text import normalise
 from bot.time_spans import body_part_answer, duration_answer, duration_in_statement, timing_answer, timing_in_text
@@ -129,7 +129,8 @@ def aside_reply(tracker: Tracker) -> Reply | None:
 def _referral_holds(tracker: Tracker) -> bool:
     """A standing referral covers this: no questions, action_recommend explains why not yet."""
     situation = situation_from_tracker(tracker)
-    return referral_from_tracker(tracker).holds(situation.body_parts, about_body=PAIN in situation.concerns)
+    return referral_from_tracker(tracker).holds(situation.body_parts, about_body=PAIN in situation.concerns,
+                                                pushback=pushes_back(latest_text(tracker)))
 
 
 class ActionRecommend(AdviceAction):

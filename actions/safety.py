@@ -41,7 +41,10 @@ def referral_from_tracker(tracker: Tracker) -> Referral:
 
 def remember(tracker: Tracker, triage: Triage) -> List[Dict[str, Any]]:
     """Slot events that add this message's signs (and the area they concern) to the referral."""
-    areas = sorted(situation_from_tracker(tracker).body_parts)
+    # a sign of the whole person (chest pain, fever...) holds back every massage, whatever areas
+    # the conversation named before
+    whole_person = any(flag.whole_person for flag in triage.flags)
+    areas = [] if whole_person else sorted(situation_from_tracker(tracker).body_parts)
     referral = referral_from_tracker(tracker).with_signs(triage.ids, areas)
     return [
         SlotSet("referral_signs", list(referral.signs)),

@@ -65,6 +65,7 @@ CHEST_PAIN, CALF_AFTER_FLIGHT = "chest_pain_breathless", "calf_after_flight"
 BONE_POINT_PAIN, CANNOT_BEAR_WEIGHT = "bone_point_pain", "cannot_bear_weight"
 FAINTING_PALPITATIONS = "fainting_palpitations"
 HEAT_ILLNESS = "heat_illness"
+ENERGY_DEFICIENCY = "energy_deficiency"
 
 # (file, section) -> ids the code needs there.
 REQUIRED_IDS: Mapping[tuple[str, str], frozenset[str]] = {
@@ -76,5 +77,5 @@ REQUIRED_IDS: Mapping[tuple[str, str], frozenset[str]] = {
     ("benefits.yml", "benefits"): frozenset({SLEEP_BENEFIT, STRESS_BENEFIT}),
     ("red_flags.yml", "red_flags"): frozenset({*MOOD_SIGNS, SWELLING_BRUISING, NUMBNESS_TINGLING, NIGHT_REST_PAIN,
                                              CHEST_PAIN, CALF_AFTER_FLIGHT, BONE_POINT_PAIN, CANNOT_BEAR_WEIGHT,
-                                             FAINTING_PALPITATIONS, HEAT_ILLNESS}),
+                                             FAINTING_PALPITATIONS, HEAT_ILLNESS, ENERGY_DEFICIENCY}),
 }

@@ -133,6 +133,9 @@ class RedFlag:
     # co-occurrence readings: word families (red_flags.yml `word_families`) that must meet in one
     # clause or sentence; the code composes them into patterns (bot/triage.py)
     cooccur: tuple[CoRule, ...] = ()
+    # a sign of the whole person (chest pain, fever, low mood...): a referral for it holds back
+    # every massage, not only one on the area it was told about
+    whole_person: bool = False
 
 
 @dataclass(frozen=True)
@@ -338,7 +341,7 @@ def _compile(node: Node) -> re.Pattern[str]:
 
 
 def _read_red_flag(ctx: _Context, node: Node, seen: set[str]) -> RedFlag:
-    node.check_keys({"id", "name", "urgency", "source", "phrases", "patterns", "cooccur", "advice"})
+    node.check_keys({"id", "name", "urgency", "whole_person", "source", "phrases", "patterns", "cooccur", "advice"})
     urgency = node.get("urgency").text()
     if urgency not in URGENCIES:
         raise node.child("urgency", urgency).fail(f"expected one of {list(URGENCIES)}, got {urgency!r}")
@@ -351,6 +354,7 @@ def _read_red_flag(ctx: _Context, node: Node, seen: set[str]) -> RedFlag:
         patterns=tuple(_compile(n) for n in _optional(node, "patterns").items(allow_empty=True)),
         advice=node.get("advice").text(),
         cooccur=tuple(_read_corule(n) for n in _optional(node, "cooccur").items(allow_empty=True)),
+        whole_person=node.get("whole_person").boolean() if node.has("whole_person") else False,
     )
 
 

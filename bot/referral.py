@@ -64,16 +64,18 @@ class Referral:
     def active(self) -> bool:
         return bool(self.signs) and not self.cleared
 
-    def holds(self, named_areas: Iterable[str], about_body: bool = True) -> bool:
+    def holds(self, named_areas: Iterable[str], about_body: bool = True, pushback: bool = False) -> bool:
         """Does the referral stand in the way of advice about `named_areas`?
 
         `about_body` is False for advice that concerns no part of the body (sleep, stress):
-        it waits only when the referral was about the whole person.
+        it waits only when the referral was about the whole person. `pushback`: the message
+        argues with the referral ("could I do trigger point on my glute instead?"), so it is
+        about the referred problem whatever area it names.
         """
         if not self.active:
             return False
         named = set(named_areas)
-        if not self.areas:
+        if not self.areas or pushback:
             return True
         if named:
             return bool(named & set(self.areas))
@@ -88,6 +90,20 @@ class Referral:
             tuple(dict.fromkeys((*base.signs, *signs))),
             () if whole_person else tuple(dict.fromkeys((*base.areas, *areas))),
         )
+
+
+# Arguing with a referral: "instead", "surely", "at least", "can't I just", "would it still be ok".
+_PUSHBACK = re.compile(
+    r"\b(instead|surely|at least|anyway|anyways|regardless|cannot i just|can i not just|could i not just|"
+    r"(only|just) (a bump|a niggle|a knock|a tweak)|not that bad|just tell me|"
+    r"(can|could|would|will|is it|will it|would it) (i |it |that )?still (be )?"
+    r"(ok|okay|fine|alright|safe|get|have|book|do))\b"
+)
+
+
+def pushes_back(message: str) -> bool:
+    """Does the message argue with a referral rather than raise something new?"""
+    return bool(_PUSHBACK.search(normalise(message)))
 
 
 def says_cleared(message: str) -> bool:

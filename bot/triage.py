@@ -81,6 +81,7 @@ from bot.kb_ids import (
     CALF_AFTER_FLIGHT,
     CANNOT_BEAR_WEIGHT,
     CHEST_PAIN,
+    ENERGY_DEFICIENCY,
     FAINTING_PALPITATIONS,
     HEAT_ILLNESS,
     LOW_MOOD,
@@ -219,6 +220,7 @@ _DROPPED_SUBJECT = re.compile(
     r"^\s*(so |and |also |just )?(can|could|does|do|did|will|would|is|are|should|has|have|had) not "
     r"(?!(i|you|we|it|they|he|she|anyone|anybody|there|this|that|massage)\b)"
 )
+_PERIODS = re.compile(r"\b(periods?|menstrua\w*|amenorrh\w*)\b")
 # "does anyone else get ...?" is a report in question form.
 _FIRST_PERSON = re.compile(r"\b(i|me|my|mine|myself|anyone else|anybody else|just me)\b")
 # "could it be a stress fracture?", "does this sound like sciatica?": "it" is the writer's own
@@ -352,8 +354,11 @@ def _is_context_exception(text: str, match: re.Match[str] | _Span, flag: RedFlag
     before = _CLAUSE_BREAK.split(text[start:match.start()])[-1]
     # emergencies are referred even when asked about in general, except a clot or heat stroke named
     # in a question ("can massage dislodge a clot?", "can massage prevent heat stroke?"): their
-    # symptom readings refer regardless
-    asked_generally = flag.urgency != "emergency" or flag.id in (CALF_AFTER_FLIGHT, HEAT_ILLNESS)
+    # symptom readings refer regardless; "is it normal to not have a period for 5 months?" is
+    # asked about oneself however it is worded
+    periods_asked = flag.id == ENERGY_DEFICIENCY and bool(_PERIODS.search(before + match.group() + rest))
+    asked_generally = not periods_asked and (flag.urgency != "emergency"
+                                             or flag.id in (CALF_AFTER_FLIGHT, HEAT_ILLNESS))
     if asked_generally and flag.id != LOW_MOOD and _is_generic_question(before, match.group() + rest):
         return True
     # an all-clear given after the sign was told, in its sentence or the next ("the physio checked it")

@@ -63,6 +63,11 @@ class Node:
             raise self.fail(f"expected an integer, got {_type_name(self.value)}")
         return self.value
 
+    def boolean(self) -> bool:
+        if not isinstance(self.value, bool):
+            raise self.fail(f"expected true or false, got {_type_name(self.value)}")
+        return self.value
+
     def items(self, *, allow_empty: bool = False) -> Iterator[Node]:
         if self.value is None and allow_empty:
             return iter(())

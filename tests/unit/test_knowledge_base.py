@@ -98,6 +98,7 @@ BROKEN: list[tuple[str, Callable[[Any], None], str]] = [
     ("benefits.yml", lambda d: d.update(benefits=[]), r"benefits: expected a non-empty list"),
     ("red_flags.yml", lambda d: d["red_flags"][0].update(urgency="whenever"), r"urgency: expected one of"),
     ("red_flags.yml", lambda d: d["red_flags"][0].update(patterns=["(unclosed"]), r"valid regular expression"),
+    ("red_flags.yml", lambda d: d["red_flags"][0].update(whole_person="yes"), r"whole_person: expected true or false"),
     (
         "red_flags.yml",
         lambda d: d["red_flags"][0].update(cooccur=[{"all": ["pain", "no_such_family"]}]),

@@ -45,6 +45,15 @@ async def test_a_warning_sign_after_a_recommendation_is_referred_and_remembered(
     assert slots["last_technique"] is None
 
 
+async def test_a_whole_person_sign_is_remembered_without_the_areas_said_before() -> None:
+    # chest pain after talk of calves: a later "massage on my upper back?" must wait too
+    tracker = make_tracker("on the last reps I get a tight squeezing feeling across my chest", "red_flag",
+                           slots={"body_part": ["calf", "achilles"]})
+    _, events = await run(ActionReferMedical(), tracker)
+    assert slots_of(events)["referral_signs"] == ["chest_pain_breathless"]
+    assert slots_of(events)["referral_areas"] == []
+
+
 async def test_refer_medical_remembers_signs_and_the_area_from_the_form() -> None:
     tracker = make_tracker("it's gone really swollen since yesterday", "red_flag", slots={"body_part": "ankle"})
     _, events = await run(ActionReferMedical(), tracker)

@@ -239,6 +239,29 @@ def test_a_referral_holds_for_its_area_until_cleared() -> None:
     assert not Referral(foot.signs, foot.areas, cleared=True).holds(["foot"])
     whole = foot.with_signs(["low_mood"], [])                # no area: the whole person
     assert whole.holds(["shoulder"]) and whole.holds([], about_body=False)
+    assert foot.holds(["glute"], pushback=True)              # "could I do my glute instead?"
+
+
+@pytest.mark.parametrize(("message", "argues"), [
+    ("could i do trigger point on my glute instead then?", True),
+    ("its only a bump tho, a sports massage tomorrow would be fine surely", True),
+    ("would it still be ok to book the massage though", True),
+    ("fine. can i at least foam roll it gently", True),
+    ("it's not that bad, just tell me which massage", True),
+    ("which massage for my calves?", False),
+    ("my calf is still tight, what massage?", False),
+    ("the physio cleared me, what massage now?", False),
+])
+def test_pushes_back(message: str, argues: bool) -> None:
+    from bot.referral import pushes_back
+
+    assert pushes_back(message) is argues
+
+
+def test_signs_of_the_whole_person_are_marked_in_the_knowledge_base(kb: KnowledgeBase) -> None:
+    whole = {flag.id for flag in kb.red_flags.values() if flag.whole_person}
+    assert {"chest_pain_breathless", "heat_illness", "fever", "head_injury", "self_harm", "low_mood"} <= whole
+    assert not whole & {"swelling_bruising", "bone_point_pain", "pop_sudden_pain", "cannot_bear_weight"}
 
 
 def test_held_reply_explains_and_refers_again_without_a_technique(kb: KnowledgeBase) -> None:
@@ -534,6 +557,13 @@ def test_ordinary_talk_by_category_stays_quiet(kb: KnowledgeBase, message: str) 
     ("smacked the side of my head when i fell and now light hurts my eyes", "head_injury"),
     ("it all feels pointless since the marathon, weeks now, not the usual blues", "low_mood"),
     ("a fizzing feeling down to my fingers since the fall", "numbness_tingling"),
+    # a head knock, then its signs a sentence or two later
+    ("clipped a kerb and smacked the side of my head. got up and jogged in. since then a headache and "
+     "lights are bugging me", "head_injury"),
+    ("temp was 38.6 this morning and I'm aching all over", "fever"),
+    ("my temperature is 101 and I have a half on sunday", "fever"),
+    # missed periods asked about in general words are still the writer's own
+    ("is it normal to not have a period for 5 months when your training goes up?", "energy_deficiency"),
     # the "I" dropped before a negative auxiliary: a statement, not a question
     ("haven't had a period in 4 months", "energy_deficiency"),
     ("haven't been able to put weight on it since sunday", "cannot_bear_weight"),
