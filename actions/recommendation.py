@@ -77,10 +77,15 @@ def _wants_it_now(tracker: Tracker) -> bool:
 
 def _asks_outright(tracker: Tracker) -> bool:
     """The message that opened the form is a question about where it hurts ("which massage
-    for calves?", "what's good for tight hamstrings?"): answer it now, ask nothing first."""
-    return (is_fresh_user_turn(tracker) and not tracker.get_slot(REQUESTED_SLOT)
-            and bool(latest_entities(tracker, "body_part"))
-            and (answers.is_question(latest_text(tracker)) or answers.asks_which_massage(latest_text(tracker))))
+    for calves?", "what's good for tight hamstrings?"), or asks which massage once the talk has
+    given an area or a concern ("which type would you book?"): answer it now, ask nothing first."""
+    if not is_fresh_user_turn(tracker) or tracker.get_slot(REQUESTED_SLOT):
+        return False
+    text = latest_text(tracker)
+    if latest_entities(tracker, "body_part"):
+        return answers.is_question(text) or answers.asks_which_massage(text)
+    known = any(tracker.get_slot(slot) for slot in ("body_part", "concern", "last_technique"))
+    return known and answers.asks_which_massage(text)
 
 
 def _asked_enough(tracker: Tracker) -> bool:

@@ -323,16 +323,22 @@ def test_form_validation_normalises(slot: str, value: Any, expected: dict[str, A
     assert validate(value, CollectingDispatcher(), tracker, DOMAIN) == expected
 
 
-@pytest.mark.parametrize(("concern", "body_part", "expected"), [
-    ("sleep", None, []),
-    ("stress", None, []),
-    ("stress", "calf", ["body_part", "duration", "timing"]),
-    ("pain", None, ["body_part", "duration", "timing"]),
+ASKED = "what kind of massage would help?"
+
+
+@pytest.mark.parametrize(("text", "concern", "body_part", "expected"), [
+    (ASKED, "sleep", None, []),
+    (ASKED, "stress", None, []),
+    (ASKED, None, None, ["body_part", "duration", "timing"]),
+    # asked outright once the talk gave an area or a concern: answered now, nothing asked first
+    (ASKED, "stress", "calf", []),
+    ("which type would you book?", "pain", "calf", []),
+    # told, not asked: the form finds out what the advice depends on
+    ("my calf is tight too", "stress", "calf", ["body_part", "duration", "timing"]),
 ])
-async def test_the_form_asks_only_what_the_advice_depends_on(concern: str, body_part: str | None,
+async def test_the_form_asks_only_what_the_advice_depends_on(text: str, concern: str | None, body_part: str | None,
                                                              expected: list[str]) -> None:
-    tracker = make_tracker("what kind of massage would help?", "ask_recommendation",
-                           slots={"concern": concern, "body_part": body_part})
+    tracker = make_tracker(text, "ask_recommendation", slots={"concern": concern, "body_part": body_part})
     slots = await ValidateRecommendationForm().required_slots(["body_part", "duration", "timing"],
                                                               CollectingDispatcher(), tracker, DOMAIN)
     assert slots == expected

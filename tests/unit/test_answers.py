@@ -127,6 +127,12 @@ MESSAGES = [
     ("what's good for tight calves", True, False, False),
     ("whats the best thing for shin splints", True, False, False),
     ("which stretches for hamstrings", True, False, False),
+    # which massage, asked the short way once the talk has a concern
+    ("which type would you book?", True, True, False),
+    ("what kind then", True, True, False),
+    ("ok so what would you actually recommend for tight hamstrings then", False, True, False),
+    ("what kind of shoes should i buy", True, False, False),
+    ("what kind of pain is normal after a marathon?", True, False, False),
     ("that's my left calf", False, False, False),
     ("would it help my tight back? office job + running", True, False, False),  # the aside after the question
     ("do you think a massage gun is worth it", True, False, True),
