@@ -152,12 +152,14 @@ class ActionAnswerTiming(AdviceAction):
         return "action_answer_timing"
 
     def answer(self, tracker: Tracker) -> Advice:
-        if _which_for_me(tracker):
+        # "had deep tissue on my calves, how many days before my 10k is too close?" asks when
+        if _which_for_me(tracker) and not answers.asks_when(latest_text(tracker)):
             return _concerns(situation_from_tracker(tracker))
         follow_up = _follow_up(tracker)
         if follow_up:
             return Advice(follow_up)
-        timing = (latest_entities(tracker, "timing") or [follow_up_context(tracker).timing])[0]
+        said = latest_entities(tracker, "timing")
+        timing = said[0] if said else timing_in_message(tracker) or follow_up_context(tracker).timing
         return Advice(answers.naming(answers.timing_reply(timing, latest_text(tracker), KB), named_now(tracker), KB))
 
 

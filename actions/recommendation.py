@@ -29,7 +29,7 @@ from actions.tracker_adapter import (
 )
 from bot import answers
 from bot.answers import alternatives_reply, concerns_reply, need_more_reply, why_reply
-from bot.kb_ids import NO_RACE, PAIN, SENTINELS, SLEEP, STRESS, TIMING_TOPICS, UNKNOWN
+from bot.kb_ids import NO_RACE, PAIN, SENTINELS, SLEEP, STRESS, TIMING_TOPICS, TRAINING_BLOCK, UNKNOWN
 from bot.knowledge_base import ENTITY_OF_KIND
 from bot.recommender import recommend
 from bot.referral import pushes_back, says_cleared
@@ -235,9 +235,11 @@ class ValidateRecommendationForm(FormValidationAction):
                 or tracker.get_slot("concern") in (SLEEP, STRESS) or concerns_in(text, KB) & {SLEEP, STRESS}):
             return
         if answers.asks_which_massage(text):
+            # a race named gets its advice; a training block ("which kind in a marathon block?")
+            # gets the pick, not how often to book
             timing = timing_in_message(tracker)
-            send(dispatcher, answers.timing_reply(timing, text, KB) if timing in TIMING_TOPICS
-                 else answers.general_pick_reply(KB))
+            race = timing in TIMING_TOPICS and timing != TRAINING_BLOCK
+            send(dispatcher, answers.timing_reply(timing, text, KB) if race else answers.general_pick_reply(KB))
             return
         # "best self-massage tool on a budget?": the topic it asks about answers it
         topic = answers.question_reply(text, KB)
@@ -249,8 +251,12 @@ class ValidateRecommendationForm(FormValidationAction):
         if _asked_enough(tracker):
             # the answer just read stays among them, so it is validated and kept
             return [slot for slot in domain_slots if tracker.get_slot(slot) is not None]
-        if _asks_again(tracker) or _referral_holds(tracker) or _wants_it_now(tracker) or _asks_outright(tracker):
+        if _referral_holds(tracker):
             return []
+        if _asks_again(tracker) or _wants_it_now(tracker) or _asks_outright(tracker):
+            # answered now, with what the message itself says ("...since my race 2 weeks ago"),
+            # so the pick uses it and nothing said is asked again later
+            return [slot for slot in domain_slots if tracker.get_slot(slot) is not None or self._read(slot, tracker)]
         if tracker.get_slot("concern") in (SLEEP, STRESS) and not tracker.get_slot("body_part"):
             # The knowledge base's advice for sleep and stress does not depend on how long
             # or on a race (a race said in the message still adds its caution): no questions.

@@ -358,7 +358,8 @@ def sleep_mechanisms_reply(kb: KnowledgeBase) -> Reply:
 # *when*, so the answer depends on the race or run already mentioned.
 WHEN_CUES = ("how many days", "how long should i wait", "how long do i wait", "how long do i have to wait",
              "how soon", "when can i", "when could i", "when should i", "tomorrow", "wait", "too soon",
-             "too early", "this week", "right away", "straight away", "yet")
+             "too early", "this week", "right away", "straight away", "yet", "how long to leave",
+             "how long between", "how close to", "how far out", "too close")
 SAME_AS_CUES = ("same as", "same thing as", "instead of", "difference", "different from", "versus", "vs",
                 "better than", "or just", "replace")
 TIMING_TOPIC_IDS = frozenset(TIMING_TOPICS.values())
@@ -397,6 +398,11 @@ _AND_AFTER = re.compile(r"^(and|so|ok|okay|what about|how about|and what about)?
                         r"after it|post race)[ ?!.]*$")
 _MASSAGE_WORD = re.compile(r"\bmassages?\b")
 _ABOUT_MASSAGE = re.compile(r"\b(massages?|masseuse|masseur|massage therapist|therapist)\b")
+
+
+def asks_when(text: str) -> bool:
+    """"How many days should I leave before the race?": asked about when, not which."""
+    return _has_cue(normalise(text), WHEN_CUES)
 
 
 def asks_which_massage(text: str) -> bool:

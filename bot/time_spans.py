@@ -113,6 +113,11 @@ _BLOCK = re.compile(r"\b(base building|building (my )?(mileage|base)|training bl
                     r"in (a|the middle of a|my) build|week of (a|my|the) (build|plan|block)|training plan|"
                     r"week \d+ of|"
                     r"(upped|upping|increased|increasing|ramped up|ramping up) (my |the )?(mileage|miles))\b")
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+# "a 10k on the 14th", "half on 3 may": a race ahead on a date we cannot count from
+_DATED = re.compile(rf"\b(on|for) (the )?\d{{1,2}}(st|nd|rd|th)\b|"
+                    rf"\bon (the )?\d{{1,2}}(st|nd|rd|th)? (of )?({_MONTHS})\b")
+_PAST_RACE = re.compile(rf"\b(ran|raced|did|finished|completed)\b.{{0,25}}\b{_RACE}\b")
 _ALL_OVER = re.compile(r"\b(all over|everywhere|whole body|everything)\b")
 
 
@@ -156,6 +161,8 @@ def timing_in_text(text: str) -> str | None:
             return PRE_RACE
         if _LATER.search(text):
             return TRAINING_BLOCK
+        if _DATED.search(text) and not _PAST_RACE.search(text):
+            return PRE_RACE
     if _BLOCK.search(text):
         return TRAINING_BLOCK
     return NO_RACE if _NO_RACE.search(text) else None
@@ -180,6 +187,9 @@ def body_part_answer(text: str) -> str | None:
 _STATED_SPAN = re.compile(rf"\b(?:for|about|around|over|nearly|almost|past|last|been|roughly|maybe|probably)\s+"
                           rf"(?:a\s+|the\s+|like\s+)?({_NUMBER_WORD})\s+(?:of\s+)?(day|week|month|year)s?\b")
 _STATED_LONG = re.compile(r"\b(been|for) (weeks|months|years|ages|a while|a long time)\b")
+# "tight since my trail race 2 weeks ago", "started hurting 3 days ago"
+_SINCE_AGO = re.compile(rf"\b(since|started|began|start|came on)\b.{{0,40}}?\b({_NUMBER_WORD}|a) "
+                        r"(day|week|month|year)s? ago\b")
 
 
 def duration_in_text(text: str) -> str | None:
@@ -188,5 +198,9 @@ def duration_in_text(text: str) -> str | None:
     match = _STATED_SPAN.search(text)
     if match:
         days = _count(match.group(1)) * _UNIT_DAYS[match.group(2)]
+        return NEW if days <= NEW_WITHIN_DAYS else CHRONIC
+    since = _SINCE_AGO.search(text)
+    if since:
+        days = (1 if since.group(2) == "a" else _count(since.group(2))) * _UNIT_DAYS[since.group(3)]
         return NEW if days <= NEW_WITHIN_DAYS else CHRONIC
     return CHRONIC if _STATED_LONG.search(text) else None

@@ -87,6 +87,9 @@ def test_duration_answer(text: str, expected: str | None) -> None:
         ("the marathon will kill me", None),
         ("just finished my first half", "post_race"),
         ("in 5 days", None),  # a countdown to what? not a race
+        ("ive got a 10k on the 14th", "pre_race"),  # a race ahead on a date we cannot count from
+        ("my race is on the 2nd of june", "pre_race"),
+        ("ran a half on the 3rd and my legs are shot", None),  # run, not ahead
         ("my knee hurts", None),
     ],
 )
@@ -121,6 +124,9 @@ def test_a_race_named_in_answer_to_the_race_question_is_coming_up(text: str, exp
         ("been like this maybe 3 months", "chronic"),
         ("yes, a marathon in 3 weeks", None),  # a countdown, not how long it has hurt
         ("weeks", None),  # bare: only read as the answer to "how long?"
+        ("been like this since my trail race 2 weeks ago", "chronic"),
+        ("started hurting 3 days ago", "new"),
+        ("ran a marathon 2 weeks ago", None),  # when the race was, not how long it has hurt
     ],
 )
 def test_duration_in_text(text: str, expected: str | None) -> None:
