@@ -383,11 +383,10 @@ _WHICH_MASSAGE = re.compile(r"\b((what|which)( kind| type| sort| style)?( of)? m
                             r"which (one|of (them|those|these|the two))( would| should| do| will| is)? ?(you|i|be)\b|"
                             r"which (one )?(would|will|is|should) (be )?(better|best)\b|"
                             r"massages? (would|will|should|could) (help|suit|work)|"
-                            r"what (would|do|will) you (actually |really |personally )?(recommend|suggest|book|go for)|"
+                            r"what (would|do|will) you (actually |really |personally )?(recommend|suggest)|"
                             # "which type would you book?", "what kind then?" (not "what kind of shoes")
                             r"(what|which) (kind|type|sort|style)( of (one|massage))?"
                             r"(?=( would| should| do| is| then| for me| for that| for this)\b|[\s?.!]*$)|"
-                            r"which (would|should) (you|i) (book|get|go for|choose|pick)\b|"
                             # "could you recommend a massage for my first ultra?"
                             r"(recommend|suggest) (me )?(a |an |any |some )?(good |decent |particular )?"
                             r"(kind of |type of |sort of )?massages?\b|"

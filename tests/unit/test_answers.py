@@ -133,6 +133,7 @@ MESSAGES = [
     ("ok so what would you actually recommend for tight hamstrings then", False, True, False),
     ("what kind of shoes should i buy", True, False, False),
     ("what kind of pain is normal after a marathon?", True, False, False),
+    ("foam roller vs massage gun, if I can only buy one? which would you go for?", True, False, True),
     ("that's my left calf", False, False, False),
     ("would it help my tight back? office job + running", True, False, False),  # the aside after the question
     ("do you think a massage gun is worth it", True, False, True),
