@@ -152,9 +152,11 @@ class ActionAnswerTiming(AdviceAction):
         return "action_answer_timing"
 
     def answer(self, tracker: Tracker) -> Advice:
-        # "had deep tissue on my calves, how many days before my 10k is too close?" asks when
-        if _which_for_me(tracker) and not answers.asks_when(latest_text(tracker)):
-            return _concerns(situation_from_tracker(tracker))
+        # "had deep tissue on my calves, how many days before my 10k is too close?" asks when;
+        # "what would you pick for recovery after a long run?" asks which
+        text = latest_text(tracker)
+        if (_which_for_me(tracker) or answers.asks_which_massage(text)) and not answers.asks_when(text):
+            return _advice_for(situation_from_tracker(tracker), tracker)
         follow_up = _follow_up(tracker)
         if follow_up:
             return Advice(follow_up)

@@ -9,6 +9,7 @@ from bot.kb_ids import (
     AFTER_RACE,
     FOAM_ROLLING,
     GENERAL,
+    GENTLER_OR_FIRMER,
     LICENSED_THERAPIST,
     MOOD_SIGNS,
     PAIN,
@@ -363,7 +364,7 @@ WHEN_CUES = ("how many days", "how long should i wait", "how long do i wait", "h
 SAME_AS_CUES = ("same as", "same thing as", "instead of", "difference", "different from", "versus", "vs",
                 "better than", "or just", "replace")
 TIMING_TOPIC_IDS = frozenset(TIMING_TOPICS.values())
-CONTEXT_TOPIC_IDS = TIMING_TOPIC_IDS | {FOAM_ROLLING, RUNNING_ON_A_NIGGLE, RUNNING_AFTER_MASSAGE}
+CONTEXT_TOPIC_IDS = TIMING_TOPIC_IDS | {FOAM_ROLLING, RUNNING_ON_A_NIGGLE, RUNNING_AFTER_MASSAGE, GENTLER_OR_FIRMER}
 
 
 @dataclass(frozen=True)
@@ -383,10 +384,12 @@ _WHICH_MASSAGE = re.compile(r"\b((what|which)( kind| type| sort| style)?( of)? m
                             r"which (one|of (them|those|these|the two))( would| should| do| will| is)? ?(you|i|be)\b|"
                             r"which (one )?(would|will|is|should) (be )?(better|best)\b|"
                             r"massages? (would|will|should|could) (help|suit|work)|"
-                            r"what (would|do|will) you (actually |really |personally )?(recommend|suggest)|"
+                            r"what (would|do|will) you (actually |really |personally )?"
+                            r"(recommend|suggest|book|pick|choose)|"
+                            r"which (one )?(makes (more )?sense|suits|fits|is right|would suit)\b|"
                             # "which type would you book?", "what kind then?" (not "what kind of shoes")
                             r"(what|which) (kind|type|sort|style)( of (one|massage))?"
-                            r"(?=( would| should| do| is| then| for me| for that| for this)\b|[\s?.!]*$)|"
+                            r"(?=( would| should| do| is| then| for)\b|[\s?.!]*$)|"
                             # "could you recommend a massage for my first ultra?"
                             r"(recommend|suggest) (me )?(a |an |any |some )?(good |decent |particular )?"
                             r"(kind of |type of |sort of )?massages?\b|"

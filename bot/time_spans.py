@@ -100,6 +100,9 @@ _RACED = re.compile(rf"\b((ran|raced|did|finished|completed|run)\b.{{0,25}}\b{_R
                     rf"today|earlier today|this afternoon|this evening|tonight|"
                     rf"days ago|a few days ago|({_NUMBER_WORD}|a couple of) days ago)|"
                     rf"just (ran|raced|did|finished|completed)\b.{{0,20}}\b{_RACE}|"
+                    # "post marathon blues", "race was yesterday"
+                    rf"post[- ]?(race|marathon|half|ultra)|"
+                    rf"{_RACE} (was|were) (yesterday|today|this morning|last (week|weekend|{_DAYS})|on ({_DAYS}))|"
                     # "that parkrun absolutely murdered me": a race just run, told by what it did
                     rf"(that|the|this morning's|today's|yesterday's|{_DAYS}'s) {_RACE} (absolutely |totally |"
                     rf"properly |really |well and truly )?(murdered|destroyed|killed|wrecked|broke|battered|smashed|"

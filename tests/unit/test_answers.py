@@ -79,6 +79,9 @@ REPLIES: list[tuple[str, Callable[[KnowledgeBase], Reply], str, tuple[str, ...],
     ("same as foam rolling", lambda kb: answers.follow_up_reply(
         "is that the same as foam rolling?", answers.Context(technique="myofascial_release"), kb) or Reply(""),
      "Not quite. Myofascial release", ("foam rolling and self-massage:",), False),
+    ("a gentler one, asked as a follow-up", lambda kb: answers.follow_up_reply(
+        "anything softer to start with?", answers.Context(technique="sports_massage"), kb) or Reply(""),
+     "Swedish versus deep tissue:", ("without much discomfort",), False),
     ("need more", lambda kb: answers.need_more_reply(), "Tell me a bit more so I can help", ("sleep or stress",),
      True),
 ]
@@ -97,6 +100,7 @@ def test_reply(kb: KnowledgeBase, make: Callable[[KnowledgeBase], Reply], starts
 TOPICS = [
     ("how often should I get a massage", "training_block_frequency"),
     ("what should I wear", "what_to_wear"),
+    ("what if i can't afford a therapist on a student budget", "foam_rolling"),
     ("is foam rolling as good", "foam_rolling"),
     ("should it hurt", "should_it_hurt"),
     ("can I run after a massage", "running_after_massage"),
@@ -134,6 +138,9 @@ MESSAGES = [
     ("what kind of shoes should i buy", True, False, False),
     ("what kind of pain is normal after a marathon?", True, False, False),
     ("foam roller vs massage gun, if I can only buy one? which would you go for?", True, False, True),
+    ("and which type for the day after?", True, True, False),
+    ("which one makes more sense for a beginner", True, True, False),
+    ("no race, just training. what would you book?", True, True, False),
     ("that's my left calf", False, False, False),
     ("would it help my tight back? office job + running", True, False, False),  # the aside after the question
     ("do you think a massage gun is worth it", True, False, True),

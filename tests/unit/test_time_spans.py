@@ -88,6 +88,8 @@ def test_duration_answer(text: str, expected: str | None) -> None:
         ("just finished my first half", "post_race"),
         ("in 5 days", None),  # a countdown to what? not a race
         ("ive got a 10k on the 14th", "pre_race"),  # a race ahead on a date we cannot count from
+        ("the post-marathon slump has hit me", "post_race"),
+        ("the race was yesterday and i am in bits", "post_race"),
         ("my race is on the 2nd of june", "pre_race"),
         ("ran a half on the 3rd and my legs are shot", None),  # run, not ahead
         ("my knee hurts", None),

@@ -40,6 +40,8 @@ def test_warning_signs_are_flagged(kb: KnowledgeBase, message: str, flag: str, u
     "so trigger point work is basically pressing on one spot until the knot lets go?",
     "I can't stop crying watching marathon finish line videos",
     "I can't sleep before races, nerves",
+    "my anxiety is always worse at night before a race",   # the mind, not a pain, worse at night
+    "my calves cramp and it is worse at night",
     "",
     "   ",
     "🏃‍♀️🔥",
@@ -569,6 +571,9 @@ def test_ordinary_talk_by_category_stays_quiet(kb: KnowledgeBase, message: str) 
     ("smacked the side of my head when i fell and now light hurts my eyes", "head_injury"),
     ("it all feels pointless since the marathon, weeks now, not the usual blues", "low_mood"),
     ("a fizzing feeling down to my fingers since the fall", "numbness_tingling"),
+    # "it", the pain asked about, is worse lying still: the answer names no pain word
+    ("six weeks or so, and it's worse at night when i'm lying still", "night_rest_pain"),
+    ("i bump my head on the cupboard this morning and since then i feel sick and woozy", "head_injury"),
     # a head knock, then its signs a sentence or two later
     ("clipped a kerb and smacked the side of my head. got up and jogged in. since then a headache and "
      "lights are bugging me", "head_injury"),
