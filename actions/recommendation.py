@@ -84,7 +84,9 @@ def _asks_outright(tracker: Tracker) -> bool:
     text = latest_text(tracker)
     if latest_entities(tracker, "body_part"):
         return answers.is_question(text) or answers.asks_which_massage(text)
-    known = any(tracker.get_slot(slot) for slot in ("body_part", "concern", "last_technique"))
+    # a pain with no place yet still needs "where?"
+    known = (any(tracker.get_slot(slot) for slot in ("body_part", "last_technique"))
+             or tracker.get_slot("concern") in (SLEEP, STRESS))
     return known and answers.asks_which_massage(text)
 
 

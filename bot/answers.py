@@ -461,6 +461,9 @@ def follow_up_reply(text: str, context: Context, kb: KnowledgeBase) -> Reply | N
     """An answer that needs the conversation's context, or None when the question
     does not depend on it (the caller then answers as usual)."""
     clean = normalise(text)
+    # "which one makes more sense for a weekly parkrunner?" asks for a pick, not a topic
+    if asks_which_massage(clean):
+        return None
     # "and after?" when a race is coming: after the race
     if context.timing in PRE_RACE_TIMINGS and _AND_AFTER.match(clean):
         return topic_reply(kb.topics[AFTER_RACE])

@@ -53,9 +53,14 @@ def _days(text: str) -> int | None:
     return number * _UNIT_DAYS[match.group(2)]
 
 
+_FORTNIGHT = re.compile(r"\b(a|one|two|a couple of|couple of) fortnights?\b")
+
+
 def duration_from_span(text: str) -> str | None:
     """'for 3 weeks' -> chronic, 'two days' -> new; None without a time span."""
     days = _days(text)
+    if days is None and _FORTNIGHT.search(text):
+        days = 14
     if days is None:
         return None
     return NEW if days <= NEW_WITHIN_DAYS else CHRONIC
@@ -202,6 +207,9 @@ def duration_in_text(text: str) -> str | None:
     if match:
         days = _count(match.group(1)) * _UNIT_DAYS[match.group(2)]
         return NEW if days <= NEW_WITHIN_DAYS else CHRONIC
+    if re.search(r"\b(for|about|around|over|nearly|almost|been|past|last|roughly|maybe|probably) "
+                 r"(a|the) fortnight\b", text):
+        return CHRONIC  # 14 days: longer than NEW_WITHIN_DAYS
     since = _SINCE_AGO.search(text)
     if since:
         days = (1 if since.group(2) == "a" else _count(since.group(2))) * _UNIT_DAYS[since.group(3)]

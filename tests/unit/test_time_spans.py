@@ -128,6 +128,7 @@ def test_a_race_named_in_answer_to_the_race_question_is_coming_up(text: str, exp
         ("weeks", None),  # bare: only read as the answer to "how long?"
         ("been like this since my trail race 2 weeks ago", "chronic"),
         ("started hurting 3 days ago", "new"),
+        ("hammy, mostly after long runs. about a fortnight", "chronic"),
         ("ran a marathon 2 weeks ago", None),  # when the race was, not how long it has hurt
     ],
 )
