@@ -42,6 +42,7 @@ from bot.vocabulary import concerns_in, resolve
 ENTITIES = tuple(ENTITY_OF_KIND.values())
 ASIDES_SLOT = "asides"
 FORM_NAME = "recommendation_form"
+FORM_SLOTS = ("body_part", "duration", "timing")
 CLEARED_THANKS = "Good to hear it has been checked. Let's find a massage that suits it."
 MAX_QUESTIONS = 2  # runners want the answer; a third question loses them
 # Intents the form leaves to their own rules (they answer, then the form asks again or stops).
@@ -207,10 +208,13 @@ class ValidateRecommendationForm(FormValidationAction):
         if not fresh or not requested or (intent in LEFT_TO_RULES and intent != "out_of_scope"):
             return events
         answered = tracker.slots.get(requested) is not None
+        # "no race, just training" while asked how long: another question's answer was read
+        told_other = any(e.get("event") == "slot" and e.get("name") in FORM_SLOTS and e.get("name") != requested
+                         and e.get("value") is not None for e in events)
         aside = aside_reply(tracker) if answers.is_question(latest_text(tracker)) or not answered else None
         if aside:
             send(dispatcher, aside)
-        elif answered or intent not in NOT_CAUGHT:
+        elif answered or told_other or intent not in NOT_CAUGHT:
             # "maybe 2 weeks? also kinda stressed with work": the second concern is answered too
             self._other_concern_first(dispatcher, tracker, domain)
             return events

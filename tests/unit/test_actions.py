@@ -484,3 +484,11 @@ async def test_a_professional_s_all_clear_after_a_referral_is_acknowledged() -> 
                            {"concern": "pain", "referral_signs": ["bone_point_pain"]}, active_loop=FORM)
     messages, _ = await run(ValidateRecommendationForm(), tracker)
     assert any("has been checked" in str(m.get("text")) for m in messages)
+
+
+async def test_another_questions_answer_is_no_miss() -> None:
+    """Asked how long, told about the race instead: that answer is kept, with no "didn't catch"."""
+    messages, events = await run(ValidateRecommendationForm(), in_form("no race, just training", "nlu_fallback",
+                                                                      "duration"))
+    assert not any("didn't catch" in str(m.get("text")) for m in messages)
+    assert slot_sets(events).get("timing") == "none" and "duration" not in slot_sets(events)
