@@ -14,9 +14,11 @@ from actions.knowledge import KB
 from actions.safety import referral_from_tracker, remember
 from actions.tracker_adapter import latest_text, send, situation_from_tracker, timing_in_message
 from bot.answers import referral_reply
+from bot.kb_ids import SLEEP, STRESS
 from bot.referral import held_reply, pushes_back
 from bot.reply import Reply
 from bot.triage import assess
+from bot.vocabulary import concerns_in
 
 # DIET leaned towards red_flag but no warning sign of the knowledge base matched: answer,
 # and ask the runner to look out for the signs (a classifier alone never refers).
@@ -77,7 +79,8 @@ class AdviceAction(Action, ABC):
             send(dispatcher, held_reply(referral, KB))
             return []
         send(dispatcher, with_check(advice.reply) if red_flag_suspected(tracker) else advice.reply)
-        return [*advice.events, *_remembered_timing(tracker, advice.events)]
+        events = advice.events
+        return [*events, *_remembered_timing(tracker, events), *_remembered_concern(tracker, events)]
 
 
 def _remembered_timing(tracker: Tracker, events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
@@ -87,3 +90,14 @@ def _remembered_timing(tracker: Tracker, events: List[Dict[str, Any]]) -> List[D
     if not timing or tracker.get_slot("timing") or any(e.get("name") == "timing" for e in events):
         return []
     return [SlotSet("timing", timing)]
+
+
+def _remembered_concern(tracker: Tracker, events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """Stress or sleep told in words the classifier took for something else ("burnt out after this
+    block, is massage worth it?") is kept, so a later "which kind, then?" is answered for it."""
+    if tracker.get_slot("concern") or any(e.get("name") == "concern" for e in events):
+        return []
+    told = concerns_in(latest_text(tracker), KB) & {SLEEP, STRESS}
+    if len(told) != 1 or situation_from_tracker(tracker).body_parts:
+        return []
+    return [SlotSet("concern", next(iter(told)))]

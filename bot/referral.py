@@ -95,7 +95,8 @@ class Referral:
 # Arguing with a referral: "instead", "surely", "at least", "can't I just", "would it still be ok".
 _PUSHBACK = re.compile(
     r"\b(instead|surely|at least|anyway|anyways|regardless|cannot i just|can i not just|could i not just|"
-    r"(only|just) (a bump|a niggle|a knock|a tweak)|not that bad|just tell me|"
+    r"(only|just) (a bump|a niggle|a knock|a tweak)|not that bad|just tell me|just book|just give me|"
+    r"(it is|i am|i will be|it will be) (fine|ok|okay|alright)|do not worry|i will risk it|whatever|"
     r"(can|could|would|will|is it|will it|would it) (i |it |that )?still (be )?"
     r"(ok|okay|fine|alright|safe|get|have|book|do))\b"
 )

@@ -29,11 +29,19 @@ _SCRIPT = re.compile(r"<(script|style)\b.*?(</\1\s*>|$)", re.IGNORECASE | re.DOT
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
 
+# "3 wks", "6mths", "2 yrs": time units as runners abbreviate them, spelt out after a count
+_UNITS = (
+    (re.compile(r"\b(\d+|couple of|few)\s*(?:wk|wks)\b"), r"\1 weeks"),
+    (re.compile(r"\b(\d+|couple of|few)\s*(?:mth|mths|mnth|mnths|mo|mos)\b"), r"\1 months"),
+    (re.compile(r"\b(\d+|couple of|few)\s*(?:yr|yrs)\b"), r"\1 years"),
+)
+
+
 def normalise(text: str) -> str:
-    """Lower-case, straighten quotes, expand contractions and collapse spaces."""
+    """Lower-case, straighten quotes, expand contractions and abbreviated time units, collapse spaces."""
     text = unicodedata.normalize("NFKC", text or "").translate(_QUOTES).lower()
     text = _TAG.sub(" ", _SCRIPT.sub(" ", text))
-    for pattern, replacement in _CONTRACTIONS:
+    for pattern, replacement in (*_CONTRACTIONS, *_UNITS):
         text = pattern.sub(replacement, text)
     return _SPACES.sub(" ", text).strip()
 

@@ -492,3 +492,9 @@ async def test_another_questions_answer_is_no_miss() -> None:
                                                                       "duration"))
     assert not any("didn't catch" in str(m.get("text")) for m in messages)
     assert slot_sets(events).get("timing") == "none" and "duration" not in slot_sets(events)
+
+
+async def test_stress_told_in_passing_is_remembered_for_a_later_which_kind() -> None:
+    tracker = make_tracker("totally burnt out after this block, is a massage even worth it?", "ask_benefits")
+    _, events = await run(ActionAnswerBenefits(), tracker)
+    assert slot_sets(events).get("concern") == "stress"

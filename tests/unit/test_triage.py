@@ -262,6 +262,7 @@ def test_a_referral_holds_for_its_area_until_cleared() -> None:
     ("would it still be ok to book the massage though", True),
     ("fine. can i at least foam roll it gently", True),
     ("it's not that bad, just tell me which massage", True),
+    ("honestly it's fine, just book me a deep tissue on the hamstring", True),
     ("which massage for my calves?", False),
     ("my calf is still tight, what massage?", False),
     ("the physio cleared me, what massage now?", False),
@@ -274,7 +275,8 @@ def test_pushes_back(message: str, argues: bool) -> None:
 
 def test_signs_of_the_whole_person_are_marked_in_the_knowledge_base(kb: KnowledgeBase) -> None:
     whole = {flag.id for flag in kb.red_flags.values() if flag.whole_person}
-    assert {"chest_pain_breathless", "heat_illness", "fever", "head_injury", "self_harm", "low_mood"} <= whole
+    assert {"chest_pain_breathless", "heat_illness", "fever", "head_injury", "self_harm", "low_mood",
+            "numbness_tingling"} <= whole  # a nerve runs the length of a limb
     assert not whole & {"swelling_bruising", "bone_point_pain", "pop_sudden_pain", "cannot_bear_weight"}
 
 
