@@ -67,16 +67,18 @@ class AdviceAction(Action, ABC):
         if triage.is_red_flag:
             send(dispatcher, referral_reply(triage))
             return remember(tracker, triage)
+        referral = referral_from_tracker(tracker)
+        pushback = pushes_back(latest_text(tracker))
         advice = self.answer(tracker)
+        # The area in play (named now, or from the slot: "it"): even sleep or stress advice would
+        # suggest a massage for it. Playing a referral down ("felt better once I'd eaten", "probably
+        # just a cold") gets it again, even when the message alone would be off-topic or unclear.
+        if (advice is not None or pushback) and referral.holds(
+                situation_from_tracker(tracker).body_parts, self.about_body, pushback=pushback):
+            send(dispatcher, held_reply(referral, KB))
+            return []
         if advice is None:
             dispatcher.utter_message(response=self.fallback_response)
-            return []
-        referral = referral_from_tracker(tracker)
-        # The area in play (named now, or from the slot: "it"): even sleep or stress advice
-        # would suggest a massage for it.
-        if referral.holds(situation_from_tracker(tracker).body_parts, self.about_body,
-                          pushback=pushes_back(latest_text(tracker))):
-            send(dispatcher, held_reply(referral, KB))
             return []
         send(dispatcher, with_check(advice.reply) if red_flag_suspected(tracker) else advice.reply)
         events = advice.events

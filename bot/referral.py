@@ -97,6 +97,10 @@ _PUSHBACK = re.compile(
     r"\b(instead|surely|at least|anyway|anyways|regardless|cannot i just|can i not just|could i not just|"
     r"(only|just) (a bump|a niggle|a knock|a tweak)|not that bad|just tell me|just book|just give me|"
     r"(it is|i am|i will be|it will be) (fine|ok|okay|alright)|do not worry|i will risk it|whatever|"
+    # playing it down: "felt better once I ate", "probably just a cold", "what about my calf then?"
+    r"(feel|feeling|felt|feels) (much |loads |a lot |way )?(better|fine|normal|ok|okay)|(fine|ok|okay|better) now|"
+    r"probably (just|only|nothing)|(just|only) (a|my) (cold|bug|virus|sniffle|sniffles|chest cold)|"
+    r"what about (my|the) [\w ]{1,20} then|"
     r"(can|could|would|will|is it|will it|would it) (i |it |that )?still (be )?"
     r"(ok|okay|fine|alright|safe|get|have|book|do))\b"
 )

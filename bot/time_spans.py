@@ -195,6 +195,7 @@ def body_part_answer(text: str) -> str | None:
 _STATED_SPAN = re.compile(rf"\b(?:for|about|around|over|nearly|almost|past|last|been|roughly|maybe|probably)\s+"
                           rf"(?:a\s+|the\s+|like\s+)?({_NUMBER_WORD})\s+(?:of\s+)?(day|week|month|year)s?\b")
 _STATED_LONG = re.compile(r"\b(been|for) (weeks|months|years|ages|a while|a long time)\b")
+_JUST_BEGAN = re.compile(r"\b(since |from )?(yesterday|last night|this morning|earlier today)\b")
 # "tight since my trail race 2 weeks ago", "started hurting 3 days ago"
 _SINCE_AGO = re.compile(rf"\b(since|started|began|start|came on)\b.{{0,40}}?\b({_NUMBER_WORD}|a) "
                         r"(day|week|month|year)s? ago\b")
@@ -214,4 +215,7 @@ def duration_in_text(text: str) -> str | None:
     if since:
         days = (1 if since.group(2) == "a" else _count(since.group(2))) * _UNIT_DAYS[since.group(3)]
         return NEW if days <= NEW_WITHIN_DAYS else CHRONIC
-    return CHRONIC if _STATED_LONG.search(text) else None
+    if _STATED_LONG.search(text):
+        return CHRONIC
+    # "tweaked it yesterday", "went tight last night": it began a day ago
+    return NEW if _JUST_BEGAN.search(text) else None

@@ -101,6 +101,8 @@ TOPICS = [
     ("how often should I get a massage", "training_block_frequency"),
     ("what should I wear", "what_to_wear"),
     ("what if i can't afford a therapist on a student budget", "foam_rolling"),
+    ("is it ok to roll it tonight", "foam_rolling"),
+    ("how long should i keep the gun on each calf", "percussion_massage"),
     ("is foam rolling as good", "foam_rolling"),
     ("should it hurt", "should_it_hurt"),
     ("can I run after a massage", "running_after_massage"),

@@ -9,7 +9,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.questions import ActionAnswerSleep, ActionAnswerStress, ActionExplainTechnique
+from actions.questions import ActionAnswerOutOfScope, ActionAnswerSleep, ActionAnswerStress, ActionExplainTechnique
 from actions.recommendation import ActionRecommend, ValidateRecommendationForm
 from actions.safety import ActionReferMedical
 from bot.knowledge_base import KnowledgeBase
@@ -145,3 +145,18 @@ def test_the_nlu_component_lets_only_the_knowledge_base_refer(kb: KnowledgeBase)
     assert sign.get(INTENT) == {"name": "red_flag", "confidence": 1.0}
     assert [e["entity"] for e in cleared.get(ENTITIES)] == ["referral_cleared"]
     assert cleared.get(INTENT)["name"] == "inform"
+
+
+@pytest.mark.parametrize("text", ["felt loads better once i'd eaten something", "it's probably just a cold tbh"])
+async def test_playing_a_referral_down_gets_it_again_even_off_topic(text: str) -> None:
+    tracker = make_tracker(text, "out_of_scope", slots={"referral_signs": ["fainting_palpitations"],
+                                                        "referral_areas": []})
+    messages, _ = await run(ActionAnswerOutOfScope(), tracker)
+    reply = messages[0]["text"].lower()
+    assert "can't suggest a massage" in reply and not names_technique(reply)
+
+
+async def test_an_off_topic_question_after_a_referral_stays_off_topic() -> None:
+    tracker = make_tracker("what shoes are good for trails?", "out_of_scope", slots=FOOT_REFERRAL)
+    messages, _ = await run(ActionAnswerOutOfScope(), tracker)
+    assert messages[0].get("response") == "utter_out_of_scope"

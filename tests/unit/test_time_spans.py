@@ -130,6 +130,7 @@ def test_a_race_named_in_answer_to_the_race_question_is_coming_up(text: str, exp
         ("started hurting 3 days ago", "new"),
         ("hammy, mostly after long runs. about a fortnight", "chronic"),
         ("sore for 3 wks now", "chronic"),   # units as runners abbreviate them
+        ("tweaked it yesterday on the hills", "new"),
         ("niggling for 6mths", "chronic"),
         ("ran a marathon 2 weeks ago", None),  # when the race was, not how long it has hurt
     ],

@@ -263,6 +263,9 @@ def test_a_referral_holds_for_its_area_until_cleared() -> None:
     ("fine. can i at least foam roll it gently", True),
     ("it's not that bad, just tell me which massage", True),
     ("honestly it's fine, just book me a deep tissue on the hamstring", True),
+    ("felt loads better once i'd eaten something", True),   # playing it down
+    ("it's probably just a cold tbh", True),
+    ("what about my calf then?", True),
     ("which massage for my calves?", False),
     ("my calf is still tight, what massage?", False),
     ("the physio cleared me, what massage now?", False),
