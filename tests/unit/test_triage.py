@@ -266,6 +266,8 @@ def test_a_referral_holds_for_its_area_until_cleared() -> None:
     ("felt loads better once i'd eaten something", True),   # playing it down
     ("it's probably just a cold tbh", True),
     ("what about my calf then?", True),
+    ("might it only be a tight muscle? deep tissue would sort that", True),
+    ("how about working just below it, on the shin", True),
     ("which massage for my calves?", False),
     ("my calf is still tight, what massage?", False),
     ("the physio cleared me, what massage now?", False),
