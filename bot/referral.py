@@ -96,7 +96,8 @@ class Referral:
 _PUSHBACK = re.compile(
     r"\b(instead|surely|at least|anyway|anyways|regardless|cannot i just|can i not just|could i not just|"
     r"(only|just) (a bump|a niggle|a knock|a tweak)|not that bad|just tell me|just book|just give me|"
-    r"(it is|i am|i will be|it will be) (fine|ok|okay|alright)|do not worry|i will risk it|whatever|"
+    r"(it is|i am|i will be|it will be|i was|it was) (totally |completely |perfectly )?(fine|ok|okay|alright)|"
+    r"do not worry|i will risk it|whatever|"
     # playing it down: "felt better once I ate", "probably just a cold", "what about my calf then?"
     r"(feel|feeling|felt|feels) (much |loads |a lot |way |totally |completely |perfectly |absolutely )?"
     r"(better|fine|normal|ok|okay)|(fine|ok|okay|better) now|"
