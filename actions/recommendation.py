@@ -217,6 +217,7 @@ class ValidateRecommendationForm(FormValidationAction):
         elif answered or told_other or intent not in NOT_CAUGHT:
             # "maybe 2 weeks? also kinda stressed with work": the second concern is answered too
             self._other_concern_first(dispatcher, tracker, domain)
+            self._pick_before_last_question(dispatcher, tracker)
             return events
         else:
             dispatcher.utter_message(text="Sorry, I didn't catch that.")
@@ -231,6 +232,16 @@ class ValidateRecommendationForm(FormValidationAction):
         if not missing or not others or tracker.get_slot("concern") in others:
             return
         send(dispatcher, answers.sleep_mechanisms_reply(KB) if SLEEP in others else answers.stress_short(KB))
+
+    @staticmethod
+    def _pick_before_last_question(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+        """The first question answered and one more to come: the pick so far now, so the runner
+        has an answer whatever they say next (the race question then refines it)."""
+        missing = [slot for slot in FORM_SLOTS if tracker.slots.get(slot) is None]
+        if (len(questions_asked(tracker, FORM_NAME)) != MAX_QUESTIONS - 1 or not missing
+                or tracker.slots.get("body_part") in (None, *SENTINELS)):
+            return
+        send(dispatcher, answers.pick_so_far(recommend(situation_from_tracker(tracker), KB)))
 
     @staticmethod
     def _general_pick_first(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:

@@ -132,6 +132,13 @@ def alternatives_reply(rec: Recommendation, kb: KnowledgeBase) -> Reply:
     return Reply("\n".join(lines), (), sources_of(facts))
 
 
+def pick_so_far(rec: Recommendation) -> Reply:
+    """The pick from what the form knows, given before its last question (answer first)."""
+    reason = rec.reasons[0]
+    return Reply(f"From what you've said so far, {rec.technique.name} looks like the best fit: "
+                 f"{lower_first(sentence(reason.text))}", (), (reason.source,))
+
+
 def merge(first: Reply, second: Reply) -> Reply:
     """Two answers in one reply, the second after "Also:"."""
     return Reply(f"{first.text}\n\nAlso: {second.text}", first.buttons or second.buttons,

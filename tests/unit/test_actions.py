@@ -498,3 +498,12 @@ async def test_stress_told_in_passing_is_remembered_for_a_later_which_kind() -> 
     tracker = make_tracker("totally burnt out after this block, is a massage even worth it?", "ask_benefits")
     _, events = await run(ActionAnswerBenefits(), tracker)
     assert slot_sets(events).get("concern") == "stress"
+
+
+async def test_the_pick_so_far_comes_before_the_forms_last_question() -> None:
+    """Answer first: the first question answered and one to come, the runner gets the pick now."""
+    tracker = in_form("about three weeks", "inform", "duration", [entity("duration", "three weeks", "chronic", 6)])
+    tracker.events.extend([{"event": "active_loop", "name": FORM},
+                           {"event": "slot", "name": "requested_slot", "value": "duration"}])
+    messages, _ = await run(ValidateRecommendationForm(), tracker)
+    assert any("from what you've said so far" in str(m.get("text")).lower() for m in messages), messages
