@@ -23,9 +23,11 @@ from bot.vocabulary import concerns_in
 # DIET leaned towards red_flag but no warning sign of the knowledge base matched: answer,
 # and ask the runner to look out for the signs (a classifier alone never refers).
 RED_FLAG_HINT = 0.5
+# It names the signs, not a doctor: on ordinary talk ("my nerves are shot before my first half")
+# it must not read as a referral.
 CHECK_LINE = ("One check: if there's more to it than ordinary soreness (swelling, numbness, a pop, pain at "
-              "night or at rest, chest pain, or feeling low for weeks), please see a doctor or "
-              "physiotherapist before any massage.")
+              "night or at rest, chest pain, or feeling low for weeks), tell me, and get it checked before "
+              "any massage.")
 
 
 def red_flag_suspected(tracker: Tracker) -> bool:

@@ -123,7 +123,8 @@ async def test_diet_leaning_to_red_flag_without_a_sign_answers_with_a_gentle_che
                                                 {"name": "ask_stress", "confidence": 0.3}]
     messages, events = await run(ActionAnswerStress(), tracker)
     text = messages[0]["text"].lower()
-    assert "one check" in text and "see a doctor" in text
+    # the signs to look out for, and no doctor: ordinary race nerves are not sent to one
+    assert "one check" in text and "numbness" in text and "doctor" not in text
     assert "referral_signs" not in slots_of(events)
 
 
