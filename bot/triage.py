@@ -220,7 +220,6 @@ _DROPPED_SUBJECT = re.compile(
     r"^\s*(so |and |also |just )?(can|could|does|do|did|will|would|is|are|should|has|have|had) not "
     r"(?!(i|you|we|it|they|he|she|anyone|anybody|there|this|that|massage)\b)"
 )
-_PERIODS = re.compile(r"\b(periods?|menstrua\w*|amenorrh\w*)\b")
 # "does anyone else get ...?" is a report in question form.
 _FIRST_PERSON = re.compile(r"\b(i|me|my|mine|myself|anyone else|anybody else|just me)\b")
 # "could it be a stress fracture?", "does this sound like sciatica?": "it" is the writer's own
@@ -356,7 +355,9 @@ def _is_context_exception(text: str, match: re.Match[str] | _Span, flag: RedFlag
     # in a question ("can massage dislodge a clot?", "can massage prevent heat stroke?"): their
     # symptom readings refer regardless; "is it normal to not have a period for 5 months?" is
     # asked about oneself however it is worded
-    periods_asked = flag.id == ENERGY_DEFICIENCY and bool(_PERIODS.search(before + match.group() + rest))
+    period_words = kb.word_families.get("period_words") if kb is not None else None
+    periods_asked = (flag.id == ENERGY_DEFICIENCY and bool(period_words)
+                     and bool(_family_pattern(period_words).search(before + match.group() + rest)))
     asked_generally = not periods_asked and (flag.urgency != "emergency"
                                              or flag.id in (CALF_AFTER_FLIGHT, HEAT_ILLNESS))
     if asked_generally and flag.id != LOW_MOOD and _is_generic_question(before, match.group() + rest):
