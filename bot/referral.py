@@ -28,14 +28,26 @@ _PROFESSIONAL = (
     r"urgent care|clinic|x-ray|xray|x ray|scan|"
     r"mri|ultrasound|blood tests?|tests|counsellor|counselor|therapist|psychologist|psychiatrist)"
 )
+# A gap of words with no negation in it: "said running and massage are fine", not "said it's not fine".
+_NO_NEGATION = r"(?:(?!\b(?:not|no|never|nothing)\b)[^.;!?]){0,45}?"
+# Hands-on work and activities a professional may allow, named as runners name them.
+_ACTIVITY = (r"(massage|massages|soft tissue|soft-tissue|bodywork|sports massage|deep tissue|rolling|foam rolling|"
+             r"running|run|runs|training|train|treatment|work on it|hands on|hands-on)")
 _CLEARANCE = (
-    r"(cleared|all clear|all-clear|go ahead|go-ahead|green light|signed me off|signed off|"
-    r"(said|says|told me|reckons|thinks) (that )?(it is |it was |i am |i was |i'm |it's |everything is |"
-    r"(a |sports )?(massage|running|rolling) (is|was) )?"
-    r"(fine|ok|okay|all good|nothing serious|nothing to worry|just (a |some )?\w+|not (serious|broken|a fracture))|"
-    r"nothing (serious|broken|wrong|torn|to worry about)|ruled (it )?out|no (fracture|break|tear|clot|damage)|"
-    r"(fine|ok|okay|good|safe) to (run|massage|get|have|train|go)|can (have|get|book) (a )?massage|"
+    r"(cleared|all clear|all-clear|go ahead|go-ahead|green light|thumbs up|signed me off|signed off|"
+    r"okayed|ok'd|oked|approved|"
+    rf"(said|says|told me|tells me|reckons|thinks|confirmed) (that )?{_NO_NEGATION}"
+    r"\b(fine|ok|okay|all good|good to go|nothing serious|nothing to worry|just (a |some )?\w+|"
+    r"not (serious|broken|a fracture))|"
+    r"nothing (serious|broken|wrong|torn|structural|to worry about)|ruled (it )?out|no (fracture|break|tear|clot|damage)|"
+    r"(fine|ok|okay|good|safe|allowed|free|happy for me) to (run|massage|get|have|train|go|start|resume|return|"
+    r"carry on|keep|book|try|do)|can (have|get|book|go back to|start|resume|return to) (a |some )?"
+    rf"{_ACTIVITY}|"
+    rf"{_ACTIVITY}( and {_ACTIVITY})? (is|are|was|were) (both |all )?(fine|ok|okay|allowed|safe|good)|"
     r"came back (clear|normal|fine|negative)|(was|were|is|are) (clear|normal|negative)|"
+    # a mild diagnosis: "grade 1 strain", "only a minor sprain", "just tight"
+    r"(grade (1|one|i)|mild|minor|low grade|low-grade) (strain|sprain|tear|pull|tendinopathy|tendinitis|"
+    r"tendonitis|irritation|inflammation|overload)|"
     r"(it's|it is|it was|its) (just|only) (a |an |some )?(mild |minor |small |slight |little )?\w+)"
 )
 _CLEARED = re.compile(
