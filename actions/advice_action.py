@@ -23,6 +23,8 @@ from bot.vocabulary import concerns_in
 # DIET leaned towards red_flag but no warning sign of the knowledge base matched: answer,
 # and ask the runner to look out for the signs (a classifier alone never refers).
 RED_FLAG_HINT = 0.5
+# The knowledge-base topic the last advice answered: a short follow-up question is read against it.
+TOPIC_SLOT = "last_topic"
 # It names the signs, not a doctor: on ordinary talk ("my nerves are shot before my first half")
 # it must not read as a referral.
 CHECK_LINE = ("One check: if there's more to it than ordinary soreness (swelling, numbness, a pop, pain at "
@@ -36,7 +38,7 @@ def red_flag_suspected(tracker: Tracker) -> bool:
 
 
 def with_check(reply: Reply) -> Reply:
-    return Reply(f"{reply.text}\n\n{CHECK_LINE}", reply.buttons, reply.sources)
+    return Reply(f"{reply.text}\n\n{CHECK_LINE}", reply.buttons, reply.sources, reply.topic)
 
 
 @dataclass(frozen=True)
@@ -74,8 +76,11 @@ class AdviceAction(Action, ABC):
         advice = self.answer(tracker)
         # The area in play (named now, or from the slot: "it"): even sleep or stress advice would
         # suggest a massage for it. Playing a referral down ("felt better once I'd eaten", "probably
-        # just a cold") gets it again, even when the message alone would be off-topic or unclear.
-        if (advice is not None or pushback) and referral.holds(
+        # just a cold") gets it again, even when the message alone would be off-topic or unclear,
+        # and so does any unclear turn while a sign of the whole person (chest pain, heat illness,
+        # low mood) stands: its wording varies too much to wait for a recognised phrase.
+        whole_person = referral.active and not referral.areas
+        if (advice is not None or pushback or whole_person) and referral.holds(
                 situation_from_tracker(tracker).body_parts, self.about_body, pushback=pushback):
             send(dispatcher, held_reply(referral, KB))
             return []
@@ -84,7 +89,8 @@ class AdviceAction(Action, ABC):
             return []
         send(dispatcher, with_check(advice.reply) if red_flag_suspected(tracker) else advice.reply)
         events = advice.events
-        return [*events, *_remembered_timing(tracker, events), *_remembered_concern(tracker, events)]
+        topic = [SlotSet(TOPIC_SLOT, advice.reply.topic)] if advice.reply.topic != tracker.get_slot(TOPIC_SLOT) else []
+        return [*events, *topic, *_remembered_timing(tracker, events), *_remembered_concern(tracker, events)]
 
 
 def _remembered_timing(tracker: Tracker, events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:

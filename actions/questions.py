@@ -8,7 +8,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.advice_action import Advice, AdviceAction
+from actions.advice_action import TOPIC_SLOT, Advice, AdviceAction
 from actions.knowledge import KB
 from actions.tracker_adapter import (
     follow_up_context,
@@ -198,6 +198,19 @@ class _FollowUpOrResponse(AdviceAction):
         return _as_pain_report(tracker) or await super().run(dispatcher, tracker, domain)
 
 
+FOLLOW_UP_WORDS = 15  # a follow-up is short; a long question stands on its own
+
+
+def _on_last_topic(tracker: Tracker) -> Reply | None:
+    """A question right after a topic's answer ("and what do I wear?" after "your first massage")
+    is about massage though it does not say so: the topic it names, else the fact it asks for."""
+    topic = KB.topics.get(tracker.get_slot(TOPIC_SLOT) or "")
+    text = latest_text(tracker)
+    if topic is None or not answers.is_question(text) or len(text.split()) > FOLLOW_UP_WORDS:
+        return None
+    return answers.question_reply(text, KB) or answers.topic_follow_up(text, topic, KB)
+
+
 def _about_massage_itself(tracker: Tracker) -> Advice | None:
     """A message that says "massage" is never off-topic for us: the technique it names, else
     what massage does for runners (None when massage is not mentioned)."""
@@ -230,7 +243,8 @@ class ActionAnswerOutOfScope(_FollowUpOrResponse):
         if complaint and not answers.is_question(text):  # told, not asked: the concern comes first
             return _advice_for(situation_from_tracker(tracker), tracker)
         # "What should I wear to a massage?" is ours when the knowledge base has the topic.
-        reply = _follow_up(tracker) or (answers.question_reply(text, KB) if answers.about_massage(text) else None)
+        reply = (_follow_up(tracker) or (answers.question_reply(text, KB) if answers.about_massage(text) else None)
+                 or _on_last_topic(tracker))
         if reply:
             return Advice(answers.naming(reply, named_now(tracker), KB))
         if complaint:
@@ -255,7 +269,7 @@ class ActionAnswerFallback(_FollowUpOrResponse):
         if _which_for_me(tracker) and not (follow_up and answers.asks_about_context(latest_text(tracker), KB)):
             advice = _advice_for(situation_from_tracker(tracker), tracker)
             return Advice(answers.merge(advice.reply, follow_up), advice.events) if follow_up else advice
-        reply = follow_up or answers.question_reply(latest_text(tracker), KB)
+        reply = follow_up or answers.question_reply(latest_text(tracker), KB) or _on_last_topic(tracker)
         if reply:
             return Advice(answers.naming(reply, named_now(tracker), KB))
         # "which is better before a 10k on saturday?": the race said is what the answer turns on

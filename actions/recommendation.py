@@ -44,6 +44,8 @@ ASIDES_SLOT = "asides"
 FORM_NAME = "recommendation_form"
 FORM_SLOTS = ("body_part", "duration", "timing")
 CLEARED_THANKS = "Good to hear it has been checked. Let's find a massage that suits it."
+# The off-topic answer without its buttons: the form's own question follows it.
+OUTSIDE_IN_FORM = "That's outside what I know, sorry."
 MAX_QUESTIONS = 2  # runners want the answer; a third question loses them
 # Intents the form leaves to their own rules (they answer, then the form asks again or stops).
 LEFT_TO_RULES = frozenset({"red_flag", "stop", "goodbye", "thank", "bot_challenge", "out_of_scope", "greet",
@@ -89,6 +91,23 @@ def _asks_outright(tracker: Tracker) -> bool:
     known = (any(tracker.get_slot(slot) for slot in ("body_part", "last_technique"))
              or tracker.get_slot("concern") in (SLEEP, STRESS))
     return known and answers.asks_which_massage(text)
+
+
+def _refines_last_pick(tracker: Tracker) -> bool:
+    """More about the same problem after a pick ("it was after Tuesday's long run, the first of
+    the block"): the pick is given again with what it adds, no questions started over."""
+    if not is_fresh_user_turn(tracker) or tracker.get_slot(REQUESTED_SLOT) or not tracker.get_slot("last_technique"):
+        return False
+    named = set(latest_entities(tracker, "body_part"))
+    known = tracker.get_slot("body_part")
+    return not named or named == {known}
+
+
+def _cleared_now(tracker: Tracker) -> bool:
+    """"The physio says it's a mild strain, massage is fine, which kind?": the runner has waited
+    through a referral; the pick comes now, from what is known, with no questions started over."""
+    return (is_fresh_user_turn(tracker) and not tracker.get_slot(REQUESTED_SLOT)
+            and bool(referral_from_tracker(tracker).signs) and says_cleared(latest_text(tracker)))
 
 
 def _asked_enough(tracker: Tracker) -> bool:
@@ -219,6 +238,9 @@ class ValidateRecommendationForm(FormValidationAction):
             self._other_concern_first(dispatcher, tracker, domain)
             self._pick_before_last_question(dispatcher, tracker)
             return events
+        elif answers.is_question(latest_text(tracker)):
+            # a question of another kind ("best gels for a hot race?"), not an unclear answer
+            dispatcher.utter_message(text=OUTSIDE_IN_FORM)
         else:
             dispatcher.utter_message(text="Sorry, I didn't catch that.")
         return [*events, SlotSet(ASIDES_SLOT, float(tracker.get_slot(ASIDES_SLOT) or 0) + 1)]
@@ -270,7 +292,8 @@ class ValidateRecommendationForm(FormValidationAction):
             return [slot for slot in domain_slots if tracker.get_slot(slot) is not None]
         if _referral_holds(tracker):
             return []
-        if _asks_again(tracker) or _wants_it_now(tracker) or _asks_outright(tracker):
+        if (_asks_again(tracker) or _wants_it_now(tracker) or _asks_outright(tracker)
+                or _refines_last_pick(tracker) or _cleared_now(tracker)):
             # answered now, with what the message itself says ("...since my race 2 weeks ago"),
             # so the pick uses it and nothing said is asked again later
             return [slot for slot in domain_slots if tracker.get_slot(slot) is not None or self._read(slot, tracker)]

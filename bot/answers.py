@@ -6,7 +6,9 @@ import re
 from dataclasses import dataclass
 
 from bot.kb_ids import (
+    AFTER_LONG_RUN,
     AFTER_RACE,
+    BEFORE_RACE,
     FOAM_ROLLING,
     GENERAL,
     GENTLER_OR_FIRMER,
@@ -142,7 +144,7 @@ def pick_so_far(rec: Recommendation) -> Reply:
 def merge(first: Reply, second: Reply) -> Reply:
     """Two answers in one reply, the second after "Also:"."""
     return Reply(f"{first.text}\n\nAlso: {second.text}", first.buttons or second.buttons,
-                 tuple(dict.fromkeys((*first.sources, *second.sources))))
+                 tuple(dict.fromkeys((*first.sources, *second.sources))), first.topic or second.topic)
 
 
 def concerns_reply(situation: Situation, rec: Recommendation, kb: KnowledgeBase, variant: int = 0) -> Reply:
@@ -207,16 +209,60 @@ def find_topic(text: str, kb: KnowledgeBase, *, among: tuple[str, ...] = ()) -> 
     return best[1] if best else None
 
 
+# Words that say nothing about which fact a follow-up asks for
+_GENERIC = frozenset([
+    "about", "after", "also", "and", "any", "are", "been", "before", "being", "but", "can", "could", "did",
+    "does", "doing", "done", "each", "every", "for", "from", "get", "getting", "good", "got", "had", "has",
+    "have", "how", "into", "its", "just", "like", "make", "massage", "massages", "more", "much", "need",
+    "not", "off", "one", "only", "really", "run", "runner", "runners", "running", "same", "should", "some",
+    "than", "that", "the", "them", "then", "there", "these", "they", "this", "those", "too", "very", "want",
+    "was", "were", "what", "when", "where", "which", "while", "who", "why", "will", "with", "would", "you",
+    "your", "it's", "is", "do", "it", "on", "in", "of", "to", "a", "an", "i", "my", "me", "so", "or", "be",
+    "at", "by", "as", "if", "we", "our", "keep", "every", "day", "days", "time", "thing", "things", "way",
+    "lot", "bit", "right", "okay", "now", "still", "ever", "use", "using", "used", "try", "tell", "know",
+    "think", "say", "safe", "fine", "anything", "something", "everything",
+])
+
+
+# What a question word asks for, in the words facts use ("how long?" is answered in minutes)
+_ASKS_FOR = (
+    (re.compile(r"\bhow (long|many (minutes|seconds))\b"), {"minute", "second", "hour"}),
+    (re.compile(r"\bhow (hard|firm|deep)\b|\bpressure\b"), {"pressure", "firm", "gentle"}),
+    (re.compile(r"\bhow (often|many times)\b"), {"week", "often", "regular"}),
+)
+
+
+def _stems(text: str) -> set[str]:
+    clean = normalise(text)
+    words = (w for w in re.findall(r"[a-z]+", clean) if len(w) > 2 and w not in _GENERIC)
+    stems = {re.sub(r"(ing|ed|es|s)$", "", w) or w for w in words}
+    return stems.union(*(concepts for pattern, concepts in _ASKS_FOR if pattern.search(clean)))
+
+
+def topic_follow_up(text: str, topic: Topic, kb: KnowledgeBase) -> Reply | None:
+    """A short question after a topic's answer ("and how long on each spot?"): the fact that
+    shares the most words with it: the topic's own facts first, then any topic's if two words
+    are shared (one word in common with some fact of thirty topics is chance); else None."""
+    asked = _stems(text)
+    for topics, least in (([topic], 1), ([t for t in kb.topics.values() if t.id != topic.id], 2)):
+        scored = [(len(asked & _stems(fact.text)), t, fact) for t in topics for fact in t.facts]
+        best = max(scored, key=lambda s: s[0], default=None)
+        if best and best[0] >= least:
+            _, found, fact = best
+            return Reply(f"{found.title}: {sentence(fact.text)}", (), (fact.source,), found.id)
+    return None
+
+
 def topic_reply(topic: Topic, extra: list[Fact] | None = None) -> Reply:
     facts = [*topic.facts, *(extra or [])]
-    return Reply(f"{topic.title}:\n{bullets(facts)}", (), sources_of(facts))
+    return Reply(f"{topic.title}:\n{bullets(facts)}", (), sources_of(facts), topic.id)
 
 
 def technique_reply(technique: Technique, question: str, kb: KnowledgeBase) -> Reply:
     topic = find_topic(question, kb, among=TECHNIQUE_QUESTION_TOPICS)
     if topic:  # named first, so a question about one technique is answered about that one
         reply = topic_reply(topic, list(technique.expect[:1]))
-        return Reply(f"{technique.name} — {lower_first(reply.text)}", reply.buttons, reply.sources)
+        return Reply(f"{technique.name} — {lower_first(reply.text)}", reply.buttons, reply.sources, reply.topic)
     facts = [technique.summary, *technique.how[:2], *technique.helps[:2], *technique.ideal_for[:1]]
     lines = [f"{technique.name}: {sentence(technique.summary.text)}",
              f"How it's done:\n{bullets(technique.how[:2])}",
@@ -254,7 +300,7 @@ def tool_reply(tool_id: str, kb: KnowledgeBase, also: list[str] | None = None) -
         return reply
     lines = [f"{t.name}: {sentence(t.summary.text)}" for t in techniques]
     return Reply(f"{reply.text}\n\n" + "\n".join(lines), reply.buttons,
-                 tuple(dict.fromkeys((*reply.sources, *sources_of(t.summary for t in techniques)))))
+                 tuple(dict.fromkeys((*reply.sources, *sources_of(t.summary for t in techniques)))), reply.topic)
 
 
 def _named_line(entity_id: str, kb: KnowledgeBase) -> tuple[str, Fact] | None:
@@ -288,7 +334,7 @@ def naming(reply: Reply, asked: list[str], kb: KnowledgeBase) -> Reply:
     if not lines:
         return reply
     return Reply(f"{reply.text}\n\n" + "\n".join(lines), reply.buttons,
-                 tuple(dict.fromkeys((*reply.sources, *sources_of(facts)))))
+                 tuple(dict.fromkeys((*reply.sources, *sources_of(facts)))), reply.topic)
 
 
 def compare_reply(ids: list[str], kb: KnowledgeBase) -> Reply:
@@ -323,7 +369,16 @@ def timing_reply(timing: str | None, question: str, kb: KnowledgeBase) -> Reply:
     topic = find_topic(question, kb, among=tuple(dict.fromkeys(TIMING_TOPICS.values()))) or find_topic(question, kb)
     if topic is None and timing in TIMING_TOPICS:
         topic = kb.topics[TIMING_TOPICS[timing]]
+    if topic is None and asks_when(question):
+        return _when_in_general(kb)
     return topic_reply(topic or kb.topics[TRAINING_BLOCK_FREQUENCY])
+
+
+def _when_in_general(kb: KnowledgeBase) -> Reply:
+    """Asked when, with no race or run known: the rule of thumb for each, not how often to book."""
+    facts = [kb.topics[topic].facts[0] for topic in (BEFORE_RACE, AFTER_RACE, AFTER_LONG_RUN)]
+    return Reply(f"When to book it depends on what's coming or just done:\n{bullets(facts)}\n"
+                 "Tell me about your race or run and I'll be more specific.", (), sources_of(facts))
 
 
 # --- sleep and stress ---------------------------------------------------------
@@ -365,7 +420,10 @@ def sleep_mechanisms_reply(kb: KnowledgeBase) -> Reply:
 # "How many days should I wait?", "can I get deep tissue tomorrow?": asked about
 # *when*, so the answer depends on the race or run already mentioned.
 WHEN_CUES = ("how many days", "how long should i wait", "how long do i wait", "how long do i have to wait",
-             "how soon", "when can i", "when could i", "when should i", "tomorrow", "wait", "too soon",
+             "how soon", "when can i", "when could i", "when should i", "tomorrow", "too soon",
+             # "wait" as a verb, not the "wait, what's myofascial release?" of surprise
+             "should i wait", "do i wait", "to wait", "wait before", "wait after", "wait until", "wait till",
+             "wait for", "wait a", "i wait", "worth waiting",
              "too early", "this week", "right away", "straight away", "yet", "how long to leave",
              "how long between", "how close to", "how far out", "too close")
 SAME_AS_CUES = ("same as", "same thing as", "instead of", "difference", "different from", "versus", "vs",
@@ -391,8 +449,17 @@ _WHICH_MASSAGE = re.compile(r"\b((what|which)( kind| type| sort| style)?( of)? m
                             r"which (one|of (them|those|these|the two))( would| should| do| will| is)? ?(you|i|be)\b|"
                             r"which (one )?(would|will|is|should) (be )?(better|best)\b|"
                             r"massages? (would|will|should|could) (help|suit|work)|"
-                            r"what (would|do|will) you (actually |really |personally )?"
-                            r"(recommend|suggest|book|pick|choose)|"
+                            r"what (would|do|will|should) (you|u|i) (actually |really |personally )?"
+                            r"((recommend|suggest|pick|choose|go for|opt for)\b|(book|ask for|get)\b(?=[\s?.!]*$|"
+                            r" (for|on) (it|this|that|them|my|me|tight|sore|the|a|an|tired|heavy)\b))|"
+                            # at the start: "...foam roller vs gun? which would you go for?" is about tools
+                            r"^which (one |of them |of those )?(would|do|will|should) (you|u) "
+                            r"(actually |really |personally )?"
+                            r"(recommend|suggest|book|pick|choose|go for|opt for|get)\b|"
+                            # "which one?", "which one then?" and "what would you do in my shoes?" said on their own
+                            r"^which (one|of (them|those|these|the two))(?=[\s?.!]*$)|"
+                            r"what would (you|u) do( in my (shoes|place|position))?"
+                            r"(?=[\s?.!]*$)|"
                             r"which (one )?(makes (more )?sense|suits|fits|is right|would suit)\b|"
                             # "which type would you book?", "what kind then?" (not "what kind of shoes")
                             r"(what|which) (kind|type|sort|style)( of (one|massage))?"
@@ -414,10 +481,23 @@ def asks_when(text: str) -> bool:
     return _has_cue(normalise(text), WHEN_CUES)
 
 
+# Said around a question without changing it: "fair. which one then mate?", "ok cool, what would you get lol"
+_ACKNOWLEDGED = re.compile(r"^((fair( enough)?|right|ok|okay|cool|sure|gotcha|got it|thanks|thank you|ta|cheers|nice|"
+                           r"great|hm+|ah+|oh+|yeah|yep|yes|no|nah|alright|understood|makes sense|interesting|sweet|"
+                           r"perfect|good to know|noted|i see|ahh ok|ok so|so)\b[ ,.!:;-]*)+")
+_FILLER_END = re.compile(r"([ ,]*\b(then|tho|though|mate|lol|haha|ha|eh|innit|ta|pls|please|thanks|cheers|"
+                         r"do you think|you reckon|in your opinion)\b[ ,]*)+(?=[?.!\s]*$)")
+
+
+def bare_question(text: str) -> str:
+    """The question without the acknowledgement before it or the filler after it."""
+    return _FILLER_END.sub("", _ACKNOWLEDGED.sub("", normalise(text))).strip()
+
+
 def asks_which_massage(text: str) -> bool:
     """"What kind of massage would help me relax?": a request for a recommendation,
     whatever intent the classifier gave it."""
-    return bool(_WHICH_MASSAGE.search(normalise(text)))
+    return bool(_WHICH_MASSAGE.search(bare_question(text)))
 
 
 def about_massage(text: str) -> bool:
@@ -432,7 +512,7 @@ def says_massage(text: str) -> bool:
 
 def is_question(text: str) -> bool:
     """A question rather than an answer: a question mark, or a question word up front."""
-    clean = normalise(text)
+    clean = bare_question(text)
     if "?" in clean:  # "would it help my back? desk job + running": the aside comes after
         return True
     # "what's good for…", "whats the best…": a contraction still opens a question

@@ -20,6 +20,7 @@ class Reply:
     text: str
     buttons: tuple[Button, ...] = ()
     sources: tuple[str, ...] = field(default=())
+    topic: str | None = None  # the knowledge-base topic it answers, for follow-ups about it
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "text", self.text.strip())

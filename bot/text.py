@@ -15,6 +15,11 @@ _CONTRACTIONS = (
     (re.compile(r"\b(is|was|are|do|does|did|could|should|would|have|has)nt\b"), r"\1 not"),
     (re.compile(r"\bi'm\b"), "i am"),
     (re.compile(r"\bim\b"), "i am"),
+    # texting: "thats normal for me", "prob just the heat", "r u sure"
+    (re.compile(r"\bthats\b"), "that is"),
+    (re.compile(r"\b(prob|probs|prolly)\b"), "probably"),
+    (re.compile(r"\b(defo|def)\b"), "definitely"),
+    (re.compile(r"\bu\b(?!-)"), "you"),
     (re.compile(r"\bive\b"), "i have"),
     # "i've been feeling low": the rules are written with "i have"
     (re.compile(r"\b(i|you|we|they|could|would|should|might|must)'ve\b"), r"\1 have"),
@@ -31,18 +36,31 @@ _WORD = re.compile(r"[^\W\d_]{2,}")
 
 # "3 wks", "6mths", "2 yrs": time units as runners abbreviate them, spelt out after a count
 _UNITS = (
-    (re.compile(r"\b(\d+|couple of|few)\s*(?:wk|wks)\b"), r"\1 weeks"),
-    (re.compile(r"\b(\d+|couple of|few)\s*(?:mth|mths|mnth|mnths|mo|mos)\b"), r"\1 months"),
-    (re.compile(r"\b(\d+|couple of|few)\s*(?:yr|yrs)\b"), r"\1 years"),
+    (re.compile(r"\b(\d+|couple of|couple|few)\s*(?:wk|wks)\b"), r"\1 weeks"),
+    (re.compile(r"\b(\d{1,2})\s*w\b"), r"\1 weeks"),  # "250w" is watts
+    (re.compile(r"\b(a|one)\s+wk\b"), r"\1 week"),
+    (re.compile(r"\b(\d{1,2})\s*d\b"), r"\1 days"),
+    (re.compile(r"\b(\d+|couple of|few)\s*(?:hr|hrs|h)\b"), r"\1 hours"),
+    (re.compile(r"\b(\d+|couple of|couple|few)\s*(?:mth|mths|mnth|mnths|mo|mos)\b"), r"\1 months"),
+    (re.compile(r"\b(\d+|couple of|couple|few)\s*(?:yr|yrs)\b"), r"\1 years"),
+    (re.compile(r"\bxmas\b"), "christmas"),
 )
+# "since weds", "on sat": short day names, spelt out only after a word that dates them
+# ("sat on the sofa" stays)
+_SHORT_DAYS = {"mon": "monday", "tue": "tuesday", "tues": "tuesday", "wed": "wednesday", "weds": "wednesday",
+               "thu": "thursday", "thur": "thursday", "thurs": "thursday", "fri": "friday", "sat": "saturday",
+               "sun": "sunday"}
+_SHORT_DAY = re.compile(r"\b(since|on|last|from|until|till|this|next|by|before|after) "
+                        rf"({'|'.join(_SHORT_DAYS)})\b(?!')")
 
 
 def normalise(text: str) -> str:
-    """Lower-case, straighten quotes, expand contractions and abbreviated time units, collapse spaces."""
+    """Lower-case, straighten quotes, expand contractions and abbreviated times and days, collapse spaces."""
     text = unicodedata.normalize("NFKC", text or "").translate(_QUOTES).lower()
     text = _TAG.sub(" ", _SCRIPT.sub(" ", text))
     for pattern, replacement in (*_CONTRACTIONS, *_UNITS):
         text = pattern.sub(replacement, text)
+    text = _SHORT_DAY.sub(lambda m: f"{m.group(1)} {_SHORT_DAYS[m.group(2)]}", text)
     return _SPACES.sub(" ", text).strip()
 
 

@@ -84,12 +84,22 @@ _NUMBER_WORD = rf"(?:\d+|{'|'.join(NUMBER_WORDS)})"
 _UNSURE = re.compile(r"\b(no idea|not sure|unsure|dunno|do not know|no clue|hard to say|cannot remember|"
                      r"can not remember|cannot say|who knows|not certain|idk|skip|pass)\b")
 _DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
-_RECENT = re.compile(rf"\b(days|a day|yesterday|today|this morning|last night|since (last )?({_DAYS})|"
-                     rf"since (the|my|last|this) (weekend|race|run|long run|marathon|session|workout|week|"
-                     rf"half|10k|parkrun|tempo|intervals)|this week)\b")
-_LONG = re.compile(r"\b(weeks|months|years|ages|forever|a while|a long time|since (the )?(spring|summer|autumn|"
-                   r"fall|winter|christmas|new year|january|february|march|april|may|june|july|august|"
-                   r"september|october|november|december|last year)|months now|weeks now)\b")
+_EVENT = r"(weekend|race|run|long run|marathon|session|workout|week|half|10k|5k|parkrun|tempo|intervals|reps|hills)"
+_RECENT = re.compile(rf"\b(days|a day|hours|yesterday|today|this morning|last night|since (last )?({_DAYS})|"
+                     rf"since (the|my|last|this) {_EVENT}|this week|last week|the past week|week and a half|"
+                     # the onset as a day or a session ("started monday", "after the tuesday session"),
+                     # or a count of days ("day 4 now", "it's the 3rd day")
+                     rf"(started|began|start|since|after|from)\b.{{0,25}}\b(({_DAYS})|{_EVENT})|"
+                     rf"day \d+|\d+(st|nd|rd|th) day)\b")
+# "since I started marathon training": the length of a block, weeks at least
+_SINCE_BLOCK_BEGAN = re.compile(r"\bsince (i )?(started|began|begun|starting) (my |the |this |marathon |half |"
+                                r"ultra |proper |serious )*(training|block|build|plan|running|program|programme)\b")
+# an onset on a date we cannot count from ("since the 3rd"): asked, said, move on
+_DATED_ONSET = re.compile(r"\b(since|from|started|began) (on )?(the )?\d{1,2}(st|nd|rd|th)\b")
+_LONG = re.compile(r"\b(weeks|months|years|ages|forever|a while|a long time|"
+                   r"since\b[^.,;!?]{0,25}?\b(spring|summer|autumn|fall|winter|christmas|new year|january|february|"
+                   r"march|april|may|june|july|august|september|october|november|december|last year)|"
+                   r"months now|weeks now)\b")
 _RACE = r"(race|racing|marathon|half|10k|5k|10 k|5 k|ultra|parkrun|10 miler|half marathon|hm|trail race|event)"
 _COUNTDOWN = re.compile(rf"\bin\s+(?:about\s+|around\s+|just\s+|only\s+)?({_NUMBER_WORD})\s+(?:of\s+)?"
                         r"(day|week|month)s?\b")
@@ -119,7 +129,7 @@ _BLOCK = re.compile(r"\b(base building|building (my )?(mileage|base)|training bl
                     r"in a block|training for|build up|build-up|building up|"
                     r"(marathon|half|half marathon|ultra|10k|5k) (build|cycle|block)|"
                     r"in (a|the middle of a|my) build|week of (a|my|the) (build|plan|block)|training plan|"
-                    r"week \d+ of|"
+                    r"week \d+ of|(of|in|into) (the|my|this) (block|build)|"
                     r"(upped|upping|increased|increasing|ramped up|ramping up) (my |the )?(mileage|miles))\b")
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 # "a 10k on the 14th", "half on 3 may": a race ahead on a date we cannot count from
@@ -138,11 +148,11 @@ def duration_answer(text: str) -> str | None:
     spanned = duration_from_span(text)
     if spanned:
         return spanned
-    if _LONG.search(text):
+    if _LONG.search(text) or _SINCE_BLOCK_BEGAN.search(text):
         return CHRONIC
     if _RECENT.search(text):
         return NEW
-    return UNKNOWN if _UNSURE.search(text) else None
+    return UNKNOWN if _UNSURE.search(text) or _DATED_ONSET.search(text) else None
 
 
 def duration_in_statement(text: str) -> str | None:

@@ -120,7 +120,7 @@ CASES: list[tuple[Action, str, str, list[tuple[str, str]], dict[str, Any], Expec
     (ActionRecommend(), "hmm ok so", "inform", [], {}, Expected(says=("tell me a bit more",), buttons=True)),
     (ActionRecommend(), "and after the race?", "inform", [("timing", "post_race")],
      {"concern": "pain", "body_part": "calf", "timing": "post_race", "last_technique": "sports_massage"},
-     Expected(starts="Massage after a race", events=[])),
+     Expected(starts="Massage after a race", events=[SlotSet("last_topic", "after_race")])),
     (ActionReferMedical(), "chest pain when running", "red_flag", [], {},
      Expected(says=("emergency",), technique=False)),
     (ActionReferMedical(), "something feels really wrong", "red_flag", [], {}, Expected(says=("doctor",))),
@@ -176,7 +176,7 @@ CASES: list[tuple[Action, str, str, list[tuple[str, str]], dict[str, Any], Expec
      Expected(longer_than=40, slots={"timing": "post_race"})),
     (ActionExplainWhy(), "why that one?", "ask_why", [], PAIN_SLOTS, Expected(says=("because",))),
     (ActionAnswerFallback(), "and after the race?", "nlu_fallback", [], {"last_technique": "sports_massage"},
-     Expected(starts="Massage after a race", events=[])),
+     Expected(starts="Massage after a race", events=[SlotSet("last_topic", "after_race")])),
     (ActionAnswerFallback(), "ran a marathon yesterday, what would help my legs?", "nlu_fallback",
      [("body_part", "legs")], {}, Expected(technique=True, slots={"timing": "post_race"})),
     (ActionAnswerFallback(), "my quads hurt", "nlu_fallback", [("body_part", "quads")], {},
@@ -237,6 +237,13 @@ CASES: list[tuple[Action, str, str, list[tuple[str, str]], dict[str, Any], Expec
     # a gear question while the slots hold a complaint: still off-topic
     (ActionAnswerOutOfScope(), "what's the best gps watch for marathon training?", "out_of_scope", [],
      {"body_part": ["calf"], "symptom": ["tight"], "concern": "pain"}, Expected(response="utter_out_of_scope")),
+    # a short question right after a topic's answer is about that topic: the fact it asks for
+    (ActionAnswerOutOfScope(), "and how long on each spot?", "out_of_scope", [], {"last_topic": "foam_rolling"},
+     Expected(says=("a minute or two",))),
+    (ActionAnswerFallback(), "do I need to undress?", "nlu_fallback", [], {"last_topic": "first_session"},
+     Expected(says=("undress to your comfort level",))),
+    (ActionAnswerOutOfScope(), "who won the match last night?", "out_of_scope", [], {"last_topic": "foam_rolling"},
+     Expected(response="utter_out_of_scope")),
 ]
 
 
@@ -288,6 +295,9 @@ FORM_CASES: list[tuple[str, str, str, list[tuple[str, str]], dict[str, Any], Exp
      Expected(silent=True, events=[ActionExecutionRejected(FORM)])),
     ("hmm well", "inform", "duration", [], {}, Expected(says_exactly=("didn't catch",), slots=ASIDE)),
     ("hmm well", "nlu_fallback", "duration", [], {}, Expected(says_exactly=("didn't catch",), slots=ASIDE)),
+    # a question of another kind is no unclear answer: the off-topic line, then the form asks again
+    ("which gels work best in the heat?", "inform", "duration", [], {},
+     Expected(says=("outside what i know",), slots=ASIDE)),
     ("and what about before my race on saturday?", "nlu_fallback", "duration", [], {},
      Expected(says=("race",), unset=("duration",))),
     # read as off-topic, but the race is read from it: the form answers (no rejection, no rule)
@@ -507,3 +517,21 @@ async def test_the_pick_so_far_comes_before_the_forms_last_question() -> None:
                            {"event": "slot", "name": "requested_slot", "value": "duration"}])
     messages, _ = await run(ValidateRecommendationForm(), tracker)
     assert any("from what you've said so far" in str(m.get("text")).lower() for m in messages), messages
+
+
+@pytest.mark.parametrize(("text", "part", "expected"), [
+    # more about the problem just given a pick: the pick again, with what it adds, no questions
+    ("it was after tuesday's long run, first 18 miler of the block", None, ["body_part", "timing"]),
+    ("the same calf again today", "calf", ["body_part"]),
+    # a new place is a new problem: the form asks about it
+    ("my shoulder is tight as well", "shoulder", ["body_part", "duration", "timing"]),
+])
+async def test_more_about_the_last_pick_refines_it_without_asking_again(text: str, part: str | None,
+                                                                       expected: list[str]) -> None:
+    found = [("body_part", part)] if part else []
+    tracker = make_tracker(text, "report_pain", entities_in(text, found),
+                           {"concern": "pain", "body_part": "calf", "last_technique": "sports_massage"},
+                           active_loop=FORM)
+    slots = await ValidateRecommendationForm().required_slots(["body_part", "duration", "timing"],
+                                                              CollectingDispatcher(), tracker, DOMAIN)
+    assert slots == expected

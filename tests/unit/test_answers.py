@@ -136,7 +136,12 @@ MESSAGES = [
     # which massage, asked the short way once the talk has a concern
     ("which type would you book?", True, True, False),
     ("what kind then", True, True, False),
-    ("ok so what would you actually recommend for tight hamstrings then", False, True, False),
+    ("ok so what would you actually recommend for tight hamstrings then", True, True, False),
+    # an acknowledgement before, a filler after, an opinion asked
+    ("fair. what would you go for on my calf", True, True, False),
+    ("which one tho lol", True, True, False),
+    ("right, which would you pick", True, True, False),
+    ("what would you get for christmas", True, False, False),
     ("what kind of shoes should i buy", True, False, False),
     ("what kind of pain is normal after a marathon?", True, False, False),
     ("foam roller vs massage gun, if I can only buy one? which would you go for?", True, False, True),

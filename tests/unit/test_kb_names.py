@@ -117,17 +117,18 @@ def test_a_tool_and_a_technique_get_both(kb: KnowledgeBase) -> None:
     assert "Dry needling" in text and "Trigger point therapy" in text
 
 
-@pytest.mark.parametrize(("message", "value", "word"), [
-    ("is a foam roller as good as a massage?", "foam roller", "foam roll"),
-    ("what does a theragun do", "theragun", "massage gun"),
-    ("my physio wants to do graston on my shin", "graston", "graston"),
-    ("what is cupping", "cupping", "cupping"),
+@pytest.mark.parametrize(("message", "value", "word", "topic"), [
+    ("is a foam roller as good as a massage?", "foam roller", "foam roll", "foam_rolling"),
+    ("what does a theragun do", "theragun", "massage gun", "percussion_massage"),
+    ("my physio wants to do graston on my shin", "graston", "graston", "instrument_assisted"),
+    ("what is cupping", "cupping", "cupping", "cupping_therapy"),
 ])
-async def test_explain_technique_answers_tool_questions(message: str, value: str, word: str) -> None:
+async def test_explain_technique_answers_tool_questions(message: str, value: str, word: str, topic: str) -> None:
     tracker = make_tracker(message, "ask_technique", [entity("technique", value, value, message.index(value))])
     messages, events = await run(ActionExplainTechnique(), tracker)
     assert word in messages[0]["text"].lower()
-    assert not events  # a tool is not a technique to remember for follow-ups
+    # a tool is not a technique to remember for follow-ups; its topic is, for "how long on each spot?"
+    assert [(e["name"], e["value"]) for e in events] == [("last_topic", topic)]
 
 
 async def test_tool_question_without_an_entity_still_finds_the_topic() -> None:

@@ -157,6 +157,15 @@ async def test_playing_a_referral_down_gets_it_again_even_off_topic(text: str) -
     assert "can't suggest a massage" in reply and not names_technique(reply)
 
 
+@pytest.mark.parametrize("text", ["thats normal for me in the heat", "isn't that a bit over the top",
+                                  "ok and what shoes for trails?"])
+async def test_any_unclear_turn_after_a_sign_of_the_whole_person_gets_the_referral_again(text: str) -> None:
+    tracker = make_tracker(text, "out_of_scope", slots={"referral_signs": ["heat_illness"], "referral_areas": []})
+    messages, _ = await run(ActionAnswerOutOfScope(), tracker)
+    reply = messages[0]["text"].lower()
+    assert "can't suggest a massage" in reply and not names_technique(reply)
+
+
 async def test_an_off_topic_question_after_a_referral_stays_off_topic() -> None:
     tracker = make_tracker("what shoes are good for trails?", "out_of_scope", slots=FOOT_REFERRAL)
     messages, _ = await run(ActionAnswerOutOfScope(), tracker)

@@ -56,6 +56,18 @@ def test_ruler_finds_numeric_spans(kb: KnowledgeBase) -> None:
         ("no idea", "unknown"),
         ("hard to say", "unknown"),
         ("my calves", None),
+        # abbreviated units, an onset given as a day or a session, a count of days
+        ("3w", "chronic"),
+        ("couple wks", "chronic"),
+        ("10d", "new"),
+        ("36hrs", "new"),
+        ("since weds", "new"),
+        ("it started after the tuesday session", "new"),
+        ("this is day 5", "new"),
+        ("last week", "new"),
+        ("since i started marathon training", "chronic"),
+        ("since my race in april", "chronic"),
+        ("since the 3rd", "unknown"),  # a date we cannot count from: asked, answered, move on
     ],
 )
 def test_duration_answer(text: str, expected: str | None) -> None:
@@ -150,3 +162,14 @@ def test_duration_in_text(text: str, expected: str | None) -> None:
 )
 def test_duration_in_statement(text: str, expected: str | None) -> None:
     assert duration_in_statement(normalise(text)) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("sore for 2wks", "sore for 2 weeks"),
+    ("a wk ago", "a week ago"),
+    ("since sat", "since saturday"),
+    ("sat on the sofa", "sat on the sofa"),   # a day only after a word that dates it
+    ("250w for 20 mins", "250w for 20 mins"),  # watts, not weeks
+])
+def test_normalise_spells_out_times_and_days(text: str, expected: str) -> None:
+    assert normalise(text) == expected
