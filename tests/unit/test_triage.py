@@ -567,6 +567,8 @@ def test_a_report_inside_a_question_still_refers(kb: KnowledgeBase, message: str
     # a vehicle simile is how tired the whole body is, not a blow at one spot
     "hill reps yesterday and my whole body feels like i got hit by a bus, calves and quads wrecked",
     "legs feel like they've been run over by a steamroller after the marathon",
+    "lost a lot of weight this year on purpose and my times are better",
+    "was short of breath at the top of the climb, back to normal a minute later",
     # race nerves and coffee
     "the night before a race my heart is pounding in bed and I can't sleep",
     "my heart races lying in bed after two coffees",
@@ -581,6 +583,8 @@ def test_ordinary_talk_by_category_stays_quiet(kb: KnowledgeBase, message: str) 
     ("the physio cleared my knee, but now my ankle is swollen", "swelling_bruising"),
     ("a car clipped me on my run, hit by a car basically, and my hip hurts", "pop_sudden_pain"),
     ("felt like someone hit my calf with a stone and had to stop", "pop_sudden_pain"),
+    # weight lost without meaning to, with the body's signs of too little fuel
+    ("dropped a lot of weight without trying since the build started, and I'm cold all the time", "energy_deficiency"),
     ("my shin is bruised and swollen since I fell on the trail", "swelling_bruising"),
     ("after the massage my calf was bruised and it has got worse for two weeks", "swelling_bruising"),
     ("my left leg is swollen after the long run", "swelling_bruising"),
