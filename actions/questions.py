@@ -25,6 +25,7 @@ from bot.reply import Reply
 from bot.triage import assess
 from bot.vocabulary import concerns_in
 
+FOLLOW_UP_WORDS = 15  # a follow-up is short; a long question stands on its own
 
 def _ours_named(tracker: Tracker) -> list[str]:
     """Our five techniques, as the latest message names them."""
@@ -69,6 +70,14 @@ def _advice_for(situation: Situation, tracker: Tracker) -> Advice:
 
 def _concerns(situation: Situation) -> Advice:
     return Advice(answers.concerns_reply(situation, recommend(situation, KB), KB))
+
+
+def _concern_answered(situation: Situation, concern: str) -> Advice:
+    """Sleep or stress advice, remembering the concern and the pick, so "would massage help
+    me, then?" or "which kind?" afterwards is answered for it."""
+    rec = recommend(situation, KB)
+    return Advice(answers.concerns_reply(situation, rec, KB),
+                  [SlotSet("concern", concern), SlotSet("last_technique", rec.technique.id)])
 
 
 def _which_for_me(tracker: Tracker) -> bool:
@@ -144,6 +153,11 @@ class ActionAnswerBenefits(AdviceAction):
         text = latest_text(tracker)
         if answers.asks_which_massage(text):
             return _concerns(situation_from_tracker(tracker))
+        # "would massage help me, then?" after sleep or stress advice: for that, not in general
+        concern = tracker.get_slot("concern")
+        if (concern in (SLEEP, STRESS) and not named_now(tracker) and answers.find_topic(text, KB) is None
+                and len(text.split()) <= FOLLOW_UP_WORDS):
+            return _concern_answered(situation_from_tracker(tracker).with_concern(concern), concern)
         return Advice(_follow_up(tracker) or answers.naming(answers.benefits_reply(text, KB), named_now(tracker), KB))
 
 
@@ -172,7 +186,7 @@ class ActionAnswerSleep(AdviceAction):
         return "action_answer_sleep"
 
     def answer(self, tracker: Tracker) -> Advice:
-        return _concerns(situation_from_tracker(tracker).with_concern(SLEEP))
+        return _concern_answered(situation_from_tracker(tracker).with_concern(SLEEP), SLEEP)
 
 
 class ActionAnswerStress(AdviceAction):
@@ -182,7 +196,7 @@ class ActionAnswerStress(AdviceAction):
         return "action_answer_stress"
 
     def answer(self, tracker: Tracker) -> Advice:
-        return _concerns(situation_from_tracker(tracker).with_concern(STRESS))
+        return _concern_answered(situation_from_tracker(tracker).with_concern(STRESS), STRESS)
 
 
 class _FollowUpOrResponse(AdviceAction):
@@ -196,9 +210,6 @@ class _FollowUpOrResponse(AdviceAction):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         return _as_pain_report(tracker) or await super().run(dispatcher, tracker, domain)
-
-
-FOLLOW_UP_WORDS = 15  # a follow-up is short; a long question stands on its own
 
 
 def _on_last_topic(tracker: Tracker) -> Reply | None:

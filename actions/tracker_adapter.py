@@ -93,7 +93,10 @@ def known_timing(tracker: Tracker) -> str | None:
 def follow_up_context(tracker: Tracker) -> Context:
     """The race timing and the technique a follow-up question refers to."""
     named = [t for t in latest_entities(tracker, "technique") if t in KB.techniques]
-    return Context(timing=known_timing(tracker), technique=(named or [tracker.get_slot("last_technique")])[0])
+    pain = (tracker.get_slot("concern") in (None, PAIN) or bool(tracker.get_slot("body_part"))
+            or bool(latest_entities(tracker, "body_part")))
+    return Context(timing=known_timing(tracker), technique=(named or [tracker.get_slot("last_technique")])[0],
+                   pain=pain)
 
 
 def is_fresh_user_turn(tracker: Tracker) -> bool:

@@ -438,6 +438,7 @@ class Context:
 
     timing: str | None = None
     technique: str | None = None  # named now, else recommended last
+    pain: bool = True  # a pain or a sore place is known ("can I still run on it?" needs one)
 
 
 QUESTION_OPENERS = ("what", "how", "can", "could", "is", "are", "should", "does", "do", "will", "would", "why",
@@ -560,7 +561,7 @@ def follow_up_reply(text: str, context: Context, kb: KnowledgeBase) -> Reply | N
     explicit_timing = topic is not None and topic.id in TIMING_TOPIC_IDS
     if timing_topic and not explicit_timing and _has_cue(clean, WHEN_CUES):
         return topic_reply(timing_topic)
-    if topic is None or topic.id not in CONTEXT_TOPIC_IDS:
+    if topic is None or topic.id not in CONTEXT_TOPIC_IDS or (topic.id == RUNNING_ON_A_NIGGLE and not context.pain):
         return None
     technique = kb.techniques.get(context.technique or "")
     if topic.id == FOAM_ROLLING and technique and _has_cue(clean, SAME_AS_CUES):

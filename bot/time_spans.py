@@ -102,7 +102,9 @@ _LONG = re.compile(r"\b(weeks|months|years|ages|forever|a while|a long time|"
                    r"months now|weeks now)\b")
 _RACE = r"(race|racing|marathon|half|10k|5k|10 k|5 k|ultra|parkrun|10 miler|half marathon|hm|trail race|event)"
 _COUNTDOWN = re.compile(rf"\bin\s+(?:about\s+|around\s+|just\s+|only\s+)?({_NUMBER_WORD})\s+(?:of\s+)?"
-                        r"(day|week|month)s?\b")
+                        r"(day|week|month)s?\b|"
+                        # "3 weeks out", "with 10 days to go", "a week away"
+                        rf"\b({_NUMBER_WORD})\s+(day|week|month)s?\s+(out|to go|away|left)\b")
 _SOON = re.compile(rf"\b(tomorrow|this weekend|this ({_DAYS})|on ({_DAYS})|this week|in a few days|"
                    r"at the weekend|next few days)\b")
 _NEXT_WEEKS = re.compile(r"\b(next week|next weekend|in a week|in a fortnight|next (monday|tuesday|wednesday|"
@@ -115,14 +117,16 @@ _RACED = re.compile(rf"\b((ran|raced|did|finished|completed|run)\b.{{0,25}}\b{_R
                     rf"today|earlier today|this afternoon|this evening|tonight|"
                     rf"days ago|a few days ago|({_NUMBER_WORD}|a couple of) days ago)|"
                     rf"just (ran|raced|did|finished|completed)\b.{{0,20}}\b{_RACE}|"
-                    # "post marathon blues", "race was yesterday"
+                    # "post marathon blues", "race was yesterday", "the day after my half"
                     rf"post[- ]?(race|marathon|half|ultra)|"
+                    rf"(day|morning|evening|days|week) after (my |the |a |sunday's |saturday's |yesterday's )?{_RACE}|"
                     rf"{_RACE} (was|were) (yesterday|today|this morning|last (week|weekend|{_DAYS})|on ({_DAYS}))|"
                     # "that parkrun absolutely murdered me": a race just run, told by what it did
                     rf"(that|the|this morning's|today's|yesterday's|{_DAYS}'s) {_RACE} (absolutely |totally |"
                     rf"properly |really |well and truly )?(murdered|destroyed|killed|wrecked|broke|battered|smashed|"
                     rf"ruined|finished|took it out of) me)\b")
-_NO_RACE = re.compile(r"\b(no race|no races|no racing|not racing|nothing planned|nothing booked|"
+_NO_RACE = re.compile(r"\b(no (more |big |real |planned |upcoming |other |proper )?(race|races|racing|events?)|"
+                      r"not racing|nothing planned|nothing booked|"
                       r"nothing on the calendar|nothing coming up|no plans|nothing scheduled|no events?|"
                       r"not training for anything|no target race|nothing soon)\b")
 _BLOCK = re.compile(r"\b(base building|building (my )?(mileage|base)|training block|marathon block|"
@@ -168,7 +172,8 @@ def timing_in_text(text: str) -> str | None:
         return POST_RACE
     countdown = _COUNTDOWN.search(text)
     if countdown and re.search(rf"\b{_RACE}\b", text):
-        days = _count(countdown.group(1)) * _UNIT_DAYS[countdown.group(2)]
+        count, unit = (countdown.group(1), countdown.group(2)) if countdown.group(1) else countdown.group(3, 4)
+        days = _count(count) * _UNIT_DAYS[unit]
         if days <= RACE_WEEK_DAYS:
             return RACE_WEEK
         return PRE_RACE if days <= PRE_RACE_DAYS else TRAINING_BLOCK
@@ -211,10 +216,18 @@ _SINCE_AGO = re.compile(rf"\b(since|started|began|start|came on)\b.{{0,40}}?\b({
                         r"(day|week|month|year)s? ago\b")
 
 
+_RACE_CALENDAR = re.compile(rf"\b({_RACE}s?|nothing (planned|booked))\b")
+
+
+def _about_races(text: str, start: int) -> bool:
+    """"no races for a few months": a span said of the calendar, not of how long it has hurt."""
+    return bool(_RACE_CALENDAR.search(text[max(0, start - 25):start]))
+
+
 def duration_in_text(text: str) -> str | None:
     """How long, stated in a sentence ('it's been weeks', 'for about 10 days'); a
     countdown ('a race in 3 weeks') is not a duration."""
-    match = _STATED_SPAN.search(text)
+    match = next((m for m in _STATED_SPAN.finditer(text) if not _about_races(text, m.start())), None)
     if match:
         days = _count(match.group(1)) * _UNIT_DAYS[match.group(2)]
         return NEW if days <= NEW_WITHIN_DAYS else CHRONIC
@@ -225,7 +238,7 @@ def duration_in_text(text: str) -> str | None:
     if since:
         days = (1 if since.group(2) == "a" else _count(since.group(2))) * _UNIT_DAYS[since.group(3)]
         return NEW if days <= NEW_WITHIN_DAYS else CHRONIC
-    if _STATED_LONG.search(text):
+    if any(not _about_races(text, m.start()) for m in _STATED_LONG.finditer(text)):
         return CHRONIC
     # "tweaked it yesterday", "went tight last night": it began a day ago
     return NEW if _JUST_BEGAN.search(text) else None

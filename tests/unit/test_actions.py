@@ -244,6 +244,10 @@ CASES: list[tuple[Action, str, str, list[tuple[str, str]], dict[str, Any], Expec
      Expected(says=("undress to your comfort level",))),
     (ActionAnswerOutOfScope(), "who won the match last night?", "out_of_scope", [], {"last_topic": "foam_rolling"},
      Expected(response="utter_out_of_scope")),
+    # after stress advice, "would massage help me?" is asked for the stress, not in general
+    (ActionAnswerBenefits(), "so would a massage actually help me?", "ask_benefits", [],
+     {"concern": "stress", "last_technique": "swedish"}, Expected(technique=True, says=("stress",))),
+
 ]
 
 

@@ -175,3 +175,11 @@ def test_naming_adds_nothing_the_reply_already_names(kb: KnowledgeBase) -> None:
     reply = answers.compare_reply(["deep_tissue", "sports"], kb)
     assert answers.naming(reply, ["sports", "deep_tissue"], kb) == reply
     assert answers.naming(reply, [], kb) == reply
+
+
+def test_running_on_a_niggle_needs_a_pain_in_the_conversation(kb: KnowledgeBase) -> None:
+    from bot.answers import Context
+
+    asked = "or should I just keep running through it?"
+    assert answers.follow_up_reply(asked, Context(pain=True), kb).topic == "running_on_a_niggle"
+    assert answers.follow_up_reply(asked, Context(pain=False), kb) is None  # after stress advice: no pain to run on

@@ -98,6 +98,11 @@ def test_duration_answer(text: str, expected: str | None) -> None:
         ("that parkrun absolutely murdered me", "post_race"),
         ("the marathon will kill me", None),
         ("just finished my first half", "post_race"),
+        # counted down as runners say it, a race calendar with a quantifier, a race just run
+        ("marathon is 3 weeks out", "pre_race"),
+        ("half with 5 days to go", "race_week"),
+        ("no more races this year", "none"),
+        ("the day after my half and my quads are shot", "post_race"),
         ("in 5 days", None),  # a countdown to what? not a race
         ("ive got a 10k on the 14th", "pre_race"),  # a race ahead on a date we cannot count from
         ("the post-marathon slump has hit me", "post_race"),
@@ -145,6 +150,8 @@ def test_a_race_named_in_answer_to_the_race_question_is_coming_up(text: str, exp
         ("tweaked it yesterday on the hills", "new"),
         ("niggling for 6mths", "chronic"),
         ("ran a marathon 2 weeks ago", None),  # when the race was, not how long it has hurt
+        ("no races for a few months, just base miles", None),  # the calendar, not the pain
+        ("not racing for a while but my calf has been tight for 3 weeks", "chronic"),
     ],
 )
 def test_duration_in_text(text: str, expected: str | None) -> None:
