@@ -253,9 +253,12 @@ class ActionAnswerOutOfScope(_FollowUpOrResponse):
                          or timing_in_message(tracker) == POST_RACE)
         if complaint and not answers.is_question(text):  # told, not asked: the concern comes first
             return _advice_for(situation_from_tracker(tracker), tracker)
-        # "What should I wear to a massage?" is ours when the knowledge base has the topic.
-        reply = (_follow_up(tracker) or (answers.question_reply(text, KB) if answers.about_massage(text) else None)
-                 or _on_last_topic(tracker))
+        # "What should I wear to a massage?" is ours when the knowledge base has the topic;
+        # "what should I eat before my race?" is not, though it names a race.
+        elsewhere = answers.other_subject(text, KB) is not None and not named_now(tracker)
+        reply = None if elsewhere else (
+            _follow_up(tracker) or (answers.question_reply(text, KB) if answers.about_massage(text) else None)
+            or _on_last_topic(tracker))
         if reply:
             return Advice(answers.naming(reply, named_now(tracker), KB))
         if complaint:
@@ -283,6 +286,13 @@ class ActionAnswerFallback(_FollowUpOrResponse):
         reply = follow_up or answers.question_reply(latest_text(tracker), KB) or _on_last_topic(tracker)
         if reply:
             return Advice(answers.naming(reply, named_now(tracker), KB))
+        # "so which for me then, with the marathon in 3 weeks?" after a comparison: the pick,
+        # for what the conversation knows, or for any runner
+        if answers.asks_which_massage(latest_text(tracker)):
+            situation = situation_from_tracker(tracker)
+            if situation.is_empty:
+                return Advice(answers.general_pick_reply(KB))
+            return _advice_for(situation, tracker)
         # "which is better before a 10k on saturday?": the race said is what the answer turns on
         timing = timing_in_message(tracker)
         if timing in TIMING_TOPICS and answers.is_question(latest_text(tracker)):

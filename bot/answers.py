@@ -459,6 +459,9 @@ _WHICH_MASSAGE = re.compile(r"\b((what|which)( kind| type| sort| style)?( of)? m
                             r"(recommend|suggest|book|pick|choose|go for|opt for|get)\b|"
                             # "which one?", "which one then?" and "what would you do in my shoes?" said on their own
                             r"^which (one|of (them|those|these|the two))(?=[\s?.!]*$)|"
+                            # "which for me, then?", "which one for someone like me?"
+                            r"^which (one |of (them|those|these|the two) )?(is (better |best )?)?for "
+                            r"(me|my|someone|somebody|a)\b|"
                             r"what would (you|u) do( in my (shoes|place|position))?"
                             r"(?=[\s?.!]*$)|"
                             r"which (one )?(makes (more )?sense|suits|fits|is right|would suit)\b|"
@@ -504,6 +507,16 @@ def asks_which_massage(text: str) -> bool:
 def about_massage(text: str) -> bool:
     """The message is about massage itself (so never off-topic for us)."""
     return bool(_ABOUT_MASSAGE.search(normalise(text)))
+
+
+def other_subject(text: str, kb: KnowledgeBase) -> str | None:
+    """The subject of ours it is not ("what should I eat before my race?": food and drink), unless
+    it is about massage too ("should I eat before a massage?"); None when it names none."""
+    if about_massage(text):
+        return None
+    clean = normalise(text)
+    return next((s.id for s in kb.other_subjects.values() if any(phrase_pattern(t).search(clean) for t in s.terms)),
+                None)
 
 
 def says_massage(text: str) -> bool:

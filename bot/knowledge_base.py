@@ -159,6 +159,7 @@ class KnowledgeBase:
     word_families: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     spellings: Mapping[str, str] = field(default_factory=dict)
     concern_cues: Mapping[str, Term] = field(default_factory=dict)
+    other_subjects: Mapping[str, Term] = field(default_factory=dict)
     tools: Mapping[str, Tool] = field(default_factory=dict)
     files: tuple[Path, ...] = field(default=())
 
@@ -494,7 +495,7 @@ def load_knowledge_base(directory: Path = KNOWLEDGE_DIR) -> KnowledgeBase:
             root.check_keys({key})
         sections[key] = {e.id: e for e in (reader(ctx, n, seen) for n in root.get(key).items())}
     vocab_root = read_yaml(directory / "vocabulary.yml")
-    vocab_root.check_keys({*VOCABULARY_KINDS, "concern_cues", "tools"})
+    vocab_root.check_keys({*VOCABULARY_KINDS, "concern_cues", "tools", "other_subjects"})
     vocabulary = {
         kind: {t.id: t for t in (_read_term(ctx, n, seen) for n in vocab_root.get(kind).items())}
         for kind in VOCABULARY_KINDS
@@ -503,6 +504,8 @@ def load_knowledge_base(directory: Path = KNOWLEDGE_DIR) -> KnowledgeBase:
     tools = {t.id: t for t in (_read_tool(ctx, n, seen) for n in tool_nodes)}
     cue_nodes = _optional(vocab_root, "concern_cues").items(allow_empty=True)
     cues = {t.id: t for t in (_read_term(ctx, n, set()) for n in cue_nodes)}
+    subject_nodes = _optional(vocab_root, "other_subjects").items(allow_empty=True)
+    other_subjects = {t.id: t for t in (_read_term(ctx, n, set()) for n in subject_nodes)}
     unknown = sorted(set(cues) - set(CONCERNS))
     if unknown:
         expected = f"unknown concern id(s) {unknown}; expected {list(CONCERNS)}"
@@ -517,6 +520,7 @@ def load_knowledge_base(directory: Path = KNOWLEDGE_DIR) -> KnowledgeBase:
         word_families=families,
         spellings=spellings,
         concern_cues=cues,
+        other_subjects=other_subjects,
         tools=tools,
         files=tuple(sorted(directory.glob("*.yml"))),
     )

@@ -244,6 +244,11 @@ CASES: list[tuple[Action, str, str, list[tuple[str, str]], dict[str, Any], Expec
      Expected(says=("undress to your comfort level",))),
     (ActionAnswerOutOfScope(), "who won the match last night?", "out_of_scope", [], {"last_topic": "foam_rolling"},
      Expected(response="utter_out_of_scope")),
+    # another subject of the runner's life, though it names the race: off-topic, not the massage topic
+    (ActionAnswerOutOfScope(), "what should I eat the night before my race?", "out_of_scope", [],
+     {"timing": "race_week"}, Expected(response="utter_out_of_scope")),
+    (ActionAnswerOutOfScope(), "which shoes for the race on sunday?", "out_of_scope", [], {},
+     Expected(response="utter_out_of_scope")),
     # after stress advice, "would massage help me?" is asked for the stress, not in general
     (ActionAnswerBenefits(), "so would a massage actually help me?", "ask_benefits", [],
      {"concern": "stress", "last_technique": "swedish"}, Expected(technique=True, says=("stress",))),

@@ -142,6 +142,7 @@ MESSAGES = [
     ("which one tho lol", True, True, False),
     ("right, which would you pick", True, True, False),
     ("what would you get for christmas", True, False, False),
+    ("so which for me then, marathon in 3 weeks?", True, True, False),
     ("what kind of shoes should i buy", True, False, False),
     ("what kind of pain is normal after a marathon?", True, False, False),
     ("foam roller vs massage gun, if I can only buy one? which would you go for?", True, False, True),
@@ -183,3 +184,14 @@ def test_running_on_a_niggle_needs_a_pain_in_the_conversation(kb: KnowledgeBase)
     asked = "or should I just keep running through it?"
     assert answers.follow_up_reply(asked, Context(pain=True), kb).topic == "running_on_a_niggle"
     assert answers.follow_up_reply(asked, Context(pain=False), kb) is None  # after stress advice: no pain to run on
+
+
+@pytest.mark.parametrize(("text", "subject"), [
+    ("what should I eat before my race?", "food_and_drink"),
+    ("best shoes for a marathon?", "gear"),
+    ("what pace should my long runs be?", "training_plan"),
+    ("should I eat before a massage?", None),  # about massage too: ours
+    ("my calves are tight", None),
+])
+def test_other_subjects_come_from_the_knowledge_base(kb: KnowledgeBase, text: str, subject: str | None) -> None:
+    assert answers.other_subject(text, kb) == subject
