@@ -22,6 +22,8 @@ from bot import answers
 from bot.kb_ids import POST_RACE, SLEEP, STRESS, TIMING_TOPICS
 from bot.recommender import Situation, recommend
 from bot.reply import Reply
+from bot.text import normalise
+from bot.time_spans import duration_in_statement, timing_in_text
 from bot.triage import assess
 from bot.vocabulary import concerns_in
 
@@ -304,3 +306,36 @@ class ActionAnswerFallback(_FollowUpOrResponse):
                 or situation.concerns & {SLEEP, STRESS}):
             return _about_massage_itself(tracker)
         return _advice_for(situation, tracker)
+
+
+class _ShortReply(AdviceAction):
+    """"Yes" or "no" outside the form. Said with more ("nah, no race, just training", "yes, it's
+    my left calf"), after a pick: the pick again with what it adds; otherwise the domain's
+    response."""
+
+    def answer(self, tracker: Tracker) -> Advice | None:
+        if not tracker.get_slot("last_technique"):
+            return None
+        clean = normalise(latest_text(tracker))
+        # "no race" counts: it changes the pick as a race would
+        timing = timing_in_text(clean)
+        adds = (latest_entities(tracker, "body_part") or latest_entities(tracker, "duration")
+                or latest_entities(tracker, "timing") or timing or duration_in_statement(clean))
+        if not adds:
+            return None
+        advice = _advice_for(situation_from_tracker(tracker), tracker)
+        return Advice(advice.reply, [*advice.events, *([SlotSet("timing", timing)] if timing else [])])
+
+
+class ActionAnswerAffirm(_ShortReply):
+    fallback_response = "utter_how_can_help"
+
+    def name(self) -> str:
+        return "action_answer_affirm"
+
+
+class ActionAnswerDeny(_ShortReply):
+    fallback_response = "utter_anything_else"
+
+    def name(self) -> str:
+        return "action_answer_deny"

@@ -12,7 +12,9 @@ from rasa_sdk.events import ActionExecutionRejected, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.questions import (
+    ActionAnswerAffirm,
     ActionAnswerBenefits,
+    ActionAnswerDeny,
     ActionAnswerFallback,
     ActionAnswerOutOfScope,
     ActionAnswerSleep,
@@ -244,6 +246,13 @@ CASES: list[tuple[Action, str, str, list[tuple[str, str]], dict[str, Any], Expec
      Expected(says=("undress to your comfort level",))),
     (ActionAnswerOutOfScope(), "who won the match last night?", "out_of_scope", [], {"last_topic": "foam_rolling"},
      Expected(response="utter_out_of_scope")),
+    # "yes" or "no" said with more after a pick: the pick again with it; bare, the domain's answer
+    (ActionAnswerDeny(), "nah no race, just training", "deny", [],
+     {"last_technique": "sports_massage", "body_part": "calf", "concern": "pain"},
+     Expected(technique=True, slots={"timing": "none"})),
+    (ActionAnswerDeny(), "no", "deny", [], {"last_technique": "sports_massage"},
+     Expected(response="utter_anything_else")),
+    (ActionAnswerAffirm(), "yes please", "affirm", [], {}, Expected(response="utter_how_can_help")),
     # another subject of the runner's life, though it names the race: off-topic, not the massage topic
     (ActionAnswerOutOfScope(), "what should I eat the night before my race?", "out_of_scope", [],
      {"timing": "race_week"}, Expected(response="utter_out_of_scope")),
