@@ -242,6 +242,15 @@ class ActionAnswerOutOfScope(_FollowUpOrResponse):
     def name(self) -> str:
         return "action_answer_out_of_scope"
 
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[str, Any]) -> List[Dict[str, Any]]:
+        # "thanks so much, off to book one, fingers crossed for sunday!": a goodbye with small talk
+        text = latest_text(tracker)
+        if answers.thanks(text) and not answers.is_question(text) and not assess(text, KB).is_red_flag:
+            dispatcher.utter_message(response="utter_youre_welcome")
+            return []
+        return await super().run(dispatcher, tracker, domain)
+
     def answer(self, tracker: Tracker) -> Advice | None:
         text = latest_text(tracker)
         # A runner's complaint said in words the classifier took for chat ("my legs are toast",

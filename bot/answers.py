@@ -296,11 +296,17 @@ def tool_reply(tool_id: str, kb: KnowledgeBase, also: list[str] | None = None) -
     one-line summary of any technique of ours asked about in the same breath."""
     reply = topic_reply(kb.topics[kb.tools[tool_id].topic])
     techniques = [kb.techniques[i] for i in dict.fromkeys(also or []) if i in kb.techniques][:2]
-    if not techniques:
+    # "my physio offers cupping or dry needling": the second tool named gets its own short answer
+    others = [kb.topics[kb.tools[i].topic] for i in dict.fromkeys(also or []) if i in kb.tools and i != tool_id][:1]
+    if not techniques and not others:
         return reply
     lines = [f"{t.name}: {sentence(t.summary.text)}" for t in techniques]
+    facts = [t.summary for t in techniques]
+    for topic in others:
+        lines.append(f"{topic.title}: " + " ".join(sentence(f.text) for f in topic.facts[:2]))
+        facts.extend(topic.facts[:2])
     return Reply(f"{reply.text}\n\n" + "\n".join(lines), reply.buttons,
-                 tuple(dict.fromkeys((*reply.sources, *sources_of(t.summary for t in techniques)))), reply.topic)
+                 tuple(dict.fromkeys((*reply.sources, *sources_of(facts)))), reply.topic)
 
 
 def _named_line(entity_id: str, kb: KnowledgeBase) -> tuple[str, Fact] | None:
@@ -507,6 +513,16 @@ def asks_which_massage(text: str) -> bool:
 def about_massage(text: str) -> bool:
     """The message is about massage itself (so never off-topic for us)."""
     return bool(_ABOUT_MASSAGE.search(normalise(text)))
+
+
+_THANKS = re.compile(r"\b(thanks|thank you|thank u|thankyou|thx|ty|cheers|ta|many thanks|appreciate it|"
+                     r"much appreciated|legend|you are a star|you are the best|super helpful|really helpful|"
+                     r"that helps|that helped|very helpful)\b")
+
+
+def thanks(text: str) -> bool:
+    """Gratitude, however it is wrapped ("cheers, that's really helpful, off to book one")."""
+    return bool(_THANKS.search(normalise(text)))
 
 
 def other_subject(text: str, kb: KnowledgeBase) -> str | None:

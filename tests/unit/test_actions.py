@@ -253,6 +253,9 @@ CASES: list[tuple[Action, str, str, list[tuple[str, str]], dict[str, Any], Expec
     (ActionAnswerDeny(), "no", "deny", [], {"last_technique": "sports_massage"},
      Expected(response="utter_anything_else")),
     (ActionAnswerAffirm(), "yes please", "affirm", [], {}, Expected(response="utter_how_can_help")),
+    # thanks wrapped in small talk is a goodbye, not an off-topic question
+    (ActionAnswerOutOfScope(), "cheers, that's really helpful, off to book one. fingers crossed for sunday!",
+     "out_of_scope", [], {}, Expected(response="utter_youre_welcome")),
     # another subject of the runner's life, though it names the race: off-topic, not the massage topic
     (ActionAnswerOutOfScope(), "what should I eat the night before my race?", "out_of_scope", [],
      {"timing": "race_week"}, Expected(response="utter_out_of_scope")),

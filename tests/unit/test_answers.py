@@ -195,3 +195,8 @@ def test_running_on_a_niggle_needs_a_pain_in_the_conversation(kb: KnowledgeBase)
 ])
 def test_other_subjects_come_from_the_knowledge_base(kb: KnowledgeBase, text: str, subject: str | None) -> None:
     assert answers.other_subject(text, kb) == subject
+
+
+def test_two_tools_named_are_both_answered(kb: KnowledgeBase) -> None:
+    text = answers.tool_reply("cupping", kb, ["cupping", "dry_needling"]).text.lower()
+    assert "cupping" in text and "dry needling" in text and "therapist" in text
