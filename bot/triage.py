@@ -127,12 +127,18 @@ _OTHER_PERSON = re.compile(
 # A state that began at a time and lasts: "stopped", "lost", "disappeared" dated with "ago".
 _STATE_BEGAN = re.compile(r"\b(stopped|lost|disappeared|vanished|dried up|went away|gone|not had|have not had)\b")
 # Over and done with, unless the message says it is back.
+_MONTH_NAMES = "january|february|march|april|may|june|july|august|september|october|november|december"
 _PAST = re.compile(
     r"\b((\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|a few|few|"
     r"several|some|many) (years?|yrs?|months?|seasons?) ago|a decade ago|decades ago|back (at|in) uni|"
     r"when i was (at school|at uni|a student|younger|a teenager|a kid|\d+)|as a (teenager|kid|child)|"
     r"in my (student|uni|school|teenage) days|"
     r"last (year|season|spring|summer|autumn|fall|winter)|years back|used to|in the past|(back )?in (19|20)\d\d|"
+    # a month named with a past verb ("I had a stress fracture in March"); "my race in March" is ahead,
+    # and "since I got injured in March" goes on
+    rf"(?<!since )(?<!since i )(?<!ever since i )(had|got|was|were|broke|fractured|diagnosed)\b[^.;!?]{{0,40}}"
+    rf"\b(back )?in ({_MONTH_NAMES})(?![^.;!?]{{0,40}}\b(still|ever since|since then|been|now|again|every)\b)|"
+    rf"(back )?in ({_MONTH_NAMES}),? (i|it) (had|was|got|broke|fractured)|"
     r"fully healed|all healed|has healed|have healed|long gone|cleared up|recovered from|recovering from|"
     r"getting over|got over)\b"
 )
@@ -273,6 +279,17 @@ _RACE_PLACE = re.compile(
 _SELF_HARM_OWN = re.compile(r"\b(i|me|myself|my life|without me|i am|i was)\b")
 _SELF_WORDS = re.compile(r"\b(myself|my life|suicid\w*|alive|exist\w*|it all|everything)\b")
 _DIE_HYPERBOLE = re.compile(r"\b(want|wanted|wanting|wanna) to die\b")
+# Feelings, not nerves: "tingling with excitement", "goosebumps at the start line"
+_EMOTION_TINGLE = re.compile(r"\b(excit\w*|anticipation|goose ?bumps|goose-bumps|shivers|spine[- ]tingling|"
+                             r"emotional|pride|proud|joy|happiness|buzzing)\b")
+# "nearly fainted when I saw my time", "almost passed out at the price": a reaction, not a faint
+_NEARLY_AT_NEWS = re.compile(r"\b(nearly|almost)\b[^.!?]{0,25}\b(when|at|after) (i )?(saw|see|seeing|read|reading|"
+                             r"heard|hearing|got|opened|checked|the (price|bill|cost|result|results|time|email|news|"
+                             r"photos?|ballot|draw))\b")
+_LIMB = re.compile(r"\b(hands?|fingers?|arms?|feet|foot|toes?|legs?|face|lips?|cheeks?|thighs?|calf|calves|shins?|"
+                   r"knees?|hips?|back|neck|shoulders?|side|jaw)\b")
+_EXERTION = re.compile(r"\b(run\w*|ran|race\w*|mile\w*|km|finish\w*|sprint\w*|hill\w*|heat|hot|dizz\w*|"
+                       r"light ?headed|vision|chest|heart)\b")
 # A heart that pounds in bed the night before a race, or after three coffees: nerves or caffeine.
 _NERVES = re.compile(
     r"\b(nerves|nervous|excit\w+|caffeine|coffees?|espresso|energy drinks?|pre[- ]?race|"
@@ -377,6 +394,12 @@ def _is_context_exception(text: str, match: re.Match[str] | _Span, flag: RedFlag
             and not _BACK_AGAIN.search(text)):
         return True
     if flag.id == NUMBNESS_TINGLING and _BENIGN_NUMB.search(sentence):
+        return True
+    # a tingle of feeling where no body part is named
+    if flag.id == NUMBNESS_TINGLING and _EMOTION_TINGLE.search(sentence) and not _LIMB.search(sentence):
+        return True
+    if (flag.id == FAINTING_PALPITATIONS and _NEARLY_AT_NEWS.search(sentence)
+            and not _EXERTION.search(_NEARLY_AT_NEWS.sub(" ", sentence))):
         return True
     if flag.id == CHEST_PAIN and _CHEST_SKIN.search(sentence):
         return True

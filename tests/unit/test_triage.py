@@ -570,6 +570,10 @@ def test_a_report_inside_a_question_still_refers(kb: KnowledgeBase, message: str
     "hill reps yesterday and my whole body feels like i got hit by a bus, calves and quads wrecked",
     "legs feel like they've been run over by a steamroller after the marathon",
     "lost a lot of weight this year on purpose and my times are better",
+    # a past injury dated by its month, feelings rather than nerves, a reaction to news
+    "i had a stress fracture in my foot in march, all healed, now my shoulders are tight from work",
+    "still tingling with excitement after my first marathon, which massage for recovery?",
+    "nearly fainted when i saw the price of the physio lol",
     "was short of breath at the top of the climb, back to normal a minute later",
     # race nerves and coffee
     "the night before a race my heart is pounding in bed and I can't sleep",
@@ -587,6 +591,10 @@ def test_ordinary_talk_by_category_stays_quiet(kb: KnowledgeBase, message: str) 
     ("felt like someone hit my calf with a stone and had to stop", "pop_sudden_pain"),
     # weight lost without meaning to, with the body's signs of too little fuel
     ("dropped a lot of weight without trying since the build started, and I'm cold all the time", "energy_deficiency"),
+    # the limits: a race ahead in a month, a named limb, a faint in the race
+    ("pinpoint pain on my shin getting worse every week, race in march", "bone_point_pain"),
+    ("my fingers are tingling with excitement", "numbness_tingling"),
+    ("nearly fainted at the finish when i saw my time, dizzy and my vision went", "fainting_palpitations"),
     ("my shin is bruised and swollen since I fell on the trail", "swelling_bruising"),
     ("after the massage my calf was bruised and it has got worse for two weeks", "swelling_bruising"),
     ("my left leg is swollen after the long run", "swelling_bruising"),
