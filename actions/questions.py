@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Dict, List
 
 from rasa_sdk import Tracker
@@ -19,15 +20,16 @@ from actions.tracker_adapter import (
     timing_in_message,
 )
 from bot import answers
-from bot.kb_ids import POST_RACE, SLEEP, STRESS, TIMING_TOPICS
+from bot.kb_ids import NO_RACE, POST_RACE, SLEEP, STRESS, TIMING_TOPICS, UNKNOWN
 from bot.recommender import Situation, recommend
 from bot.reply import Reply
 from bot.text import normalise
-from bot.time_spans import duration_in_statement, timing_in_text
+from bot.time_spans import duration_answer, duration_in_statement, timing_answer, timing_in_text
 from bot.triage import assess
 from bot.vocabulary import concerns_in
 
 FOLLOW_UP_WORDS = 15  # a follow-up is short; a long question stands on its own
+SHORT_WORDS = 6  # "2wks", "half on the 14th": a bare answer, read as one
 
 def _ours_named(tracker: Tracker) -> list[str]:
     """Our five techniques, as the latest message names them."""
@@ -148,11 +150,16 @@ class ActionCompareTechniques(AdviceAction):
 
 
 class ActionAnswerBenefits(AdviceAction):
+    # "is my watch's recovery time worth trusting?" reads as a benefits question; it is gear
+    fallback_response = "utter_out_of_scope"
+
     def name(self) -> str:
         return "action_answer_benefits"
 
-    def answer(self, tracker: Tracker) -> Advice:
+    def answer(self, tracker: Tracker) -> Advice | None:
         text = latest_text(tracker)
+        if answers.other_subject(text, KB) and not named_now(tracker):
+            return None
         if answers.asks_which_massage(text):
             return _concerns(situation_from_tracker(tracker))
         # "would massage help me, then?" after sleep or stress advice: for that, not in general
@@ -249,6 +256,9 @@ class ActionAnswerOutOfScope(_FollowUpOrResponse):
         if answers.thanks(text) and not answers.is_question(text) and not assess(text, KB).is_red_flag:
             dispatcher.utter_message(response="utter_youre_welcome")
             return []
+        if answers.asks_what_i_do(text):  # "what can you help with?": what the greeting says
+            dispatcher.utter_message(response="utter_greet")
+            return []
         return await super().run(dispatcher, tracker, domain)
 
     def answer(self, tracker: Tracker) -> Advice | None:
@@ -258,6 +268,9 @@ class ActionAnswerOutOfScope(_FollowUpOrResponse):
         # knowledge base's words, gets its advice. A body part alone ("shoes for flat feet?") does not.
         # Judged on this message alone: inside the form the slots already hold a complaint,
         # and a gear question there is still off-topic.
+        refined = _pick_refined(tracker, short=True)
+        if refined:  # "2wks" after a pick: how long it has hurt, not a chat
+            return refined
         said_complaint = latest_entities(tracker, "body_part") and latest_entities(tracker, "symptom")
         # "ran my first marathon yesterday, everything hurts": recovery after a race is ours
         complaint = bool(said_complaint or concerns_in(text, KB) & {SLEEP, STRESS}
@@ -287,6 +300,9 @@ class ActionAnswerFallback(_FollowUpOrResponse):
         return "action_answer_fallback"
 
     def answer(self, tracker: Tracker) -> Advice | None:
+        refined = _pick_refined(tracker, short=True)
+        if refined:
+            return refined
         follow_up = _follow_up(tracker)
         # a long post torn between a pain report and a question ("both calves tight for weeks, foam
         # rolling isn't doing much, would sports or deep tissue be better before the race?"): the
@@ -317,23 +333,36 @@ class ActionAnswerFallback(_FollowUpOrResponse):
         return _advice_for(situation, tracker)
 
 
+def _pick_refined(tracker: Tracker, short: bool = False) -> Advice | None:
+    """After a pick, a message that adds how long, a race or a place ("nah, no race, just
+    training", "2wks", "yes, my left calf"): the pick again with it; else None. `short`: only
+    a message of a few words counts (a bare answer, not a new question)."""
+    text = latest_text(tracker)
+    if not tracker.get_slot("last_technique") or (short and (len(text.split()) > SHORT_WORDS
+                                                               or answers.is_question(text))):
+        return None
+    clean = normalise(text)
+    timing = timing_in_text(clean) or (timing_answer(clean) if short else None)
+    duration = duration_in_statement(clean) or (duration_answer(clean) if short else None)
+    timing, duration = (v if v != UNKNOWN else None for v in (timing, duration))
+    if not (latest_entities(tracker, "body_part") or latest_entities(tracker, "duration")
+            or latest_entities(tracker, "timing") or timing or duration):
+        return None
+    situation = situation_from_tracker(tracker)
+    situation = replace(situation, duration=situation.duration or duration,
+                        timing=situation.timing or (timing if timing != NO_RACE else None))
+    advice = _advice_for(situation, tracker)
+    said = [SlotSet(name, value) for name, value in (("timing", timing), ("duration", duration)) if value]
+    return Advice(advice.reply, [*advice.events, *said])
+
+
 class _ShortReply(AdviceAction):
     """"Yes" or "no" outside the form. Said with more ("nah, no race, just training", "yes, it's
     my left calf"), after a pick: the pick again with what it adds; otherwise the domain's
     response."""
 
     def answer(self, tracker: Tracker) -> Advice | None:
-        if not tracker.get_slot("last_technique"):
-            return None
-        clean = normalise(latest_text(tracker))
-        # "no race" counts: it changes the pick as a race would
-        timing = timing_in_text(clean)
-        adds = (latest_entities(tracker, "body_part") or latest_entities(tracker, "duration")
-                or latest_entities(tracker, "timing") or timing or duration_in_statement(clean))
-        if not adds:
-            return None
-        advice = _advice_for(situation_from_tracker(tracker), tracker)
-        return Advice(advice.reply, [*advice.events, *([SlotSet("timing", timing)] if timing else [])])
+        return _pick_refined(tracker)
 
 
 class ActionAnswerAffirm(_ShortReply):

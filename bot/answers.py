@@ -520,6 +520,15 @@ _THANKS = re.compile(r"\b(thanks|thank you|thank u|thankyou|thx|ty|cheers|ta|man
                      r"that helps|that helped|very helpful)\b")
 
 
+_WHAT_I_DO = re.compile(r"\b(what (can|do|could) (you|u) (actually |really |even )?(help|do)|what are (you|u) (for|able to)|how (can|could) "
+                        r"(you|u) help|what do (you|u) know( about)?|what (is|are) (you|u) good (at|for))\b")
+
+
+def asks_what_i_do(text: str) -> bool:
+    """"What can you help with?": the assistant's scope, asked."""
+    return bool(_WHAT_I_DO.search(normalise(text)))
+
+
 def thanks(text: str) -> bool:
     """Gratitude, however it is wrapped ("cheers, that's really helpful, off to book one")."""
     return bool(_THANKS.search(normalise(text)))

@@ -253,6 +253,14 @@ CASES: list[tuple[Action, str, str, list[tuple[str, str]], dict[str, Any], Expec
     (ActionAnswerDeny(), "no", "deny", [], {"last_technique": "sports_massage"},
      Expected(response="utter_anything_else")),
     (ActionAnswerAffirm(), "yes please", "affirm", [], {}, Expected(response="utter_how_can_help")),
+    (ActionAnswerOutOfScope(), "ok so what can you actually help with?", "out_of_scope", [], {},
+     Expected(response="utter_greet")),
+    (ActionAnswerBenefits(), "is the recovery time on my garmin worth trusting?", "ask_benefits", [], {},
+     Expected(response="utter_out_of_scope")),
+    # a bare answer after a pick refines it: how long, said the short way
+    (ActionAnswerOutOfScope(), "2wks", "out_of_scope", [],
+     {"last_technique": "sports_massage", "body_part": "calf", "concern": "pain"},
+     Expected(technique=True, slots={"duration": "chronic"})),
     # thanks wrapped in small talk is a goodbye, not an off-topic question
     (ActionAnswerOutOfScope(), "cheers, that's really helpful, off to book one. fingers crossed for sunday!",
      "out_of_scope", [], {}, Expected(response="utter_youre_welcome")),

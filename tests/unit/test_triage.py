@@ -574,6 +574,8 @@ def test_a_report_inside_a_question_still_refers(kb: KnowledgeBase, message: str
     "i had a stress fracture in my foot in march, all healed, now my shoulders are tight from work",
     "still tingling with excitement after my first marathon, which massage for recovery?",
     "nearly fainted when i saw the price of the physio lol",
+    "we pass out water at the parkrun",
+    "i'd pass out if i tried that pace",
     "was short of breath at the top of the climb, back to normal a minute later",
     # race nerves and coffee
     "the night before a race my heart is pounding in bed and I can't sleep",
@@ -594,6 +596,10 @@ def test_ordinary_talk_by_category_stays_quiet(kb: KnowledgeBase, message: str) 
     # the limits: a race ahead in a month, a named limb, a faint in the race
     ("pinpoint pain on my shin getting worse every week, race in march", "bone_point_pain"),
     ("my fingers are tingling with excitement", "numbness_tingling"),
+    # every form of the verb that says it happened
+    ("i did pass out briefly at the finish and still feel rough today", "fainting_palpitations"),
+    ("i keep blacking out after hard reps", "fainting_palpitations"),
+    ("lost consciousness for a few seconds after the race", "fainting_palpitations"),
     ("nearly fainted at the finish when i saw my time, dizzy and my vision went", "fainting_palpitations"),
     ("my shin is bruised and swollen since I fell on the trail", "swelling_bruising"),
     ("after the massage my calf was bruised and it has got worse for two weeks", "swelling_bruising"),
