@@ -520,7 +520,8 @@ _THANKS = re.compile(r"\b(thanks|thank you|thank u|thankyou|thx|ty|cheers|ta|man
                      r"that helps|that helped|very helpful)\b")
 
 
-_WHAT_I_DO = re.compile(r"\b(what (can|do|could) (you|u) (actually |really |even )?(help|do)|what are (you|u) (for|able to)|how (can|could) "
+_WHAT_I_DO = re.compile(r"\b(what (can|do|could) (you|u) (actually |really |even )?(help|do)|"
+                        r"what are (you|u) (for|able to)|how (can|could) "
                         r"(you|u) help|what do (you|u) know( about)?|what (is|are) (you|u) good (at|for))\b")
 
 
