@@ -492,9 +492,9 @@ def asks_when(text: str) -> bool:
 
 
 # Said around a question without changing it: "fair. which one then mate?", "ok cool, what would you get lol"
-_ACKNOWLEDGED = re.compile(r"^((fair( enough)?|right|ok|okay|cool|sure|gotcha|got it|thanks|thank you|ta|cheers|nice|"
-                           r"great|hm+|ah+|oh+|yeah|yep|yes|no|nah|alright|understood|makes sense|interesting|sweet|"
-                           r"perfect|good to know|noted|i see|ahh ok|ok so|so)\b[ ,.!:;-]*)+")
+_ACKNOWLEDGED = re.compile(r"^((hi|hey|hello|fair( enough)?|right|ok|okay|cool|sure|gotcha|got it|thanks|thank you|"
+                           r"ta|cheers|nice|great|hm+|ah+|oh+|yeah|yep|yes|no|nah|alright|understood|makes sense|"
+                           r"interesting|sweet|perfect|good to know|noted|i see|ahh ok|ok so|so)\b[ ,.!:;-]*)+")
 _FILLER_END = re.compile(r"([ ,]*\b(then|tho|though|mate|lol|haha|ha|eh|innit|ta|pls|please|thanks|cheers|"
                          r"do you think|you reckon|in your opinion)\b[ ,]*)+(?=[?.!\s]*$)")
 
@@ -520,14 +520,15 @@ _THANKS = re.compile(r"\b(thanks|thank you|thank u|thankyou|thx|ty|cheers|ta|man
                      r"that helps|that helped|very helpful)\b")
 
 
-_WHAT_I_DO = re.compile(r"\b(what (can|do|could) (you|u) (actually |really |even )?(help|do)|"
-                        r"what are (you|u) (for|able to)|how (can|could) "
-                        r"(you|u) help|what do (you|u) know( about)?|what (is|are) (you|u) good (at|for))\b")
+# the whole question is about the assistant ("what can you help with?"), not "how can you help my calves?"
+_WHAT_I_DO = re.compile(r"^(what (can|do|could) (you|u) (actually |really |even )?(help( me)?( with)?|do)|"
+                        r"what are (you|u) (for|able to do)|how (can|could) (you|u) help( me)?|what do (you|u) know|"
+                        r"what (is|are) (you|u) good (at|for))( exactly| then| here| for me)?[\s?.!]*$")
 
 
 def asks_what_i_do(text: str) -> bool:
     """"What can you help with?": the assistant's scope, asked."""
-    return bool(_WHAT_I_DO.search(normalise(text)))
+    return bool(_WHAT_I_DO.search(bare_question(text)))
 
 
 def thanks(text: str) -> bool:

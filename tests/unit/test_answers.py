@@ -200,3 +200,13 @@ def test_other_subjects_come_from_the_knowledge_base(kb: KnowledgeBase, text: st
 def test_two_tools_named_are_both_answered(kb: KnowledgeBase) -> None:
     text = answers.tool_reply("cupping", kb, ["cupping", "dry_needling"]).text.lower()
     assert "cupping" in text and "dry needling" in text and "therapist" in text
+
+
+@pytest.mark.parametrize(("text", "scope"), [
+    ("ok so what can you actually help with?", True),
+    ("hi, what are you for", True),
+    ("what do you know about cupping?", False),   # a question about cupping
+    ("how can you help my calves?", False),        # a question about the calves
+])
+def test_a_question_about_the_assistant_itself(text: str, scope: bool) -> None:
+    assert answers.asks_what_i_do(text) is scope

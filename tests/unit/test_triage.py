@@ -106,11 +106,16 @@ FLOORS = [
     # set 6 (session 11): 34/50 and 8/80 blind; 43/50 and 5/80 after a heat-illness sign and one
     # round from a theme summary of its misses
     ("warning_signs_6.yml", "ordinary_6.yml", 0.85, 0.07),
+    # set 8 (session 13, long forum posts): 35/40 and 7/60 blind, 35/40 and 6/60 after a theme round
+    ("warning_signs_8.yml", "ordinary_8.yml", 0.85, 0.10),
+    # set 9 (session 13, half chat, half forum): still blind, 35/40 and 3/60 when measured
+    ("warning_signs_9.yml", "ordinary_9.yml", 0.85, 0.06),
 ]
 # Each set's size, so a truncated file cannot pass a floor.
 SIZES = {"warning_signs.yml": 83, "warning_signs_2.yml": 70, "warning_signs_3.yml": 60, "warning_signs_4.yml": 70,
          "warning_signs_5.yml": 45, "ordinary.yml": 93, "ordinary_2.yml": 95, "ordinary_3.yml": 73,
-         "ordinary_4.yml": 95, "ordinary_5.yml": 80, "warning_signs_6.yml": 50, "ordinary_6.yml": 80}
+         "ordinary_4.yml": 95, "ordinary_5.yml": 80, "warning_signs_6.yml": 50, "ordinary_6.yml": 80,
+         "warning_signs_8.yml": 40, "ordinary_8.yml": 60, "warning_signs_9.yml": 40, "ordinary_9.yml": 60}
 
 
 @pytest.mark.parametrize(("signs", "floor"), [(f[0], f[2]) for f in FLOORS])
