@@ -119,7 +119,8 @@ class ActionExplainTechnique(AdviceAction):
     def _about_named(tracker: Tracker) -> Reply:
         asked = _techniques_asked(tracker)
         if not asked:
-            return answers.question_reply(latest_text(tracker), KB) or answers.techniques_overview(KB)
+            return (answers.question_reply(latest_text(tracker), KB) or _on_last_topic(tracker)
+                    or answers.techniques_overview(KB))
         tools = [t for t in asked if t in KB.tools]
         if tools:
             return answers.tool_reply(tools[0], KB, asked)

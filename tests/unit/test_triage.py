@@ -580,6 +580,7 @@ def test_a_report_inside_a_question_still_refers(kb: KnowledgeBase, message: str
     "still tingling with excitement after my first marathon, which massage for recovery?",
     "nearly fainted when i saw the price of the physio lol",
     "we pass out water at the parkrun",
+    "i was so confused about which shoes to wear in the heat",
     "i'd pass out if i tried that pace",
     "was short of breath at the top of the climb, back to normal a minute later",
     # race nerves and coffee
@@ -605,6 +606,7 @@ def test_ordinary_talk_by_category_stays_quiet(kb: KnowledgeBase, message: str) 
     ("i did pass out briefly at the finish and still feel rough today", "fainting_palpitations"),
     ("i keep blacking out after hard reps", "fainting_palpitations"),
     ("lost consciousness for a few seconds after the race", "fainting_palpitations"),
+    ("got really confused in the heat at mile 20 and a marshal sat me down", "heat_illness"),  # a word between
     ("nearly fainted at the finish when i saw my time, dizzy and my vision went", "fainting_palpitations"),
     ("my shin is bruised and swollen since I fell on the trail", "swelling_bruising"),
     ("after the massage my calf was bruised and it has got worse for two weeks", "swelling_bruising"),
