@@ -179,14 +179,17 @@ class ActionAnswerTiming(AdviceAction):
         # "had deep tissue on my calves, how many days before my 10k is too close?" asks when;
         # "what would you pick for recovery after a long run?" asks which
         text = latest_text(tracker)
-        if (_which_for_me(tracker) or answers.asks_which_massage(text)) and not answers.asks_when(text):
+        which = _which_for_me(tracker) or answers.asks_which_massage(text)
+        if which and not answers.asks_when(text):
             return _advice_for(situation_from_tracker(tracker), tracker)
         follow_up = _follow_up(tracker)
-        if follow_up:
-            return Advice(follow_up)
         said = latest_entities(tracker, "timing")
         timing = said[0] if said else timing_in_message(tracker) or follow_up_context(tracker).timing
-        return Advice(answers.naming(answers.timing_reply(timing, latest_text(tracker), KB), named_now(tracker), KB))
+        when = follow_up or answers.naming(answers.timing_reply(timing, text, KB), named_now(tracker), KB)
+        if which:  # "when should I book one after the marathon, and what kind?": both halves
+            advice = _advice_for(situation_from_tracker(tracker), tracker)
+            return Advice(answers.merge(advice.reply, when), advice.events)
+        return Advice(when)
 
 
 class ActionAnswerSleep(AdviceAction):

@@ -257,6 +257,9 @@ CASES: list[tuple[Action, str, str, list[tuple[str, str]], dict[str, Any], Expec
      Expected(response="utter_greet")),
     (ActionAnswerBenefits(), "is the recovery time on my garmin worth trusting?", "ask_benefits", [], {},
      Expected(response="utter_out_of_scope")),
+    # asked when and which in one breath: both halves
+    (ActionAnswerTiming(), "ran my marathon yesterday, when should I book a massage and what kind?", "ask_timing", [],
+     {}, Expected(technique=True, says=("after a race",))),
     # a bare answer after a pick refines it: how long, said the short way
     (ActionAnswerOutOfScope(), "2wks", "out_of_scope", [],
      {"last_technique": "sports_massage", "body_part": "calf", "concern": "pain"},
