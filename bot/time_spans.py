@@ -20,6 +20,7 @@ _NUMBER = [{"LIKE_NUM": True}]
 _WORD_NUMBER = [{"LOWER": {"IN": list(NUMBER_WORDS)}}]
 # Up to this many days a problem counts as new; anything longer as chronic.
 NEW_WITHIN_DAYS = 10
+MONTH_NAMES = "january|february|march|april|may|june|july|august|september|october|november|december"
 RACE_WEEK_DAYS = 7
 PRE_RACE_DAYS = 21
 
@@ -135,10 +136,9 @@ _BLOCK = re.compile(r"\b(base building|building (my )?(mileage|base)|training bl
                     r"in (a|the middle of a|my) build|week of (a|my|the) (build|plan|block)|training plan|"
                     r"week \d+ of|(of|in|into) (the|my|this) (block|build)|"
                     r"(upped|upping|increased|increasing|ramped up|ramping up) (my |the )?(mileage|miles))\b")
-_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 # "a 10k on the 14th", "half on 3 may": a race ahead on a date we cannot count from
 _DATED = re.compile(rf"\b(on|for) (the )?\d{{1,2}}(st|nd|rd|th)\b|"
-                    rf"\bon (the )?\d{{1,2}}(st|nd|rd|th)? (of )?({_MONTHS})\b")
+                    rf"\bon (the )?\d{{1,2}}(st|nd|rd|th)? (of )?({MONTH_NAMES})\b")
 _PAST_RACE = re.compile(rf"\b(ran|raced|did|finished|completed)\b.{{0,25}}\b{_RACE}\b")
 _ALL_OVER = re.compile(r"\b(all over|everywhere|whole body|everything)\b")
 

@@ -93,6 +93,7 @@ from bot.kb_ids import (
 from bot.knowledge_base import URGENCIES, CoRule, KnowledgeBase, RedFlag
 from bot.referral import cleared_after, says_cleared
 from bot.text import normalise, phrase_pattern
+from bot.time_spans import MONTH_NAMES
 
 # bot.text.phrase_pattern's whole-word guards, shared by a sign's combined phrase pattern.
 _PHRASE_START, _PHRASE_END = r"(?<![\w-])", r"(?![\w-])"
@@ -127,7 +128,6 @@ _OTHER_PERSON = re.compile(
 # A state that began at a time and lasts: "stopped", "lost", "disappeared" dated with "ago".
 _STATE_BEGAN = re.compile(r"\b(stopped|lost|disappeared|vanished|dried up|went away|gone|not had|have not had)\b")
 # Over and done with, unless the message says it is back.
-_MONTH_NAMES = "january|february|march|april|may|june|july|august|september|october|november|december"
 _PAST = re.compile(
     r"\b((\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|a few|few|"
     r"several|some|many) (years?|yrs?|months?|seasons?) ago|a decade ago|decades ago|back (at|in) uni|"
@@ -137,8 +137,8 @@ _PAST = re.compile(
     # a month named with a past verb ("I had a stress fracture in March"); "my race in March" is ahead,
     # and "since I got injured in March" goes on
     rf"(?<!since )(?<!since i )(?<!ever since i )(had|got|was|were|broke|fractured|diagnosed)\b[^.;!?]{{0,40}}"
-    rf"\b(back )?in ({_MONTH_NAMES})(?![^.;!?]{{0,40}}\b(still|ever since|since then|been|now|again|every)\b)|"
-    rf"(back )?in ({_MONTH_NAMES}),? (i|it) (had|was|got|broke|fractured)|"
+    rf"\b(back )?in ({MONTH_NAMES})(?![^.;!?]{{0,40}}\b(still|ever since|since then|been|now|again|every)\b)|"
+    rf"(back )?in ({MONTH_NAMES}),? (i|it) (had|was|got|broke|fractured)|"
     r"fully healed|all healed|has healed|have healed|long gone|cleared up|recovered from|recovering from|"
     r"getting over|got over)\b"
 )
