@@ -31,6 +31,7 @@ from bot.vocabulary import concerns_in
 FOLLOW_UP_WORDS = 15  # a follow-up is short; a long question stands on its own
 SHORT_WORDS = 6  # "2wks", "half on the 14th": a bare answer, read as one
 
+
 def _ours_named(tracker: Tracker) -> list[str]:
     """Our five techniques, as the latest message names them."""
     return [t for t in latest_entities(tracker, "technique") if t in KB.techniques]

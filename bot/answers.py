@@ -218,7 +218,7 @@ _GENERIC = frozenset([
     "than", "that", "the", "them", "then", "there", "these", "they", "this", "those", "too", "very", "want",
     "was", "were", "what", "when", "where", "which", "while", "who", "why", "will", "with", "would", "you",
     "your", "it's", "is", "do", "it", "on", "in", "of", "to", "a", "an", "i", "my", "me", "so", "or", "be",
-    "at", "by", "as", "if", "we", "our", "keep", "every", "day", "days", "time", "thing", "things", "way",
+    "at", "by", "as", "if", "we", "our", "keep", "day", "days", "time", "thing", "things", "way",
     "lot", "bit", "right", "okay", "now", "still", "ever", "use", "using", "used", "try", "tell", "know",
     "think", "say", "safe", "fine", "anything", "something", "everything",
 ])

@@ -177,6 +177,7 @@ def test_duration_in_statement(text: str, expected: str | None) -> None:
     ("since sat", "since saturday"),
     ("sat on the sofa", "sat on the sofa"),   # a day only after a word that dates it
     ("250w for 20 mins", "250w for 20 mins"),  # watts, not weeks
+    ("thats prob normal for u", "that is probably normal for you"),  # texting
 ])
 def test_normalise_spells_out_times_and_days(text: str, expected: str) -> None:
     assert normalise(text) == expected
