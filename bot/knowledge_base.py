@@ -136,6 +136,8 @@ class RedFlag:
     # a sign of the whole person (chest pain, fever, low mood...): a referral for it holds back
     # every massage, not only one on the area it was told about
     whole_person: bool = False
+    # "a bit low" is not low mood: the knowledge base's diminishers are kept for this sign
+    degree_matters: bool = False
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,10 @@ class KnowledgeBase:
     # red_flags.yml: word families (concept -> terms) and common misspellings (wrong -> right)
     word_families: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     spellings: Mapping[str, str] = field(default_factory=dict)
+    # hedges and intensifiers every rule is also tried without ("kind of", "really"), and
+    # diminishers ("a bit") every rule but low mood's is
+    softeners: tuple[str, ...] = ()
+    diminishers: tuple[str, ...] = ()
     concern_cues: Mapping[str, Term] = field(default_factory=dict)
     other_subjects: Mapping[str, Term] = field(default_factory=dict)
     tools: Mapping[str, Tool] = field(default_factory=dict)
@@ -342,7 +348,8 @@ def _compile(node: Node) -> re.Pattern[str]:
 
 
 def _read_red_flag(ctx: _Context, node: Node, seen: set[str]) -> RedFlag:
-    node.check_keys({"id", "name", "urgency", "whole_person", "source", "phrases", "patterns", "cooccur", "advice"})
+    node.check_keys({"id", "name", "urgency", "whole_person", "degree_matters", "source", "phrases", "patterns",
+                     "cooccur", "advice"})
     urgency = node.get("urgency").text()
     if urgency not in URGENCIES:
         raise node.child("urgency", urgency).fail(f"expected one of {list(URGENCIES)}, got {urgency!r}")
@@ -356,6 +363,7 @@ def _read_red_flag(ctx: _Context, node: Node, seen: set[str]) -> RedFlag:
         advice=node.get("advice").text(),
         cooccur=tuple(_read_corule(n) for n in _optional(node, "cooccur").items(allow_empty=True)),
         whole_person=node.get("whole_person").boolean() if node.has("whole_person") else False,
+        degree_matters=node.get("degree_matters").boolean() if node.has("degree_matters") else False,
     )
 
 
@@ -485,12 +493,15 @@ def load_knowledge_base(directory: Path = KNOWLEDGE_DIR) -> KnowledgeBase:
     sections: dict[str, dict[str, object]] = {}
     families: dict[str, tuple[str, ...]] = {}
     spellings: dict[str, str] = {}
+    softeners: tuple[str, ...] = ()
+    diminishers: tuple[str, ...] = ()
     seen: set[str] = set()
     for filename, (key, reader) in _SECTIONS.items():
         root = read_yaml(directory / filename)
         if filename == "red_flags.yml":
-            root.check_keys({key, "word_families", "spellings"})
+            root.check_keys({key, "word_families", "spellings", "softeners", "diminishers"})
             families, spellings = _read_families(root)
+            softeners, diminishers = (_terms(root.get(k)) if root.has(k) else () for k in ("softeners", "diminishers"))
         else:
             root.check_keys({key})
         sections[key] = {e.id: e for e in (reader(ctx, n, seen) for n in root.get(key).items())}
@@ -519,6 +530,8 @@ def load_knowledge_base(directory: Path = KNOWLEDGE_DIR) -> KnowledgeBase:
         red_flags=sections["red_flags"],  # type: ignore[arg-type]
         word_families=families,
         spellings=spellings,
+        softeners=softeners,
+        diminishers=diminishers,
         concern_cues=cues,
         other_subjects=other_subjects,
         tools=tools,

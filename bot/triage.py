@@ -193,7 +193,8 @@ _TREATMENT_EFFECT = re.compile(
     rf"\b{_TREATMENT}\b.{{0,30}}"
     r"\b(left(?! (foot|feet|leg|side|knee|calf|ankle|hip|arm|hand|shin|thigh|toes?|heel|hamstring|quad|glute|"
     r"achilles|shoulder|big toe|buttock|cheek))|leaves|leave|gave me|gives me|give you|causes?|caused|feels like|"
-    r"felt like)\b"
+    # the treatment's own force told: "the therapist went hard on my IT band, bruised this morning"
+    r"felt like|went (in )?(hard|deep|to town)|dug (in|into)|worked (on|into)|got stuck in)\b"
 )
 
 
@@ -480,11 +481,13 @@ def _after_treatment_same_sentence(text: str, match: re.Match[str] | _Span) -> b
     start, end, _ = _sentences(text, match.start(), match.end())
     sentence = text[start:end]
     before = _CLAUSE_BREAK.split(text[start:match.start()])[-1]  # told in the sign's own clause
+    # a bruise is deep pressure's known mark: the treatment may be told anywhere before it in the sentence
+    told_before = text[start:match.start()] if "brui" in match.group() else before
     told = sentence.replace(match.group(), " ")
     # "does massage help the numbness?" asks about a treatment, it tells none
     asked = _QUESTION_START.search(before) or re.search(r"\b(help|helps|will|would|should|could|can)\b", before)
     lasts = _BRUISE_LASTS if "brui" in match.group() else _LASTS
-    return (bool(re.search(rf"\b{_TREATMENT}\b", before)) and not asked and not _INJURY.search(told)
+    return (bool(re.search(rf"\b{_TREATMENT}\b", told_before)) and not asked and not _INJURY.search(told)
             and not lasts.search(sentence))
 
 
@@ -612,6 +615,22 @@ def respell(text: str, kb: KnowledgeBase) -> str:
     return pattern.sub(lambda m: fixes[m.group(1)], text) if pattern else text
 
 
+@lru_cache(maxsize=8)
+def _softener_pattern(softeners: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not softeners:
+        return None
+    words = sorted(softeners, key=len, reverse=True)
+    return re.compile(_PHRASE_START + "(" + "|".join(r"\s+".join(map(re.escape, w.split())) for w in words) + ")"
+                      + _PHRASE_END)
+
+
+def unsoften(text: str, words: tuple[str, ...]) -> str:
+    """`text` without these hedges or intensifiers (red_flags.yml `softeners`, `diminishers`):
+    "my foot kind of goes numb" is read as "my foot goes numb" too."""
+    pattern = _softener_pattern(words)
+    return " ".join(pattern.sub(" ", text).split()) if pattern else text
+
+
 @lru_cache(maxsize=64)
 def _clause_bounds(text: str) -> tuple[int, ...]:
     """Where the clauses of `text` start: sentence breaks and the clause breaks inside a match."""
@@ -704,6 +723,12 @@ def assess(message: str, kb: KnowledgeBase) -> Triage:
     text = respell(normalise(message), kb)
     if not text:
         return Triage(())
-    found = [flag for flag in kb.red_flags.values() if _matches(flag, text, kb)]
+    # A sign with a hedge inside it counts as the sign; the text as written keeps its own readings.
+    # "A bit low" is not low mood: a sign whose degree matters keeps its diminishers.
+    hedged = unsoften(text, kb.softeners)
+    readings = tuple(dict.fromkeys((text, hedged)))
+    diminished = tuple(dict.fromkeys((*readings, unsoften(hedged, kb.diminishers))))
+    found = [flag for flag in kb.red_flags.values()
+             if any(_matches(flag, t, kb) for t in (readings if flag.degree_matters else diminished))]
     found.sort(key=lambda flag: URGENCIES.index(flag.urgency))
     return Triage(tuple(found))

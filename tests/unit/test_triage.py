@@ -959,6 +959,39 @@ def test_common_misspellings_are_corrected_once(kb: KnowledgeBase, text: str, fi
     assert respell(text, kb) == fixed
 
 
+@pytest.mark.parametrize(("message", "flag"), [
+    ("my foot kind of goes a bit numb after about 8k", "numbness_tingling"),
+    ("it went really pop and i stopped dead", "pop_sudden_pain"),
+    ("i could barely really walk home after it went", "cannot_bear_weight"),
+    ("i've been feeling really really low for weeks", "low_mood"),
+    ("got really really confused in the heat on sunday", "heat_illness"),
+    ("chest gets really quite tight going up hills lately", "chest_pain_breathless"),
+    ("i kind of keeled over just after the line", "fainting_palpitations"),
+    ("went down like a sack of spuds at mile 20, came round with medics", "fainting_palpitations"),
+    ("my heart goes totally mental on easy runs and i get a bit dizzy", "fainting_palpitations"),
+])
+def test_hedges_inside_a_sign_do_not_hide_it(kb: KnowledgeBase, message: str, flag: str) -> None:
+    assert flag in assess(message, kb).ids
+
+
+@pytest.mark.parametrize("message", [
+    "been a bit low since my race went badly, which massage helps with stress?",
+    "slightly down after the marathon, it's normal i think",
+    "therapist went hard on my IT band, a bit bruised this morning, is that ok?",
+    "the sports massage dug into my calves yesterday, bruised today but fine",
+])
+def test_a_mild_degree_of_mood_and_a_massage_s_bruise_stay_quiet(kb: KnowledgeBase, message: str) -> None:
+    assert not assess(message, kb).is_red_flag
+
+
+def test_hedges_are_taken_out_whole_words_only(kb: KnowledgeBase) -> None:
+    from bot.triage import unsoften
+
+    assert unsoften("my calf is kind of numb, really pretty numb", kb.softeners) == "my calf is numb, numb"
+    assert unsoften("a bit of a pop in my quite new shoes", kb.diminishers) == "pop in my quite new shoes"
+    assert unsoften("prettyish", kb.softeners) == "prettyish"
+
+
 def test_a_long_message_stays_fast(kb: KnowledgeBase) -> None:
     import time
 
