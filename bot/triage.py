@@ -259,6 +259,8 @@ _CHEST_SKIN = re.compile(r"\b(chaf\w*|nipples?|strap|bra|rash|skin|blisters?|vas
 _SORENESS = re.compile(
     r"\b(doms|lol|haha\w*|lmao|like a (penguin|cowboy|zombie|baby giraffe|newborn \w+|\d+ year old|pensioner)|"
     r"jelly legs|legs (are|were) jelly|legs? day|stairs|massage|deep tissue|"
+    # walking funny the day after needling or rolling is the treatment's soreness too
+    r"dry needling|needling|needled|cupping|foam roll\w*|massage gun|graston|scraping|acupuncture|"
     r"after (the |my |a |that |this |yesterday's |sunday's |saturday's )?(marathon|ultra|half|50k|100k|ironman|"
     r"race|massage|deep tissue))\b|😂|🤣"
 )
@@ -301,7 +303,7 @@ _TOENAIL = re.compile(r"\b(toe ?nails?|nails?)\b")
 # Cannot put weight on it, stand or walk on it: never soreness, whatever the jokes around it.
 _NO_WEIGHT = re.compile(r"\b(weight|walk on|stand on|crutches|crawl|carried|hop)\b")
 _INJURY = re.compile(
-    r"\b(twist\w*|rolled|sprain\w*|pop\w*|fell|fall|swollen|swelling|bruised|fracture\w*|snap\w*|tore|torn)\b"
+    r"\b(twist\w*|(?<!foam )rolled|sprain\w*|pop\w*|fell|fall|swollen|swelling|bruised|fracture\w*|snap\w*|tore|torn)\b"
 )
 # "I heard/read that massage helps numbness" and "I was wondering whether ..." frame a general
 # question; what follows the frame is read as the question.

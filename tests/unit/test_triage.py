@@ -979,9 +979,20 @@ def test_hedges_inside_a_sign_do_not_hide_it(kb: KnowledgeBase, message: str, fl
     "slightly down after the marathon, it's normal i think",
     "therapist went hard on my IT band, a bit bruised this morning, is that ok?",
     "the sports massage dug into my calves yesterday, bruised today but fine",
+    "I foam rolled my calves really hard and now they're bruised, should I keep rolling?",
+    "had dry needling on my glute and could barely walk the next day, is that how it works?",
 ])
-def test_a_mild_degree_of_mood_and_a_massage_s_bruise_stay_quiet(kb: KnowledgeBase, message: str) -> None:
+def test_a_mild_degree_of_mood_and_a_treatment_s_after_effects_stay_quiet(kb: KnowledgeBase, message: str) -> None:
     assert not assess(message, kb).is_red_flag
+
+
+@pytest.mark.parametrize(("message", "flag"), [
+    ("since the dry needling i can't put any weight on my foot", "cannot_bear_weight"),
+    ("rolled my ankle and it's bruised, should i foam roll it?", "swelling_bruising"),
+])
+def test_an_injury_or_lost_weight_bearing_after_a_treatment_still_refers(kb: KnowledgeBase, message: str,
+                                                                          flag: str) -> None:
+    assert flag in assess(message, kb).ids
 
 
 def test_hedges_are_taken_out_whole_words_only(kb: KnowledgeBase) -> None:
