@@ -12,7 +12,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge import KB
 from actions.safety import referral_from_tracker, remember
-from actions.tracker_adapter import latest_text, send, situation_from_tracker, timing_in_message
+from actions.tracker_adapter import latest_text, named_now, send, situation_from_tracker, timing_in_message
+from bot import answers
 from bot.answers import referral_reply
 from bot.kb_ids import SLEEP, STRESS
 from bot.referral import held_reply, pushes_back
@@ -87,9 +88,12 @@ class AdviceAction(Action, ABC):
         if advice is None:
             dispatcher.utter_message(response=self.fallback_response)
             return []
-        send(dispatcher, with_check(advice.reply) if red_flag_suspected(tracker) else advice.reply)
+        # a technique, method or tool the runner named is always spoken to ("stressed out, is a sports
+        # massage any good?" gets the stress answer and a line on sports massage)
+        reply = answers.naming(advice.reply, named_now(tracker), KB)
+        send(dispatcher, with_check(reply) if red_flag_suspected(tracker) else reply)
         events = advice.events
-        topic = [SlotSet(TOPIC_SLOT, advice.reply.topic)] if advice.reply.topic != tracker.get_slot(TOPIC_SLOT) else []
+        topic = [SlotSet(TOPIC_SLOT, reply.topic)] if reply.topic != tracker.get_slot(TOPIC_SLOT) else []
         return [*events, *topic, *_remembered_timing(tracker, events), *_remembered_concern(tracker, events)]
 
 

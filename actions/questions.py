@@ -169,7 +169,7 @@ class ActionAnswerBenefits(AdviceAction):
         if (concern in (SLEEP, STRESS) and not named_now(tracker) and answers.find_topic(text, KB) is None
                 and len(text.split()) <= FOLLOW_UP_WORDS):
             return _concern_answered(situation_from_tracker(tracker).with_concern(concern), concern)
-        return Advice(_follow_up(tracker) or answers.naming(answers.benefits_reply(text, KB), named_now(tracker), KB))
+        return Advice(_follow_up(tracker) or answers.benefits_reply(text, KB))
 
 
 class ActionAnswerTiming(AdviceAction):
@@ -186,7 +186,7 @@ class ActionAnswerTiming(AdviceAction):
         follow_up = _follow_up(tracker)
         said = latest_entities(tracker, "timing")
         timing = said[0] if said else timing_in_message(tracker) or follow_up_context(tracker).timing
-        when = follow_up or answers.naming(answers.timing_reply(timing, text, KB), named_now(tracker), KB)
+        when = follow_up or answers.timing_reply(timing, text, KB)
         if which:  # "when should I book one after the marathon, and what kind?": both halves
             advice = _advice_for(situation_from_tracker(tracker), tracker)
             return Advice(answers.merge(advice.reply, when), advice.events)
@@ -289,7 +289,7 @@ class ActionAnswerOutOfScope(_FollowUpOrResponse):
             _follow_up(tracker) or (answers.question_reply(text, KB) if answers.about_massage(text) else None)
             or _on_last_topic(tracker))
         if reply:
-            return Advice(answers.naming(reply, named_now(tracker), KB))
+            return Advice(reply)
         if complaint:
             return _advice_for(situation_from_tracker(tracker), tracker)
         return _about_massage_itself(tracker)
@@ -317,7 +317,7 @@ class ActionAnswerFallback(_FollowUpOrResponse):
             return Advice(answers.merge(advice.reply, follow_up), advice.events) if follow_up else advice
         reply = follow_up or answers.question_reply(latest_text(tracker), KB) or _on_last_topic(tracker)
         if reply:
-            return Advice(answers.naming(reply, named_now(tracker), KB))
+            return Advice(reply)
         # "so which for me then, with the marathon in 3 weeks?" after a comparison: the pick,
         # for what the conversation knows, or for any runner
         if answers.asks_which_massage(latest_text(tracker)):

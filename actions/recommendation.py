@@ -178,9 +178,6 @@ class ActionRecommend(AdviceAction):
             reply = need_more_reply()
         else:
             reply = concerns_reply(situation, rec, KB, turn_number(tracker))
-        # "what's myofascial release, and is it better than deep tissue for my calf?" read as a pain
-        # report: the pick, and a line on each technique it named that the pick does not cover
-        reply = answers.naming(reply, named_now(tracker), KB)
         events = [SlotSet("last_technique", rec.technique.id)]
         if situation.body_parts:
             events.append(SlotSet("body_part", sorted(situation.body_parts)[0]))

@@ -160,10 +160,10 @@ _HYPOTHETICAL = re.compile(
 # treatment, not injuries (a request to massage a swollen calf still counts).
 # Both feet, hands or legs swelling on long or hot runs is common and harmless; one swollen joint is not.
 _BENIGN_SWELLING = re.compile(
-    r"\b(feet|hands|fingers|legs)\b[^.;!?]{0,60}\b(long runs?|long run|marathons?|ultras?|races?|heat|hot|shoes?|"
+    r"\b(feet|hands|fingers|legs|ankles|lower legs)\b[^.;!?]{0,100}\b(long runs?|long run|marathons?|ultras?|races?|heat|hot|shoes?|"
     r"size up|half size|runs?|running|hikes?|walks?|hours on (them|my feet))\b|"
     r"\b(long runs?|marathons?|ultras?|heat|hot|running|when i run|hours on my feet)\b[^.;!?]{0,60}"
-    r"\b(feet|hands|fingers|legs)\b"
+    r"\b(feet|hands|fingers|legs|ankles|lower legs)\b"
 )
 # Swelling as a general topic ("does massage reduce swelling?") is a question, not a report.
 _GENERAL_SWELLING = re.compile(
@@ -190,6 +190,7 @@ _TREATMENT = (r"(cupping|cups?|graston|scraping|gua sha|iastm|dry needling|needl
 _TREATMENT_EFFECT = re.compile(
     rf"\b(from|after|by|during|under)\b.{{0,25}}\b{_TREATMENT}\b|"
     rf"\b(in|with|using|use|used) (the |an? |my )?{_TREATMENT}\b|"
+    rf"\bwhere (the |my )?(\w+ )?{_TREATMENT}\b|"
     rf"\b{_TREATMENT}\b.{{0,30}}"
     r"\b(left(?! (foot|feet|leg|side|knee|calf|ankle|hip|arm|hand|shin|thigh|toes?|heel|hamstring|quad|glute|"
     r"achilles|shoulder|big toe|buttock|cheek))|leaves|leave|gave me|gives me|give you|causes?|caused|feels like|"
@@ -206,6 +207,7 @@ _RESOLVED = re.compile(
     r"(been )?(completely |totally )?fine (for|ever since|since)|no (issues|problems|trouble) (since|ever since)|"
     r"(has|have|is|are) gone(?= *($|[.,;!?]| now| away| completely))|gone now|disappeared|resolved|"
     r"settled( down)?|cleared up|healed( up)?|fine now|all good now|better now|"
+    r"(?<!should be )(?<!should have )(?<!would be )((mostly|all|completely|largely) )?(gone|down) by(?! now)|then nothing|then (it )?(stopped|faded|settled)|"
     r"(is|are|all|everything) back to normal|sorted itself out|eased off|"
     r"(swelling|it|bruising|bruise|puffiness)('s| has| had| is)? (gone|went|come|going) down|"
     r"(bruise|bruising|it)('s| is| has been) (fading|going yellow|turning yellow|yellow now))\b"
@@ -253,6 +255,10 @@ _BENIGN_NUMB = re.compile(
     r"(sleep|slept|sleeping|lying|lay|lie|sitting|sat|sit|kneeling|leaning) on (it|them|my \w+)|cross[- ]legged|"
     r"crossed legs|legs crossed|on the (toilet|loo)|in the car|on the bike|saddle)\b"
 )
+# Numb from tight laces or the cold that has not come back for days is a nerve's business.
+_NUMB_LASTS = re.compile(
+    r"\b(numb\w*|tingl\w*|no feeling|pins and needles)\b[^.,;!?]{0,20}\b(for|about|nearly|over) (a|one|two|three|several|a few|"
+    r"\d+) (days|weeks?)\b|\b(feeling|sensation) (has not|have not|never|not) (come|came) back\b|\bstill (numb|tingl\w*)\b")
 # Chafing under a strap or a bra, sore nipples: skin, not the heart.
 _CHEST_SKIN = re.compile(r"\b(chaf\w*|nipples?|strap|bra|rash|skin|blisters?|vaseline|body ?glide|sunburn\w*)\b")
 # Walking like a penguin after a race or leg day, laughed about: soreness, not a lost ability to walk.
@@ -303,7 +309,9 @@ _TOENAIL = re.compile(r"\b(toe ?nails?|nails?)\b")
 # Cannot put weight on it, stand or walk on it: never soreness, whatever the jokes around it.
 _NO_WEIGHT = re.compile(r"\b(weight|walk on|stand on|crutches|crawl|carried|hop)\b")
 _INJURY = re.compile(
-    r"\b(twist\w*|(?<!foam )rolled|sprain\w*|pop\w*|fell|fall|swollen|swelling|bruised|fracture\w*|snap\w*|tore|torn)\b"
+    # "rolled my calves on a lacrosse ball" is a tool, not a rolled ankle
+    r"\b(twist\w*|(?<!foam )rolled(?! (out )?(my |both |the )?(\w+ ){0,2}(on|with|over|out) (a |an |the |my )?(\w+ )?"
+    r"(ball|roller|stick|bottle|foam))|tweak\w*|pulled|strained|knocked|tripped|kicked|collided|went over|sprain\w*|pop\w*|fell|fall|swollen|swelling|bruised|fracture\w*|snap\w*|tore|torn)\b"
 )
 # "I heard/read that massage helps numbness" and "I was wondering whether ..." frame a general
 # question; what follows the frame is read as the question.
@@ -396,7 +404,7 @@ def _is_context_exception(text: str, match: re.Match[str] | _Span, flag: RedFlag
     if (flag.urgency != "emergency" and _RESOLVED.search(clause + own + rest + " " + " ".join(next_clause))
             and not _BACK_AGAIN.search(text)):
         return True
-    if flag.id == NUMBNESS_TINGLING and _BENIGN_NUMB.search(sentence):
+    if flag.id == NUMBNESS_TINGLING and _BENIGN_NUMB.search(sentence) and not _NUMB_LASTS.search(sentence):
         return True
     # a tingle of feeling where no body part is named
     if flag.id == NUMBNESS_TINGLING and _EMOTION_TINGLE.search(sentence) and not _LIMB.search(sentence):
@@ -493,6 +501,20 @@ def _after_treatment_same_sentence(text: str, match: re.Match[str] | _Span) -> b
             and not lasts.search(sentence))
 
 
+# Treatments that leave marks: "dark marks. that's where the cups sat" is the cups' doing.
+_MARKING = re.compile(r"\b(cupping|cups?|cupped|graston|scraping|scraped|gua sha|iastm|deep tissue|massage guns?|"
+                      r"theraguns?|foam roll\w*|(foam )?roller|lacrosse ball|massage ball|spiky ball)\b")
+
+
+def _marks_of_a_treatment(text: str, match: re.Match[str] | _Span) -> bool:
+    """A bruise or a mark (not a swelling) in a message that names a treatment that leaves marks,
+    with no injury told anywhere and nothing that lasts weeks or worsens."""
+    if re.search(r"swell|swollen|puff|balloon", match.group()):
+        return False
+    rest = text.replace(match.group(), " ")
+    return bool(_MARKING.search(text)) and not _INJURY.search(rest) and not _BRUISE_LASTS.search(text)
+
+
 def _counts(text: str, match: re.Match[str] | _Span, flag: RedFlag, joined: bool = False,
             kb: KnowledgeBase | None = None) -> bool:
     """Is this match a sign the writer reports for themselves, now?
@@ -515,6 +537,8 @@ def _counts(text: str, match: re.Match[str] | _Span, flag: RedFlag, joined: bool
             _TREATMENT_EFFECT.search(whole_clause) or _after_treatment_question(text, match)):
         return False
     if flag.id in _AFTER_EFFECT_SIGNS and _after_treatment_same_sentence(text, match):
+        return False
+    if flag.id == SWELLING_BRUISING and _marks_of_a_treatment(text, match):
         return False
     if flag.id == SWELLING_BRUISING and (_BENIGN_SWELLING.search(whole_clause) or _GENERAL_SWELLING.search(clause)):
         return False
