@@ -160,7 +160,8 @@ _HYPOTHETICAL = re.compile(
 # treatment, not injuries (a request to massage a swollen calf still counts).
 # Both feet, hands or legs swelling on long or hot runs is common and harmless; one swollen joint is not.
 _BENIGN_SWELLING = re.compile(
-    r"\b(feet|hands|fingers|legs|ankles|lower legs)\b[^.;!?]{0,100}\b(long runs?|long run|marathons?|ultras?|races?|heat|hot|shoes?|"
+    r"\b(feet|hands|fingers|legs|ankles|lower legs)\b[^.;!?]{0,100}"
+    r"\b(long runs?|long run|marathons?|ultras?|races?|heat|hot|shoes?|"
     r"size up|half size|runs?|running|hikes?|walks?|hours on (them|my feet))\b|"
     r"\b(long runs?|marathons?|ultras?|heat|hot|running|when i run|hours on my feet)\b[^.;!?]{0,60}"
     r"\b(feet|hands|fingers|legs|ankles|lower legs)\b"
@@ -207,7 +208,8 @@ _RESOLVED = re.compile(
     r"(been )?(completely |totally )?fine (for|ever since|since)|no (issues|problems|trouble) (since|ever since)|"
     r"(has|have|is|are) gone(?= *($|[.,;!?]| now| away| completely))|gone now|disappeared|resolved|"
     r"settled( down)?|cleared up|healed( up)?|fine now|all good now|better now|"
-    r"(?<!should be )(?<!should have )(?<!would be )((mostly|all|completely|largely) )?(gone|down) by(?! now)|then nothing|then (it )?(stopped|faded|settled)|"
+    r"(?<!should be )(?<!should have )(?<!would be )((mostly|all|completely|largely) )?(gone|down) by(?! now)|"
+    r"then nothing|then (it )?(stopped|faded|settled)|"
     r"(is|are|all|everything) back to normal|sorted itself out|eased off|"
     r"(swelling|it|bruising|bruise|puffiness)('s| has| had| is)? (gone|went|come|going) down|"
     r"(bruise|bruising|it)('s| is| has been) (fading|going yellow|turning yellow|yellow now))\b"
@@ -257,8 +259,9 @@ _BENIGN_NUMB = re.compile(
 )
 # Numb from tight laces or the cold that has not come back for days is a nerve's business.
 _NUMB_LASTS = re.compile(
-    r"\b(numb\w*|tingl\w*|no feeling|pins and needles)\b[^.,;!?]{0,20}\b(for|about|nearly|over) (a|one|two|three|several|a few|"
-    r"\d+) (days|weeks?)\b|\b(feeling|sensation) (has not|have not|never|not) (come|came) back\b|\bstill (numb|tingl\w*)\b")
+    r"\b(numb\w*|tingl\w*|no feeling|pins and needles)\b[^.,;!?]{0,20}\b(for|about|nearly|over) "
+    r"(a|one|two|three|several|a few|\d+) (days|weeks?)\b|"
+    r"\b(feeling|sensation) (has not|have not|never|not) (come|came) back\b|\bstill (numb|tingl\w*)\b")
 # Chafing under a strap or a bra, sore nipples: skin, not the heart.
 _CHEST_SKIN = re.compile(r"\b(chaf\w*|nipples?|strap|bra|rash|skin|blisters?|vaseline|body ?glide|sunburn\w*)\b")
 # Walking like a penguin after a race or leg day, laughed about: soreness, not a lost ability to walk.
@@ -311,7 +314,8 @@ _NO_WEIGHT = re.compile(r"\b(weight|walk on|stand on|crutches|crawl|carried|hop)
 _INJURY = re.compile(
     # "rolled my calves on a lacrosse ball" is a tool, not a rolled ankle
     r"\b(twist\w*|(?<!foam )rolled(?! (out )?(my |both |the )?(\w+ ){0,2}(on|with|over|out) (a |an |the |my )?(\w+ )?"
-    r"(ball|roller|stick|bottle|foam))|tweak\w*|pulled|strained|knocked|tripped|kicked|collided|went over|sprain\w*|pop\w*|fell|fall|swollen|swelling|bruised|fracture\w*|snap\w*|tore|torn)\b"
+    r"(ball|roller|stick|bottle|foam))|tweak\w*|pulled|strained|knocked|tripped|kicked|collided|went over|"
+    r"sprain\w*|pop\w*|fell|fall|swollen|swelling|bruised|fracture\w*|snap\w*|tore|torn)\b"
 )
 # "I heard/read that massage helps numbness" and "I was wondering whether ..." frame a general
 # question; what follows the frame is read as the question.
