@@ -142,7 +142,9 @@ def pick_so_far(rec: Recommendation) -> Reply:
 
 
 def merge(first: Reply, second: Reply) -> Reply:
-    """Two answers in one reply, the second after "Also:"."""
+    """Two answers in one reply, the second after "Also:" (unless the first already gives it)."""
+    if second.text in first.text or (second.topic and second.topic == first.topic):
+        return first
     return Reply(f"{first.text}\n\nAlso: {second.text}", first.buttons or second.buttons,
                  tuple(dict.fromkeys((*first.sources, *second.sources))), first.topic or second.topic)
 

@@ -173,6 +173,12 @@ CASES: list[tuple[Action, str, str, list[tuple[str, str]], dict[str, Any], Expec
     (ActionAnswerSleep(), "can't sleep after hard sessions", "ask_sleep", [], {}, Expected(longer_than=40)),
     (ActionAnswerSleep(), "can't sleep", "ask_sleep", [], {}, Expected(says=("swedish",))),
     (ActionAnswerStress(), "race nerves are killing me", "ask_stress", [], {}, Expected(longer_than=40)),
+    # a technique named beside another concern is spoken to as well
+    (ActionAnswerStress(), "burnt out and overwhelmed, is a sports massage a good idea?", "ask_stress",
+     [("technique", "sports massage")], {}, Expected(says=("stress", "sports massage:"))),
+    (ActionAnswerTiming(), "swedish or a sports massage before my marathon on sunday?", "ask_timing",
+     [("technique", "swedish"), ("technique", "sports massage"), ("timing", "pre_race")], {},
+     Expected(says=("before a race", "swedish massage:"))),
     # a race said in passing is remembered whatever the answer was about
     (ActionAnswerStress(), "ran my first marathon today and I'm in bits", "ask_stress", [], {},
      Expected(longer_than=40, slots={"timing": "post_race"})),
@@ -567,3 +573,12 @@ async def test_more_about_the_last_pick_refines_it_without_asking_again(text: st
     slots = await ValidateRecommendationForm().required_slots(["body_part", "duration", "timing"],
                                                               CollectingDispatcher(), tracker, DOMAIN)
     assert slots == expected
+
+
+async def test_a_topic_given_once_is_not_repeated_after_also() -> None:
+    text = "would a massage help with trigger points, or is foam rolling and a massage gun just as good?"
+    tracker = make_tracker(text, "ask_technique", entities_in(text, [
+        ("technique", "trigger points"), ("technique", "foam rolling"), ("technique", "massage gun")]))
+    messages, _ = await run(ActionExplainTechnique(), tracker)
+    reply = messages[0]["text"].lower()
+    assert reply.count("foam rolling and self-massage") == 1 and "trigger point" in reply, reply
