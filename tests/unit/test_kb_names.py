@@ -152,3 +152,28 @@ def test_tool_with_an_unknown_topic_is_reported(
     edit_yaml("vocabulary.yml", lambda data: data["tools"][0].update(topic="no_such_topic"))
     with pytest.raises(KnowledgeBaseError, match=r"vocabulary\.yml.*tools\[foam_roller\]\.topic.*no_such_topic"):
         load_knowledge_base(kb_copy)
+
+
+@pytest.mark.parametrize(("text", "concern"), [
+    ("life is a lot right now, new job and a marathon block", "stress"),
+    ("honestly at breaking point with work, short fuse with everyone", "stress"),
+    ("jaw clenching and tension headaches all week", "stress"),
+    ("running is my therapy but I'm injured", "stress"),
+    ("wide awake at 3am after evening intervals", "sleep"),
+    ("broken sleep and too wired after track nights", "sleep"),
+])
+def test_stress_and_sleep_are_read_in_runners_words(kb: KnowledgeBase, text: str, concern: str) -> None:
+    from bot.vocabulary import concerns_in
+
+    assert concern in concerns_in(text, kb)
+
+
+@pytest.mark.parametrize("text", [
+    "how long should my long runs be?",
+    "my calf has been tight for three weeks",
+    "which shoes for a 3am ultra start?",
+])
+def test_ordinary_words_are_no_stress_or_sleep(kb: KnowledgeBase, text: str) -> None:
+    from bot.vocabulary import concerns_in
+
+    assert not concerns_in(text, kb) & {"stress", "sleep"}
