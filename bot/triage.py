@@ -686,6 +686,23 @@ def _speaks_for_self(text: str, start: int, others: list[tuple[int, int]], flag:
     return not (_is_negated(clause) or _someone_else(clause, "", flag) or _HYPOTHETICAL.search(clause))
 
 
+def _speaking(text: str, spans: list[tuple[int, int]], others: list[tuple[int, int]],
+              flag: RedFlag) -> list[tuple[int, int]]:
+    """A family's words that speak for the writer. A denial covers the rest of its clause: "no single
+    tender point when I press" denies "press" too, though the "no" is more than three words back."""
+    bounds = _clause_bounds(text)
+    found: list[tuple[int, int]] = []
+    denied_until = -1
+    for start, end in sorted(spans):
+        if start < denied_until:
+            continue
+        if _speaks_for_self(text, start, others, flag):
+            found.append((start, end))
+        else:
+            denied_until = bounds[min(bisect_right(bounds, start), len(bounds) - 1)]
+    return found
+
+
 def _someone_else(clause: str, sign: str, flag: RedFlag) -> bool:
     """Is the clause about another person? "my family would be better off without me", "a letter to my
     partner in case I am not around": thoughts of self-harm that name the writer stay the writer's."""
@@ -709,7 +726,7 @@ def _cooccurs(flag: RedFlag, rule: CoRule, text: str, kb: KnowledgeBase) -> bool
         chosen: list[tuple[int, int]] = []
         for k, spans in enumerate(here):
             others = [span for j, more in enumerate(here) if j != k for span in more]
-            speaking = [(s, e) for s, e in spans if _speaks_for_self(text, s, others, flag)]
+            speaking = _speaking(text, spans, others, flag)
             if not speaking:
                 break
             chosen.append(speaking[0])

@@ -1017,8 +1017,18 @@ def test_a_treatment_s_marks_and_passing_effects_stay_quiet(kb: KnowledgeBase, m
     assert not assess(message, kb).is_red_flag
 
 
+@pytest.mark.parametrize("message", [
+    "shins ache all the way along, nothing sharp and no single tender point when i press",
+    "my shins ache, nothing sharp and no one spot i can poke or press that hurts more",
+])
+def test_a_denial_covers_the_rest_of_its_clause(kb: KnowledgeBase, message: str) -> None:
+    assert not assess(message, kb).is_red_flag
+
+
 @pytest.mark.parametrize(("message", "flag"), [
     ("tweaked my calf on a hill and a bruise came up, should i use the massage gun?", "swelling_bruising"),
+    ("my wee the day after the ultra was like a dark coke, probably dehydrated", "dark_urine"),
+    ("no one spot hurts but it is worse every run and it hurts to hop on my shin", "bone_point_pain"),
     ("laced too tight on saturday and the top of my foot is still numb, will rolling help?", "numbness_tingling"),
     ("my toes went numb for about a week after the cold race and the feeling has not come back", "numbness_tingling"),
     ("honestly there's no point to anything anymore, would massage help?", "low_mood"),
