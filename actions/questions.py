@@ -341,17 +341,21 @@ class ActionAnswerFallback(_FollowUpOrResponse):
 def _pick_refined(tracker: Tracker, short: bool = False) -> Advice | None:
     """After a pick, a message that adds how long, a race or a place ("nah, no race, just
     training", "2wks", "yes, my left calf"): the pick again with it; else None. `short`: only
-    a message of a few words counts (a bare answer, not a new question)."""
+    statement, not a new question: a bare answer of a few words ("2wks"), or a longer one whose
+    race or duration the strict readers find ("it's a trail half, about five weeks away now")."""
     text = latest_text(tracker)
-    if not tracker.get_slot("last_technique") or (short and (len(text.split()) > SHORT_WORDS
-                                                               or answers.is_question(text))):
+    if not tracker.get_slot("last_technique") or (short and answers.is_question(text)):
+        return None
+    bare = short and len(text.split()) <= SHORT_WORDS
+    if short and not bare and answers.other_subject(text, KB):  # "flying out the day before my marathon"
         return None
     clean = normalise(text)
-    timing = timing_in_text(clean) or (timing_answer(clean) if short else None)
-    duration = duration_in_statement(clean) or (duration_answer(clean) if short else None)
+    timing = timing_in_text(clean) or (timing_answer(clean) if bare else None)
+    duration = duration_in_statement(clean) or (duration_answer(clean) if bare else None)
     timing, duration = (v if v != UNKNOWN else None for v in (timing, duration))
-    if not (latest_entities(tracker, "body_part") or latest_entities(tracker, "duration")
-            or latest_entities(tracker, "timing") or timing or duration):
+    entities = (not short or bare) and any(latest_entities(tracker, name) for name in ("body_part", "duration",
+                                                                                      "timing"))
+    if not (entities or timing or duration):
         return None
     situation = situation_from_tracker(tracker)
     situation = replace(situation, duration=situation.duration or duration,

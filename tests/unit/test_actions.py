@@ -200,6 +200,11 @@ CASES: list[tuple[Action, str, str, list[tuple[str, str]], dict[str, Any], Expec
      [("body_part", "hamstring")], {}, Expected(silent=True, events=FORM_STARTS)),
     (ActionAnswerOutOfScope(), "can I still run on it?", "out_of_scope", [], {},
      Expected(starts="Running on a sore muscle")),
+    # after a pick, a longer statement with a race in it refines the pick; one about gear does not
+    (ActionAnswerOutOfScope(), "oh and it's a trail half, about five weeks away now so not long", "out_of_scope",
+     [], {"concern": "sleep", "last_technique": "swedish"}, Expected(technique=True, slots={"timing": "training_block"})),
+    (ActionAnswerOutOfScope(), "picked up new trail shoes for the half in five weeks", "out_of_scope",
+     [], {"concern": "sleep", "last_technique": "swedish"}, Expected(response="utter_out_of_scope")),
     (ActionAnswerOutOfScope(), "best gps watch for a marathon?", "out_of_scope", [], {},
      Expected(response="utter_out_of_scope")),
     (ActionAnswerOutOfScope(), "my chest feels tight on runs, best watch for heart rate?", "out_of_scope", [], {},
