@@ -78,6 +78,10 @@ def _wants_it_now(tracker: Tracker) -> bool:
             and not _asks_again(tracker))
 
 
+# An intent this sure of itself is read as what the runner asked, with or without a question mark.
+CONFIDENT = 0.8
+
+
 def _asks_outright(tracker: Tracker) -> bool:
     """The message that opened the form is a question about where it hurts ("which massage
     for calves?", "what's good for tight hamstrings?"), or asks which massage once the talk has
@@ -86,7 +90,10 @@ def _asks_outright(tracker: Tracker) -> bool:
         return False
     text = latest_text(tracker)
     if latest_entities(tracker, "body_part"):
-        return answers.is_question(text) or answers.asks_which_massage(text)
+        # "anyway, for the calves what would you go with" has no question mark, but asks
+        asked = (tracker.latest_message.get("intent") or {}).get("name") == "ask_recommendation" and (
+            (tracker.latest_message.get("intent") or {}).get("confidence") or 0) >= CONFIDENT
+        return asked or answers.is_question(text) or answers.asks_which_massage(text)
     # a pain with no place yet still needs "where?"
     known = (any(tracker.get_slot(slot) for slot in ("body_part", "last_technique"))
              or tracker.get_slot("concern") in (SLEEP, STRESS))

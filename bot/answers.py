@@ -462,7 +462,8 @@ _WHICH_MASSAGE = re.compile(r"\b((what|which)( kind| type| sort| style)?( of)? m
                             r"((recommend|suggest|pick|choose|go for|opt for)\b|(book|ask for|get)\b(?=[\s?.!]*$|"
                             r" (for|on) (it|this|that|them|my|me|tight|sore|the|a|an|tired|heavy)\b))|"
                             # at the start: "...foam roller vs gun? which would you go for?" is about tools
-                            r"^which (one |of them |of those )?(would|do|will|should) (you|u) "
+                            # or after a lead-in clause ("for my tight calves, which would you pick")
+                            r"(^|, )which (one |of them |of those )?(would|do|will|should) (you|u) "
                             r"(actually |really |personally )?"
                             r"(recommend|suggest|book|pick|choose|go for|opt for|get)\b|"
                             # "which one?", "which one then?" and "what would you do in my shoes?" said on their own

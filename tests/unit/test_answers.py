@@ -146,6 +146,7 @@ MESSAGES = [
     ("what kind of shoes should i buy", True, False, False),
     ("what kind of pain is normal after a marathon?", True, False, False),
     ("foam roller vs massage gun, if I can only buy one? which would you go for?", True, False, True),
+    ("for my tight calves, which would you pick", False, True, False),  # after a lead-in clause
     ("and which type for the day after?", True, True, False),
     ("which one makes more sense for a beginner", True, True, False),
     ("no race, just training. what would you book?", True, True, False),
