@@ -158,6 +158,7 @@ def test_tool_with_an_unknown_topic_is_reported(
     ("life is a lot right now, new job and a marathon block", "stress"),
     ("honestly at breaking point with work, short fuse with everyone", "stress"),
     ("jaw clenching and tension headaches all week", "stress"),
+    ("whole body clenched from work, shoulders and neck", "stress"),
     ("running is my therapy but I'm injured", "stress"),
     ("wide awake at 3am after evening intervals", "sleep"),
     ("broken sleep and too wired after track nights", "sleep"),
