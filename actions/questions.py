@@ -169,7 +169,16 @@ class ActionAnswerBenefits(AdviceAction):
         if (concern in (SLEEP, STRESS) and not named_now(tracker) and answers.find_topic(text, KB) is None
                 and len(text.split()) <= FOLLOW_UP_WORDS):
             return _concern_answered(situation_from_tracker(tracker).with_concern(concern), concern)
-        return Advice(_follow_up(tracker) or answers.benefits_reply(text, KB))
+        follow_up = _follow_up(tracker)
+        if follow_up:
+            return Advice(follow_up)
+        reply = answers.benefits_reply(text, KB)
+        # "my calves are wrecked after every long run, is massage even worth it?": whether it is,
+        # then what would suit those calves, so the runner has somewhere to start
+        if latest_entities(tracker, "body_part") and not named_now(tracker):
+            rec = recommend(situation_from_tracker(tracker), KB)
+            return Advice(answers.merge(reply, answers.pick_so_far(rec)), [SlotSet("last_technique", rec.technique.id)])
+        return Advice(reply)
 
 
 class ActionAnswerTiming(AdviceAction):

@@ -158,6 +158,13 @@ CASES: list[tuple[Action, str, str, list[tuple[str, str]], dict[str, Any], Expec
      {"last_technique": "myofascial_release"},
      Expected(starts="Not quite", says=("myofascial release", "foam roll"))),
     (ActionAnswerBenefits(), "does massage actually help runners?", "ask_benefits", [], {}, Expected(longer_than=40)),
+    # worth it, asked about an area: whether it is, then where to start for that area
+    (ActionAnswerBenefits(), "my calves are wrecked after every long run, is massage even worth it?",
+     "ask_benefits", [("body_part", "calves")], {},
+     Expected(technique=True, says=("also:",), slots={"last_technique": "sports"})),
+    (ActionAnswerBenefits(), "is sports massage worth it for my calves?", "ask_benefits",
+     [("body_part", "calves"), ("technique", "sports massage")], {},
+     Expected(technique=True, says=("sports massage",))),
     (ActionAnswerBenefits(), "what kind of massage would help me relax?", "ask_benefits", [], {"concern": "stress"},
      Expected(technique=True)),
     (ActionAnswerBenefits(), "which massage is best for tired legs?", "ask_benefits", [], {},
