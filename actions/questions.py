@@ -176,8 +176,10 @@ class ActionAnswerBenefits(AdviceAction):
         # "my calves are wrecked after every long run, is massage even worth it?": whether it is,
         # then what would suit those calves, so the runner has somewhere to start
         if latest_entities(tracker, "body_part") and not named_now(tracker):
-            rec = recommend(situation_from_tracker(tracker), KB)
-            return Advice(answers.merge(reply, answers.pick_so_far(rec)), [SlotSet("last_technique", rec.technique.id)])
+            situation = situation_from_tracker(tracker)
+            rec = recommend(situation, KB)
+            return Advice(answers.merge(reply, answers.pick_for(rec, situation, KB)),
+                          [SlotSet("last_technique", rec.technique.id)])
         return Advice(reply)
 
 

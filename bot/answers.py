@@ -141,6 +141,13 @@ def pick_so_far(rec: Recommendation) -> Reply:
                  f"{lower_first(sentence(reason.text))}", (), (reason.source,))
 
 
+def pick_for(rec: Recommendation, situation: Situation, kb: KnowledgeBase) -> Reply:
+    """The pick in one line, for the area or concern told beside another question."""
+    reason = rec.reasons[0]
+    return Reply(f"For {_about(situation, kb)}, {rec.technique.name} would be my pick: "
+                 f"{lower_first(sentence(reason.text))}", follow_up_buttons(), (reason.source,))
+
+
 def merge(first: Reply, second: Reply) -> Reply:
     """Two answers in one reply, the second after "Also:" (unless the first already gives it)."""
     if second.text in first.text or (second.topic and second.topic == first.topic):

@@ -161,7 +161,7 @@ CASES: list[tuple[Action, str, str, list[tuple[str, str]], dict[str, Any], Expec
     # worth it, asked about an area: whether it is, then where to start for that area
     (ActionAnswerBenefits(), "my calves are wrecked after every long run, is massage even worth it?",
      "ask_benefits", [("body_part", "calves")], {},
-     Expected(technique=True, says=("also:",), slots={"last_technique": "sports"})),
+     Expected(technique=True, says=("also: for your calf",), slots={"last_technique": "sports"})),
     (ActionAnswerBenefits(), "is sports massage worth it for my calves?", "ask_benefits",
      [("body_part", "calves"), ("technique", "sports massage")], {},
      Expected(technique=True, says=("sports massage",))),
