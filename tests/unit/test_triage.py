@@ -1012,6 +1012,8 @@ def test_an_injury_or_lost_weight_bearing_after_a_treatment_still_refers(kb: Kno
     "both ankles were puffy after the marathon, mostly gone by wednesday, would a flush massage help?",
     "the spot buzzed where the dry needling needles went in, for an hour, then nothing",
     "toes went numb in the cold on my long run but came back once i warmed up",
+    "dropped half a stone, been dieting for race weight, is a sports massage worth it?",
+    "my friend lost 5kg without trying and she's faster now",
 ])
 def test_a_treatment_s_marks_and_passing_effects_stay_quiet(kb: KnowledgeBase, message: str) -> None:
     assert not assess(message, kb).is_red_flag
@@ -1032,6 +1034,8 @@ def test_a_denial_covers_the_rest_of_its_clause(kb: KnowledgeBase, message: str)
     ("laced too tight on saturday and the top of my foot is still numb, will rolling help?", "numbness_tingling"),
     ("my toes went numb for about a week after the cold race and the feeling has not come back", "numbness_tingling"),
     ("honestly there's no point to anything anymore, would massage help?", "low_mood"),
+    ("ive lost about 5kg in the last couple of months without trying", "energy_deficiency"),
+    ("i've dropped half a stone and i'm not dieting, legs feel heavy", "energy_deficiency"),
 ])
 def test_a_sign_beside_a_tool_or_a_benign_cause_still_refers(kb: KnowledgeBase, message: str, flag: str) -> None:
     assert flag in assess(message, kb).ids
