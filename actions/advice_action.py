@@ -16,7 +16,7 @@ from actions.tracker_adapter import latest_text, named_now, send, situation_from
 from bot import answers
 from bot.answers import referral_reply
 from bot.kb_ids import SLEEP, STRESS
-from bot.referral import held_reply, pushes_back
+from bot.referral import held_reply, pushes_back, waits_for_care
 from bot.reply import Reply
 from bot.triage import assess
 from bot.vocabulary import concerns_in
@@ -62,6 +62,10 @@ class AdviceAction(Action, ABC):
     def name(self) -> str:
         """The action's name in domain.yml."""
 
+    def keeps_referral(self, tracker: Tracker) -> bool:
+        """Should a standing referral be given again even when this action has nothing to say?"""
+        return False
+
     @abstractmethod
     def answer(self, tracker: Tracker) -> Advice | None:
         """The advice from `bot/` for this tracker; None only with a `fallback_response`."""
@@ -81,9 +85,9 @@ class AdviceAction(Action, ABC):
         # and so does any unclear turn while a sign of the whole person (chest pain, heat illness,
         # low mood) stands: its wording varies too much to wait for a recognised phrase.
         whole_person = referral.active and not referral.areas
-        if (advice is not None or pushback or whole_person) and referral.holds(
+        if (advice is not None or pushback or whole_person or self.keeps_referral(tracker)) and referral.holds(
                 situation_from_tracker(tracker).body_parts, self.about_body, pushback=pushback):
-            send(dispatcher, held_reply(referral, KB))
+            send(dispatcher, held_reply(referral, KB, waiting=waits_for_care(latest_text(tracker))))
             return []
         if advice is None:
             dispatcher.utter_message(response=self.fallback_response)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any, Dict, List
 
@@ -374,6 +375,28 @@ def _pick_refined(tracker: Tracker, short: bool = False) -> Advice | None:
     advice = _advice_for(situation, tracker)
     said = [SlotSet(name, value) for name, value in (("timing", timing), ("duration", duration)) if value]
     return Advice(advice.reply, [*advice.events, *said])
+
+
+# A farewell said in words: the goodbye stands even while a referral does.
+_FAREWELL = re.compile(r"\b(bye|byee+|goodbye|cya|see (ya|you)|laters?|ttyl|ta-?ra|night|nite|goodnight|take care|ciao|"
+                       r"adios|cheerio|farewell|speak soon|talk soon|gotta go|got to go|i am off|signing off|"
+                       r"heading off|off now)\b")
+
+
+class ActionAnswerGoodbye(AdviceAction):
+    """Goodbye. While a referral stands, a message read as goodbye that says no farewell ("the
+    physio can't see me for three weeks") gets the referral again: it is never dropped."""
+
+    fallback_response = "utter_goodbye"
+
+    def name(self) -> str:
+        return "action_answer_goodbye"
+
+    def answer(self, tracker: Tracker) -> Advice | None:
+        return None
+
+    def keeps_referral(self, tracker: Tracker) -> bool:
+        return not _FAREWELL.search(normalise(latest_text(tracker)))
 
 
 class _ShortReply(AdviceAction):

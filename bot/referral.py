@@ -138,6 +138,19 @@ def pushes_back(message: str) -> bool:
     return bool(_PUSHBACK.search(normalise(message)))
 
 
+# "the physio can't see me for three weeks", "stuck on the waiting list": care is far off
+_WAITING = re.compile(
+    r"\b(waiting list|wait(ing)? (list|times?)|(weeks|months|ages|a while|a month|a fortnight) (away|off|to wait|wait)|"
+    r"(cannot|can not|could not|not able to) (get|see|book) (an? )?(appointment|appt|gp|doctor|physio|in)|"
+    r"(cannot|could not) see me (for|until|till)|(not|no appointment) (until|till) (next|the end of)|"
+    r"(booked|appointment|appt) (in|for) (\w+ )?(weeks|months|next month|a month|a fortnight|\d+ weeks))\b")
+
+
+def waits_for_care(message: str) -> bool:
+    """The runner says the professional cannot see them soon."""
+    return bool(_WAITING.search(normalise(message)))
+
+
 def says_cleared(message: str) -> bool:
     """The user says a professional has checked it ("the physio cleared me", "doctor said it's fine")."""
     text = normalise(message)
@@ -153,8 +166,12 @@ def cleared_after(text: str, position: int) -> bool:
     return not _NOT_YET.search(text) and any(m.end() > position for m in _CLEARED.finditer(text))
 
 
-def held_reply(referral: Referral, kb: KnowledgeBase) -> Reply:
-    """Why not a massage yet, and the referral again."""
+WAITING_LINE = ("If you can't be seen soon, please don't wait it out: a GP, a walk-in or urgent-care clinic, or a "
+                "pharmacist can advise sooner, and get help straight away if it gets worse.")
+
+
+def held_reply(referral: Referral, kb: KnowledgeBase, waiting: bool = False) -> Reply:
+    """Why not a massage yet, and the referral again; `waiting`: care is far off, so where to go sooner."""
     flags = [kb.red_flags[s] for s in referral.signs if s in kb.red_flags]
     if not flags:
         raise ValueError("held_reply needs a referral with a known warning sign")
@@ -175,4 +192,6 @@ def held_reply(referral: Referral, kb: KnowledgeBase) -> Reply:
             "Once a doctor or physiotherapist has checked it, tell me (for example \"the physio cleared me\") "
             "and I'll happily suggest a technique.",
         ]
+    if waiting:
+        lines.insert(2, WAITING_LINE)
     return Reply("\n".join(lines), (), tuple(dict.fromkeys(s for f in flags for s in f.sources)))

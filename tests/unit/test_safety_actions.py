@@ -170,3 +170,31 @@ async def test_an_off_topic_question_after_a_referral_stays_off_topic() -> None:
     tracker = make_tracker("what shoes are good for trails?", "out_of_scope", slots=FOOT_REFERRAL)
     messages, _ = await run(ActionAnswerOutOfScope(), tracker)
     assert messages[0].get("response") == "utter_out_of_scope"
+
+
+@pytest.mark.parametrize(("text", "held", "waiting"), [
+    # read as goodbye, but no farewell in it: the referral is given again, with where to go sooner
+    ("the physio can't see me for three weeks", True, True),
+    ("ok i'll sit on it then", True, False),
+    # a farewell said: the goodbye stands
+    ("ok thanks, bye", False, False),
+])
+async def test_a_referral_is_not_dropped_by_a_goodbye_that_says_no_farewell(text: str, held: bool,
+                                                                           waiting: bool) -> None:
+    from actions.questions import ActionAnswerGoodbye
+    from bot.referral import WAITING_LINE
+
+    messages, _ = await run(ActionAnswerGoodbye(), make_tracker(text, "goodbye", slots=FOOT_REFERRAL))
+    if held:
+        reply = messages[0]["text"]
+        assert "physiotherapist" in reply and not names_technique(reply)
+        assert (WAITING_LINE in reply) is waiting
+    else:
+        assert [m.get("response") for m in messages] == ["utter_goodbye"]
+
+
+async def test_a_goodbye_with_no_referral_is_a_goodbye() -> None:
+    from actions.questions import ActionAnswerGoodbye
+
+    messages, _ = await run(ActionAnswerGoodbye(), make_tracker("right, off for my run", "goodbye"))
+    assert [m.get("response") for m in messages] == ["utter_goodbye"]
