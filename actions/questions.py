@@ -297,8 +297,10 @@ class ActionAnswerOutOfScope(_FollowUpOrResponse):
         # "What should I wear to a massage?" is ours when the knowledge base has the topic;
         # "what should I eat before my race?" is not, though it names a race.
         elsewhere = answers.other_subject(text, KB) is not None and not named_now(tracker)
+        # inside a talk about massage, "what do I wear for it?" is about the massage too
+        in_talk = answers.about_massage(text) or any(tracker.get_slot(s) for s in ("last_technique", TOPIC_SLOT))
         reply = None if elsewhere else (
-            _follow_up(tracker) or (answers.question_reply(text, KB) if answers.about_massage(text) else None)
+            _follow_up(tracker) or (answers.question_reply(text, KB) if in_talk else None)
             or _on_last_topic(tracker))
         if reply:
             return Advice(reply)

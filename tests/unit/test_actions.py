@@ -207,6 +207,11 @@ CASES: list[tuple[Action, str, str, list[tuple[str, str]], dict[str, Any], Expec
      [("body_part", "hamstring")], {}, Expected(silent=True, events=FORM_STARTS)),
     (ActionAnswerOutOfScope(), "can I still run on it?", "out_of_scope", [], {},
      Expected(starts="Running on a sore muscle")),
+    # inside a talk about massage, a practical question with no "massage" in it is still about it
+    (ActionAnswerOutOfScope(), "and what do i wear for it 😅", "out_of_scope", [], {"last_technique": "deep_tissue"},
+     Expected(says=("wear",))),
+    (ActionAnswerOutOfScope(), "what should I wear for the race tomorrow", "out_of_scope", [],
+     {"last_technique": "deep_tissue"}, Expected(response="utter_out_of_scope")),
     # after a pick, a longer statement with a race in it refines the pick; one about gear does not
     (ActionAnswerOutOfScope(), "oh and it's a trail half, about five weeks away now so not long", "out_of_scope",
      [], {"concern": "sleep", "last_technique": "swedish"},
