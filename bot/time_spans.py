@@ -101,8 +101,11 @@ _LONG = re.compile(r"\b(weeks|months|years|ages|forever|a while|a long time|"
                    r"since\b[^.,;!?]{0,25}?\b(spring|summer|autumn|fall|winter|christmas|new year|january|february|"
                    r"march|april|may|june|july|august|september|october|november|december|last year)|"
                    r"months now|weeks now)\b")
-_RACE = r"(race|racing|marathon|half|10k|5k|10 k|5 k|ultra|parkrun|10 miler|half marathon|hm|trail race|event)"
-_COUNTDOWN = re.compile(rf"\bin\s+(?:about\s+|around\s+|just\s+|only\s+)?({_NUMBER_WORD})\s+(?:of\s+)?"
+_RACE = (r"(race|racing|marathon|half|10k|5k|10 k|5 k|ultra|parkrun|10 miler|half marathon|hm|trail race|event|"
+         r"comp|competition|fun run|relay|triathlon|track meet|cross country|xc race)")
+_COUNTDOWN = re.compile(rf"\bin\s+(?:about\s+|around\s+|just\s+|only\s+|like\s+|roughly\s+|maybe\s+|approx\s+|"
+                        r"approximately\s+|(?:just\s+)?(?:under|over)\s+|less than\s+|nearly\s+|almost\s+)?"
+                        rf"({_NUMBER_WORD})\s+(?:of\s+)?"
                         r"(day|week|month)s?\b|"
                         # "3 weeks out", "with 10 days to go", "a week away"
                         rf"\b({_NUMBER_WORD})\s+(day|week|month)s?\s+(out|to go|away|left)\b")
@@ -126,11 +129,13 @@ _RACED = re.compile(rf"\b((ran|raced|did|finished|completed|run)\b.{{0,25}}\b{_R
                     rf"(that|the|this morning's|today's|yesterday's|{_DAYS}'s) {_RACE} (absolutely |totally |"
                     rf"properly |really |well and truly )?(murdered|destroyed|killed|wrecked|broke|battered|smashed|"
                     rf"ruined|finished|took it out of) me)\b")
-_NO_RACE = re.compile(r"\b(no (more |big |real |planned |upcoming |other |proper )?(race|races|racing|events?)|"
+_NO_RACE = re.compile(r"\b(no (more |big |real |planned |upcoming |other |proper )?(race|races|racing|events?|comps?|"
+                      r"competitions?|meets)|off[ -]?season|(just|only) (running|run|jogging) for fun|"
                       r"not racing|nothing planned|nothing booked|"
                       r"nothing on the calendar|nothing coming up|no plans|nothing scheduled|no events?|"
                       r"not training for anything|no target race|nothing soon)\b")
-_BLOCK = re.compile(r"\b(base building|building (my )?(mileage|base)|training block|marathon block|"
+_BLOCK = re.compile(r"\b(base building|base training|base miles|base phase|building (my )?(mileage|base)|"
+                    r"train(ing|in|ign) block|(block|plan|training) (starts|begins|kicks off)|marathon block|"
                     r"in a block|training for|build up|build-up|building up|"
                     r"(marathon|half|half marathon|ultra|10k|5k) (build|cycle|block)|"
                     r"in (a|the middle of a|my) build|week of (a|my|the) (build|plan|block)|training plan|"
@@ -199,7 +204,13 @@ def timing_answer(text: str) -> str | None:
         return found
     if re.search(rf"\b{_RACE}\b", text) and not text.rstrip().endswith("?"):  # a question is no answer
         return PRE_RACE
-    return UNKNOWN if _UNSURE.search(text) else None
+    if _UNSURE.search(text):
+        return UNKNOWN
+    # "nah", "no, nothing", "not atm" to "is a race coming up?": no race
+    return NO_RACE if _BARE_NO.search(text) else None
+
+
+_BARE_NO = re.compile(r"^\W*(no|nah|nope|naw|not really|not atm|not at the moment|not yet|none|nothing|negative)\b")
 
 
 def body_part_answer(text: str) -> str | None:
@@ -207,9 +218,11 @@ def body_part_answer(text: str) -> str | None:
     return UNKNOWN if _UNSURE.search(text) or _ALL_OVER.search(text) else None
 
 
-_STATED_SPAN = re.compile(rf"\b(?:for|about|around|over|nearly|almost|past|last|been|roughly|maybe|probably)\s+"
+# "since 3 weeks" (the way several languages say it) is a span too
+_STATED_SPAN = re.compile(rf"\b(?:for|about|around|over|nearly|almost|past|last|been|roughly|maybe|probably|since)\s+"
                           rf"(?:a\s+|the\s+|like\s+)?({_NUMBER_WORD})\s+(?:of\s+)?(day|week|month|year)s?\b")
 _STATED_LONG = re.compile(r"\b(been|for) (weeks|months|years|ages|a while|a long time)\b")
+_SINCE_DAY = re.compile(rf"\bsince (last |on )?({_DAYS})\b")
 _JUST_BEGAN = re.compile(r"\b(since |from )?(yesterday|last night|this morning|earlier today)\b")
 # "tight since my trail race 2 weeks ago", "started hurting 3 days ago"
 _SINCE_AGO = re.compile(rf"\b(since|started|began|start|came on)\b.{{0,40}}?\b({_NUMBER_WORD}|a) "
@@ -240,5 +253,5 @@ def duration_in_text(text: str) -> str | None:
         return NEW if days <= NEW_WITHIN_DAYS else CHRONIC
     if any(not _about_races(text, m.start()) for m in _STATED_LONG.finditer(text)):
         return CHRONIC
-    # "tweaked it yesterday", "went tight last night": it began a day ago
-    return NEW if _JUST_BEGAN.search(text) else None
+    # "tweaked it yesterday", "went tight since tuesday's session": it began days ago
+    return NEW if _JUST_BEGAN.search(text) or _SINCE_DAY.search(text) else None

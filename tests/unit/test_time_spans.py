@@ -126,7 +126,12 @@ def test_unsure_answers_skip_the_question() -> None:
     ("a 10k in 5 days", "race_week"),
     ("no race, just base building", "training_block"),
     ("best gps watch for marathon training?", None),  # a question back is no answer
-    ("not really", None),
+    # a no to "is a race coming up?" is no race, whatever the classifier called it
+    ("not really", "none"),
+    ("nah no comps, just base training", "training_block"),
+    ("nope, off season", "none"),
+    ("no idea", "unknown"),
+    ("trainin block starts next wk", "training_block"),
 ])
 def test_a_race_named_in_answer_to_the_race_question_is_coming_up(text: str, expected: str | None) -> None:
     assert timing_answer(normalise(text)) == expected
@@ -181,3 +186,18 @@ def test_duration_in_statement(text: str, expected: str | None) -> None:
 ])
 def test_normalise_spells_out_times_and_days(text: str, expected: str) -> None:
     assert normalise(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("it hurts since 3 weeks", "chronic"),  # "since" with a span, no "ago"
+    ("sore since tuesday's session", "new"),
+    ("tight since last monday", "new"),
+])
+def test_since_with_a_span_or_a_day_is_how_long(text: str, expected: str) -> None:
+    assert duration_in_text(normalise(text)) == expected
+
+
+@pytest.mark.parametrize("text", ["half marathon in like 2 weeks", "marathon in roughly 3 weeks",
+                                  "a 10k in just under 2 weeks"])
+def test_a_hedged_countdown_is_a_race_ahead(text: str) -> None:
+    assert timing_in_text(normalise(text)) == "pre_race"
