@@ -21,7 +21,7 @@ from actions.tracker_adapter import (
     timing_in_message,
 )
 from bot import answers
-from bot.kb_ids import NO_RACE, POST_RACE, SLEEP, STRESS, TIMING_TOPICS, UNKNOWN
+from bot.kb_ids import NO_RACE, POST_RACE, PRE_RACE_TIMINGS, SLEEP, STRESS, TIMING_TOPICS, UNKNOWN
 from bot.recommender import Situation, recommend
 from bot.reply import Reply
 from bot.text import normalise
@@ -294,6 +294,12 @@ class ActionAnswerOutOfScope(_FollowUpOrResponse):
                          or timing_in_message(tracker) == POST_RACE)
         if complaint and not answers.is_question(text):  # told, not asked: the concern comes first
             return _advice_for(situation_from_tracker(tracker), tracker)
+        # "taper week, half on sunday": a race ahead, told as the context of what comes next, gets
+        # what we know about massage before a race (a gear or food remark does not)
+        timing = timing_in_message(tracker)
+        if (timing in PRE_RACE_TIMINGS and not answers.is_question(text) and answers.other_subject(text, KB) is None
+                and not tracker.get_slot("last_technique")):
+            return Advice(answers.timing_reply(timing, text, KB))
         # "What should I wear to a massage?" is ours when the knowledge base has the topic;
         # "what should I eat before my race?" is not, though it names a race.
         elsewhere = answers.other_subject(text, KB) is not None and not named_now(tracker)

@@ -207,6 +207,9 @@ CASES: list[tuple[Action, str, str, list[tuple[str, str]], dict[str, Any], Expec
      [("body_part", "hamstring")], {}, Expected(silent=True, events=FORM_STARTS)),
     (ActionAnswerOutOfScope(), "can I still run on it?", "out_of_scope", [], {},
      Expected(starts="Running on a sore muscle")),
+    # a race ahead told as context: what we know about massage before a race
+    (ActionAnswerOutOfScope(), "taper week, half marathon on sunday", "out_of_scope", [("timing", "race_week")], {},
+     Expected(says=("before a race",))),
     # inside a talk about massage, a practical question with no "massage" in it is still about it
     (ActionAnswerOutOfScope(), "and what do i wear for it 😅", "out_of_scope", [], {"last_technique": "deep_tissue"},
      Expected(says=("wear",))),
