@@ -77,7 +77,9 @@ class AdviceAction(Action, ABC):
             send(dispatcher, referral_reply(triage))
             return remember(tracker, triage)
         referral = referral_from_tracker(tracker)
-        pushback = pushes_back(latest_text(tracker))
+        # "the physio can't see me for three weeks" argues with the wait, not with the referral
+        waiting = waits_for_care(latest_text(tracker))
+        pushback = pushes_back(latest_text(tracker)) or waiting
         advice = self.answer(tracker)
         # The area in play (named now, or from the slot: "it"): even sleep or stress advice would
         # suggest a massage for it. Playing a referral down ("felt better once I'd eaten", "probably
@@ -87,7 +89,7 @@ class AdviceAction(Action, ABC):
         whole_person = referral.active and not referral.areas
         if (advice is not None or pushback or whole_person or self.keeps_referral(tracker)) and referral.holds(
                 situation_from_tracker(tracker).body_parts, self.about_body, pushback=pushback):
-            send(dispatcher, held_reply(referral, KB, waiting=waits_for_care(latest_text(tracker))))
+            send(dispatcher, held_reply(referral, KB, waiting=waiting))
             return []
         if advice is None:
             dispatcher.utter_message(response=self.fallback_response)

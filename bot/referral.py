@@ -144,11 +144,14 @@ _WAITING = re.compile(
     r"(cannot|can not|could not|not able to) (get|see|book) (an? )?(appointment|appt|gp|doctor|physio|in)|"
     r"(cannot|could not) see me (for|until|till)|(not|no appointment) (until|till) (next|the end of)|"
     r"(booked|appointment|appt) (in|for) (\w+ )?(weeks|months|next month|a month|a fortnight|\d+ weeks))\b")
+_CARE = re.compile(r"\b(physio\w*|gp|doctors?|dr|appointments?|appt|specialist|consultant|clinic|scan|mri|x-?ray|"
+                   r"referral|podiatrist|sports med\w*|nhs|hospital|surgery)\b")
 
 
 def waits_for_care(message: str) -> bool:
     """The runner says the professional cannot see them soon."""
-    return bool(_WAITING.search(normalise(message)))
+    text = normalise(message)
+    return bool(_WAITING.search(text) and _CARE.search(text))
 
 
 def says_cleared(message: str) -> bool:

@@ -198,3 +198,14 @@ async def test_a_goodbye_with_no_referral_is_a_goodbye() -> None:
 
     messages, _ = await run(ActionAnswerGoodbye(), make_tracker("right, off for my run", "goodbye"))
     assert [m.get("response") for m in messages] == ["utter_goodbye"]
+
+
+@pytest.mark.parametrize("action", [ActionAnswerOutOfScope(), ActionExplainTechnique(), ActionRecommend()])
+async def test_care_far_off_gets_the_referral_again_with_where_to_go_sooner(action: Any) -> None:
+    from bot.referral import WAITING_LINE
+
+    tracker = make_tracker("physio is booked for next month, what can i do till then", "out_of_scope",
+                           slots=FOOT_REFERRAL)
+    messages, _ = await run(action, tracker)
+    assert WAITING_LINE in messages[0]["text"] and not names_technique(messages[0]["text"])
+

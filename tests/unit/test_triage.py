@@ -1555,3 +1555,16 @@ def test_treatment_after_effects_by_sign(kb: KnowledgeBase, flag: str, message: 
 ])
 def test_all_clear_before_the_sign(kb: KnowledgeBase, flag: str, message: str) -> None:
     assert_reading(kb, flag, message)
+
+
+@pytest.mark.parametrize(("message", "waiting"), [
+    ("the physio can't see me for three weeks", True),
+    ("on the waiting list for an mri", True),
+    ("gp appointment is 2 weeks away", True),
+    ("my race is 3 weeks away", False),
+    ("been waiting ages for my new shoes", False),
+])
+def test_care_far_off_is_told_apart_from_other_waits(message: str, waiting: bool) -> None:
+    from bot.referral import waits_for_care
+
+    assert waits_for_care(message) is waiting
