@@ -108,6 +108,8 @@ TOPICS = [
     ("can I run after a massage", "running_after_massage"),
     ("how many days should I wait before a hard session after it?", "running_after_massage"),
     ("how long after a massage can I do a hard workout?", "running_after_massage"),
+    ("wait does a parkrun count as a race?", "what_counts_as_race"),
+    ("is a club time trial a race for this?", "what_counts_as_race"),
     ("hello there", None),
 ]
 
