@@ -15,8 +15,9 @@ from bench.nlu_benchmark import TEST_SET, intent_scores, load_examples, parse_al
 from launch.services import MODEL
 
 # Measured 0.857 (2026-11-30, base model) on the honest held-out set (near-copies replaced, real-style
-# messages added). Raise it when the model gets better; the issue target is 0.93.
-FLOOR = 0.83
+# messages added); 0.917 and 0.923 on two trainings after session 14's small-talk data (2026-12-07).
+# Raise it when the model gets better; the issue target is 0.93.
+FLOOR = 0.88
 
 
 @pytest.fixture(scope="module")
