@@ -173,11 +173,14 @@ class ActionAnswerBenefits(AdviceAction):
         follow_up = _follow_up(tracker)
         if follow_up:
             return Advice(follow_up)
-        # "so wound up with work, would a sports massage help?": whether it helps with that
+        # "so wound up with work, would a sports massage help or is it just for legs?": whether it
+        # helps with that (a body part with no complaint about it is no pain report)
         told = concerns_in(text, KB) & {SLEEP, STRESS}
-        if len(told) == 1 and not latest_entities(tracker, "body_part") and answers.find_topic(text, KB) is None:
+        complaint = latest_entities(tracker, "body_part") and latest_entities(tracker, "symptom")
+        if len(told) == 1 and not complaint and answers.find_topic(text, KB) is None:
             concern = next(iter(told))
-            return _concern_answered(situation_from_tracker(tracker).with_concern(concern), concern)
+            situation = replace(situation_from_tracker(tracker), body_parts=frozenset())
+            return _concern_answered(situation.with_concern(concern), concern)
         reply = answers.benefits_reply(text, KB)
         # "my calves are wrecked after every long run, is massage even worth it?": whether it is,
         # then what would suit those calves, so the runner has somewhere to start

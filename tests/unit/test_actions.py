@@ -160,7 +160,7 @@ CASES: list[tuple[Action, str, str, list[tuple[str, str]], dict[str, Any], Expec
     (ActionAnswerBenefits(), "does massage actually help runners?", "ask_benefits", [], {}, Expected(longer_than=40)),
     # worth it, asked with stress told: the stress answer (and a line on the technique named)
     (ActionAnswerBenefits(), "so wound up with work lately, would a sports massage help or is it just for legs?",
-     "ask_benefits", [("technique", "sports massage")], {},
+     "ask_benefits", [("technique", "sports massage"), ("body_part", "legs")], {},
      Expected(says=("stress", "sports massage:"), slots={"concern": "stress"})),
     # worth it, asked about an area: whether it is, then where to start for that area
     (ActionAnswerBenefits(), "my calves are wrecked after every long run, is massage even worth it?",
