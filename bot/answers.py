@@ -474,7 +474,7 @@ _WHICH_MASSAGE = re.compile(r"\b((what|which)( kind| type| sort| style)?( of)? m
                             r"(actually |really |personally )?"
                             r"(recommend|suggest|book|pick|choose|go for|opt for|get)\b|"
                             # "which one?", "which one then?" and "what would you do in my shoes?" said on their own
-                            r"^which (one|of (them|those|these|the two))(?=[\s?.!]*$)|"
+                            r"^which (one|of (them|those|these|the two))( again| was (it|that)( again)?)?(?=[\s?.!]*$)|"
                             # "which for me, then?", "which one for someone like me?"
                             r"^which (one |of (them|those|these|the two) )?(is (better |best )?)?for "
                             r"(me|my|someone|somebody|a)\b|"

@@ -229,6 +229,10 @@ _SINCE_AGO = re.compile(rf"\b(since|started|began|start|came on)\b.{{0,40}}?\b({
                         r"(day|week|month|year)s? ago\b")
 
 
+# "calf went tight 4 days ago": the onset, said with "ago" alone
+_AGO = re.compile(rf"\b()({_NUMBER_WORD}|a) (day|week)s? ago\b")
+
+
 _RACE_CALENDAR = re.compile(rf"\b({_RACE}s?|nothing (planned|booked))\b")
 
 
@@ -247,7 +251,9 @@ def duration_in_text(text: str) -> str | None:
     if re.search(r"\b(for|about|around|over|nearly|almost|been|past|last|roughly|maybe|probably) "
                  r"(a|the) fortnight\b", text):
         return CHRONIC  # 14 days: longer than NEW_WITHIN_DAYS
-    since = _SINCE_AGO.search(text)
+    # "calf went tight a week ago"; "ran a marathon 2 weeks ago" dates the race, not the pain
+    since = _SINCE_AGO.search(text) or next((m for m in _AGO.finditer(text) if not _about_races(text, m.start())),
+                                            None)
     if since:
         days = (1 if since.group(2) == "a" else _count(since.group(2))) * _UNIT_DAYS[since.group(3)]
         return NEW if days <= NEW_WITHIN_DAYS else CHRONIC

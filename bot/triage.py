@@ -288,6 +288,7 @@ _RACE_PLACE = re.compile(
     r"\b((at|by|around|after) (mile|km|k) ?\d+|(on|up) (the|that|this) (last |final |big |steep )?(hill|climb)|"
     r"(in|during) the (last|final) (mile|km|rep|lap|stretch))\b"
 )
+_WRITER = re.compile(r"\b(i|i am|i was|i had|i have)\b")
 _SELF_HARM_OWN = re.compile(r"\b(i|me|myself|my life|without me|i am|i was)\b")
 _SELF_WORDS = re.compile(r"\b(myself|my life|suicid\w*|alive|exist\w*|it all|everything)\b")
 _DIE_HYPERBOLE = re.compile(r"\b(want|wanted|wanting|wanna) to die\b")
@@ -708,7 +709,11 @@ def _someone_else(clause: str, sign: str, flag: RedFlag) -> bool:
     partner in case I am not around": thoughts of self-harm that name the writer stay the writer's."""
     if flag.id == SELF_HARM:
         return bool(_OTHER_PERSON.search(clause)) and not _SELF_HARM_OWN.search(clause + sign)
-    return bool(_OTHER_PERSON.search(clause))
+    others = list(_OTHER_PERSON.finditer(clause))
+    if not others:
+        return False
+    # "my mate said I was confused": the other person saw it; "I" after them is the writer's sign
+    return not _WRITER.search(clause, others[-1].end())
 
 
 def _cooccurs(flag: RedFlag, rule: CoRule, text: str, kb: KnowledgeBase) -> bool:

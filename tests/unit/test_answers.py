@@ -142,6 +142,7 @@ MESSAGES = [
     # an acknowledgement before, a filler after, an opinion asked
     ("fair. what would you go for on my calf", True, True, False),
     ("which one tho lol", True, True, False),
+    ("which one was it again?", True, True, False),
     ("right, which would you pick", True, True, False),
     ("what would you get for christmas", True, False, False),
     ("so which for me then, marathon in 3 weeks?", True, True, False),

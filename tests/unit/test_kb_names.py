@@ -178,3 +178,10 @@ def test_ordinary_words_are_no_stress_or_sleep(kb: KnowledgeBase, text: str) -> 
     from bot.vocabulary import concerns_in
 
     assert not concerns_in(text, kb) & {"stress", "sleep"}
+
+
+def test_a_stress_fracture_is_no_stress(kb: KnowledgeBase) -> None:
+    from bot.vocabulary import concerns_in
+
+    assert "stress" not in concerns_in("had a stress fracture two years ago, all healed, calves tight now", kb)
+    assert "stress" in concerns_in("old stress reaction in my shin, but work has me so stressed", kb)

@@ -201,3 +201,12 @@ def test_since_with_a_span_or_a_day_is_how_long(text: str, expected: str) -> Non
                                   "a 10k in just under 2 weeks"])
 def test_a_hedged_countdown_is_a_race_ahead(text: str) -> None:
     assert timing_in_text(normalise(text)) == "pre_race"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("calf went tight 4 days ago", "new"),
+    ("calf went tight three weeks ago", "chronic"),
+    ("tore it two years ago, now it's just stiff", None),  # an old injury is not how long this has hurt
+])
+def test_an_onset_said_with_ago_alone(text: str, expected: str | None) -> None:
+    assert duration_in_text(normalise(text)) == expected

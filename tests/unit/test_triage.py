@@ -1035,6 +1035,8 @@ def test_a_denial_covers_the_rest_of_its_clause(kb: KnowledgeBase, message: str)
     ("my toes went numb for about a week after the cold race and the feeling has not come back", "numbness_tingling"),
     ("honestly there's no point to anything anymore, would massage help?", "low_mood"),
     ("ive lost about 5kg in the last couple of months without trying", "energy_deficiency"),
+    ("my mate said i was confused at the finish and i had stopped sweating in the heat", "heat_illness"),
+    ("hot race, i was really foggy at the end and out of it for a while", "heat_illness"),
     ("i've dropped half a stone and i'm not dieting, legs feel heavy", "energy_deficiency"),
 ])
 def test_a_sign_beside_a_tool_or_a_benign_cause_still_refers(kb: KnowledgeBase, message: str, flag: str) -> None:
