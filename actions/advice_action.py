@@ -16,7 +16,7 @@ from actions.tracker_adapter import latest_text, named_now, send, situation_from
 from bot import answers
 from bot.answers import referral_reply
 from bot.kb_ids import SLEEP, STRESS
-from bot.referral import held_reply, pushes_back, waits_for_care
+from bot.referral import asks_what_to_tell, before_seen_reply, held_reply, pushes_back, waits_for_care
 from bot.reply import Reply
 from bot.triage import assess
 from bot.vocabulary import concerns_in
@@ -77,6 +77,9 @@ class AdviceAction(Action, ABC):
             send(dispatcher, referral_reply(triage))
             return remember(tracker, triage)
         referral = referral_from_tracker(tracker)
+        if referral.active and asks_what_to_tell(latest_text(tracker)):
+            send(dispatcher, before_seen_reply(referral, KB))
+            return []
         # "the physio can't see me for three weeks" argues with the wait, not with the referral
         waiting = waits_for_care(latest_text(tracker))
         pushback = pushes_back(latest_text(tracker)) or waiting

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from bot.kb_ids import MOOD_SIGNS
-from bot.knowledge_base import KnowledgeBase
+from bot.knowledge_base import EDITORIAL, KnowledgeBase
 from bot.reply import Reply
 from bot.text import normalise
 from bot.wording import lower_first, sentence
@@ -198,3 +198,31 @@ def held_reply(referral: Referral, kb: KnowledgeBase, waiting: bool = False) -> 
     if waiting:
         lines.insert(2, WAITING_LINE)
     return Reply("\n".join(lines), (), tuple(dict.fromkeys(s for f in flags for s in f.sources)))
+
+
+# "what should I tell the physio?", "what will they ask me?": getting ready to be seen
+_WHAT_TO_TELL = re.compile(
+    r"\b(what (should|do|can|shall) i (tell|say|ask|mention|bring|show)|what to (tell|say|ask|mention|bring)|"
+    r"what (will|would|do) (they|the (doctor|physio|gp|nurse)) (ask|want|need)|"
+    r"what (questions|info|information|details) (should|do|can) i)\b")
+
+
+def asks_what_to_tell(message: str) -> bool:
+    """The runner asks how to get ready for the professional they were referred to."""
+    return bool(_WHAT_TO_TELL.search(normalise(message)))
+
+
+def before_seen_reply(referral: Referral, kb: KnowledgeBase) -> Reply:
+    """What to tell the professional, from what the runner said: no technique (editorial)."""
+    names = " and ".join(lower_first(kb.red_flags[s].name) for s in referral.signs[:2] if s in kb.red_flags)
+    lines = [
+        "Good idea to go in ready. Tell them:",
+        "- when it started and what you were doing (the run, the surface, any twist, fall or pop);",
+        f"- what you noticed: {names or 'each sign you noticed'}, and whether it has changed since;",
+        "- what makes it better or worse;",
+        "- your recent training (weekly distance and any jump in it) and any race coming up.",
+        "Bring your training log or watch data if you keep them. Until then, rest it and skip massage on it; "
+        "get help sooner if it gets worse.",
+    ]
+    return Reply("\n".join(lines), (), (EDITORIAL,))
+

@@ -209,3 +209,15 @@ async def test_care_far_off_gets_the_referral_again_with_where_to_go_sooner(acti
     messages, _ = await run(action, tracker)
     assert WAITING_LINE in messages[0]["text"] and not names_technique(messages[0]["text"])
 
+
+@pytest.mark.parametrize("text", ["what should I tell the physio when I go?", "what will the doctor ask me?"])
+async def test_getting_ready_to_be_seen_is_answered_without_a_technique(text: str) -> None:
+    messages, _ = await run(ActionAnswerOutOfScope(), make_tracker(text, "out_of_scope", slots=FOOT_REFERRAL))
+    reply = messages[0]["text"]
+    assert "tell them" in reply.lower() and "one spot of a bone" in reply.lower() and not names_technique(reply)
+
+
+async def test_what_to_tell_with_no_referral_is_not_the_referral_answer() -> None:
+    messages, _ = await run(ActionAnswerOutOfScope(), make_tracker("what should I tell my coach?", "out_of_scope"))
+    assert "tell them" not in (messages[0].get("text") or "").lower()
+
