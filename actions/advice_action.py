@@ -77,8 +77,9 @@ class AdviceAction(Action, ABC):
             send(dispatcher, referral_reply(triage))
             return remember(tracker, triage)
         referral = referral_from_tracker(tracker)
-        if referral.active and asks_what_to_tell(latest_text(tracker)):
-            send(dispatcher, before_seen_reply(referral, KB))
+        ready = before_seen_reply(referral, KB) if referral.active and asks_what_to_tell(latest_text(tracker)) else None
+        if ready:
+            send(dispatcher, ready)
             return []
         # "the physio can't see me for three weeks" argues with the wait, not with the referral
         waiting = waits_for_care(latest_text(tracker))

@@ -91,8 +91,8 @@ def _asks_outright(tracker: Tracker) -> bool:
     text = latest_text(tracker)
     if latest_entities(tracker, "body_part"):
         # "anyway, for the calves what would you go with" has no question mark, but asks
-        asked = (tracker.latest_message.get("intent") or {}).get("name") == "ask_recommendation" and (
-            (tracker.latest_message.get("intent") or {}).get("confidence") or 0) >= CONFIDENT
+        intent = tracker.latest_message.get("intent") or {}
+        asked = intent.get("name") == "ask_recommendation" and (intent.get("confidence") or 0) >= CONFIDENT
         return asked or answers.is_question(text) or answers.asks_which_massage(text)
     # a pain with no place yet still needs "where?"
     known = (any(tracker.get_slot(slot) for slot in ("body_part", "last_technique"))

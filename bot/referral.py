@@ -212,8 +212,11 @@ def asks_what_to_tell(message: str) -> bool:
     return bool(_WHAT_TO_TELL.search(normalise(message)))
 
 
-def before_seen_reply(referral: Referral, kb: KnowledgeBase) -> Reply:
-    """What to tell the professional, from what the runner said: no technique (editorial)."""
+def before_seen_reply(referral: Referral, kb: KnowledgeBase) -> Reply | None:
+    """What to tell the professional, from what the runner said: no technique (editorial). None for
+    low mood or self-harm, whose referral says more than a checklist can."""
+    if MOOD_SIGNS & set(referral.signs):
+        return None
     names = " and ".join(lower_first(kb.red_flags[s].name) for s in referral.signs[:2] if s in kb.red_flags)
     lines = [
         "Good idea to go in ready. Tell them:",

@@ -221,3 +221,9 @@ async def test_what_to_tell_with_no_referral_is_not_the_referral_answer() -> Non
     messages, _ = await run(ActionAnswerOutOfScope(), make_tracker("what should I tell my coach?", "out_of_scope"))
     assert "tell them" not in (messages[0].get("text") or "").lower()
 
+
+async def test_getting_ready_for_help_with_low_mood_gets_the_referral_not_a_checklist() -> None:
+    tracker = make_tracker("what should I tell the GP?", "out_of_scope", slots={"referral_signs": ["low_mood"]})
+    messages, _ = await run(ActionAnswerOutOfScope(), tracker)
+    assert "tell them:" not in messages[0]["text"].lower() and not names_technique(messages[0]["text"])
+
