@@ -161,7 +161,7 @@ class KnowledgeBase:
     word_families: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     spellings: Mapping[str, str] = field(default_factory=dict)
     # hedges and intensifiers every rule is also tried without ("kind of", "really"), and
-    # diminishers ("a bit") every rule but low mood's is
+    # diminishers ("a bit") every rule of a sign whose degree does not matter
     softeners: tuple[str, ...] = ()
     diminishers: tuple[str, ...] = ()
     concern_cues: Mapping[str, Term] = field(default_factory=dict)

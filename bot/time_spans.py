@@ -230,7 +230,7 @@ _SINCE_AGO = re.compile(rf"\b(since|started|began|start|came on)\b.{{0,40}}?\b({
 
 
 # "calf went tight 4 days ago": the onset, said with "ago" alone
-_AGO = re.compile(rf"\b()({_NUMBER_WORD}|a) (day|week)s? ago\b")
+_AGO = re.compile(rf"\b({_NUMBER_WORD}|a) (day|week)s? ago\b")
 
 
 _RACE_CALENDAR = re.compile(rf"\b({_RACE}s?|nothing (planned|booked))\b")
@@ -252,10 +252,12 @@ def duration_in_text(text: str) -> str | None:
                  r"(a|the) fortnight\b", text):
         return CHRONIC  # 14 days: longer than NEW_WITHIN_DAYS
     # "calf went tight a week ago"; "ran a marathon 2 weeks ago" dates the race, not the pain
-    since = _SINCE_AGO.search(text) or next((m for m in _AGO.finditer(text) if not _about_races(text, m.start())),
-                                            None)
-    if since:
-        days = (1 if since.group(2) == "a" else _count(since.group(2))) * _UNIT_DAYS[since.group(3)]
+    since = _SINCE_AGO.search(text)
+    ago = since.group(2, 3) if since else next(
+        (m.group(1, 2) for m in _AGO.finditer(text) if not _about_races(text, m.start())), None)
+    if ago:
+        count, unit = ago
+        days = (1 if count == "a" else _count(count)) * _UNIT_DAYS[unit]
         return NEW if days <= NEW_WITHIN_DAYS else CHRONIC
     if any(not _about_races(text, m.start()) for m in _STATED_LONG.finditer(text)):
         return CHRONIC
