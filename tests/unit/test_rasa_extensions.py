@@ -95,6 +95,14 @@ def test_prepare_creates_the_sqlite_folder_and_limits_bodies(tmp_path: Path) -> 
     assert env["SANIC_REQUEST_MAX_SIZE"] == "10000000" and env["SANIC_FALLBACK_ERROR_FORMAT"] == "json"
 
 
+def test_the_server_runs_tensorflow_on_one_thread_unless_the_operator_says_otherwise(tmp_path: Path) -> None:
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text("")
+    env: dict[str, str] = {"TF_INTER_OP_PARALLELISM_THREADS": "4"}
+    prepare(["run", "--endpoints", str(endpoints)], env)
+    assert env["TF_INTRA_OP_PARALLELISM_THREADS"] == "1" and env["TF_INTER_OP_PARALLELISM_THREADS"] == "4"
+
+
 def test_prepare_leaves_other_commands_alone() -> None:
     env: dict[str, str] = {}
     assert prepare(["train", "--enable-api"], env) == ["train", "--enable-api"] and env == {}
