@@ -138,6 +138,8 @@ class RedFlag:
     whole_person: bool = False
     # "a bit low" is not low mood: the knowledge base's diminishers are kept for this sign
     degree_matters: bool = False
+    # a sign that comes in episodes (a faint, a racing heart): one that has passed still counts
+    episodic: bool = False
 
 
 @dataclass(frozen=True)
@@ -348,8 +350,8 @@ def _compile(node: Node) -> re.Pattern[str]:
 
 
 def _read_red_flag(ctx: _Context, node: Node, seen: set[str]) -> RedFlag:
-    node.check_keys({"id", "name", "urgency", "whole_person", "degree_matters", "source", "phrases", "patterns",
-                     "cooccur", "advice"})
+    node.check_keys({"id", "name", "urgency", "whole_person", "degree_matters", "episodic", "source", "phrases",
+                     "patterns", "cooccur", "advice"})
     urgency = node.get("urgency").text()
     if urgency not in URGENCIES:
         raise node.child("urgency", urgency).fail(f"expected one of {list(URGENCIES)}, got {urgency!r}")
@@ -364,6 +366,7 @@ def _read_red_flag(ctx: _Context, node: Node, seen: set[str]) -> RedFlag:
         cooccur=tuple(_read_corule(n) for n in _optional(node, "cooccur").items(allow_empty=True)),
         whole_person=node.get("whole_person").boolean() if node.has("whole_person") else False,
         degree_matters=node.get("degree_matters").boolean() if node.has("degree_matters") else False,
+        episodic=node.get("episodic").boolean() if node.has("episodic") else False,
     )
 
 

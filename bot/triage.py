@@ -118,7 +118,8 @@ _INSIDE_BREAK = re.compile(r"[.;:!?](?=\s|$)|,(?=\s|$)(?! (even|like)\b)|\bbut\b
 # Someone else's problem: the subject of the clause is another person.
 _OTHER_PERSON = re.compile(
     r"\b(friend|friends|mate|mates|partner|wife|husband|boyfriend|girlfriend|son|daughter|brother|sister|"
-    r"dad|mum|mom|father|mother|colleague|teammate|clubmate|club mate|club mates|coach|he|she|his|her|"
+    r"dad|mum|mom|father|mother|colleague|teammate|clubmate|club mate|club mates|(?<!\bi )(?<!\bwe )coach|"
+    r"he|she|his|her|"
     r"someone i know|a guy|a girl|a runner|people|kid|kids|child|children|client|clients|athlete|athletes|"
     r"running buddy|running partner|training partner|somebody|someone|a man|a woman|a lady|baby|toddler|newborn|"
     r"dog|puppy|some runners|other runners|many runners|lots of runners|most runners|athletes|buddy|pal|"
@@ -261,7 +262,15 @@ _BENIGN_NUMB = re.compile(
 _NUMB_LASTS = re.compile(
     r"\b(numb\w*|tingl\w*|no feeling|pins and needles)\b[^.,;!?]{0,20}\b(for|about|nearly|over) "
     r"(a|one|two|three|several|a few|\d+) (days|weeks?)\b|"
-    r"\b(feeling|sensation) (has not|have not|never|not) (come|came) back\b|\bstill (numb|tingl\w*)\b")
+    r"\b(feeling|sensation) (has not|have not|never|not) (come|came) back\b|"
+    r"\bstill (numb|tingl\w*|there|happens|happening)\b|"
+    r"\b(did not|does not|has not|have not) (help|fix it|make (a|any) difference)\b|\bmade no difference\b|"
+    r"\beven (after|with|when) (i )?(loosen\w*|changing|changed|new)\b")
+_NUMB_PASSED = re.compile(
+    r"\b(went|went away|gone|disappeared|stopped|eased|fine|back to normal|came back)\b[^.!?]{0,30}\b(straight away|"
+    r"right away|at once|in (a|one) (minute|min|second|sec)|in (a few|\d+|two|thirty) (minutes|mins|seconds|secs)|"
+    r"within (a |one )?(minute|min|seconds?|few minutes)|as soon as|once i|the moment|the second)\b|"
+    r"\b(has not|have not|never) (returned|recurred|come back|happened again)\b")
 # Chafing under a strap or a bra, sore nipples: skin, not the heart.
 _CHEST_SKIN = re.compile(r"\b(chaf\w*|nipples?|strap|bra|rash|skin|blisters?|vaseline|body ?glide|sunburn\w*)\b")
 # Walking like a penguin after a race or leg day, laughed about: soreness, not a lost ability to walk.
@@ -289,12 +298,46 @@ _RACE_PLACE = re.compile(
     r"(in|during) the (last|final) (mile|km|rep|lap|stretch))\b"
 )
 _WRITER = re.compile(r"\b(i|i am|i was|i had|i have)\b")
+# Someone in the writer's care: a child, an athlete or client they coach or treat, or anyone they ask
+# how to help ("can I massage her calf", "how do I help him"). Their signs need a professional as the
+# writer's own would; gossip about a friend's injury does not.
+_CHARGE = (r"(son|daughter|kid|kids|child|teen|teenager|lad|boy|girl|\d+ ?(-|year|yr)[- ]?(year[- ])?old|"
+           r"athletes?|clients?|runners? i coach|swimmers?|juniors?|pupils?|students?)")
+_IN_CARE = re.compile(
+    rf"\b(my|our) (young |teenage |teen |eldest |youngest |little )?{_CHARGE}\b|"
+    r"\bi (coach|train|look after|care for|work with|am (a |her |his )?(coach|parent|trainer|therapist))\b|"
+    r"\b(a|the) (client|athlete|junior)\b|"
+    r"\b(massage|help|treat|show|teach|give|work on|rub|recommend for|advise|tell|get|look after) "
+    r"(him|her|his|my (husband|wife|partner|boyfriend|girlfriend|fianc\w*|spouse|other half|hubby))\b|"
+    r"\b(for|on) (him|her)\b[^.!?]{0,40}\?"
+)
+_ASKS_WHAT_TO_DO = re.compile(
+    r"\b(can|could|should|shall|would|do) (i|we)\b|\bhow (do|can|should|would) (i|we)\b|"
+    r"\bwhat (do|can|should) (i|we)\b|"
+    r"\b(massage|rub|treat|work on|help|recommend\w*|advice|advise|tips|best way)\b")
+# "I am his coach", "as her mum": the writer's role, not another person
+_CARER_ROLE = re.compile(r"\b(i am|as) (a |an |the |his |her |their )?(coach|trainer|parent|mum|mom|dad|therapist|"
+                         r"physio|partner|husband|wife)\b")
+# The carer's reading puts the person in their care in the writer's place.
+_THIRD_TO_FIRST = (
+    (_CARER_ROLE, "i am"),
+    (re.compile(r"\b(himself|herself)\b"), "myself"),
+    (re.compile(r"\b(he|she)\b"), "i"),
+    (re.compile(r"\bhim\b"), "me"),
+    (re.compile(r"\b(his|her)\b"), "my"),
+    (re.compile(rf"\b(my|our|the) (young |teenage |teen |eldest |youngest |little )?{_CHARGE}'s\b"), "my"),
+    (re.compile(rf"\b(my|our|the) (young |teenage |teen |eldest |youngest |little )?{_CHARGE}\b"), "i"),
+    (re.compile(r"\bmy (husband|wife|partner|boyfriend|girlfriend|fianc\w*|spouse|other half|hubby)\b"), "i"),
+)
 _SELF_HARM_OWN = re.compile(r"\b(i|me|myself|my life|without me|i am|i was)\b")
 _SELF_WORDS = re.compile(r"\b(myself|my life|suicid\w*|alive|exist\w*|it all|everything)\b")
 _DIE_HYPERBOLE = re.compile(r"\b(want|wanted|wanting|wanna) to die\b")
 # Feelings, not nerves: "tingling with excitement", "goosebumps at the start line"
 _EMOTION_TINGLE = re.compile(r"\b(excit\w*|anticipation|goose ?bumps|goose-bumps|shivers|spine[- ]tingling|"
                              r"emotional|pride|proud|joy|happiness|buzzing)\b")
+# Pride, not a swelling: "my heart swelled", "swelling with pride at the finish"
+_SWELL_FEELING = re.compile(r"\b(swell\w*|swollen) (up )?with (pride|joy|emotion|happiness|love|gratitude)\b|"
+                            r"\b(heart|chest)\b(\s\w+){0,2}\s(swell\w*|swollen)\b")
 # "nearly fainted when I saw my time", "almost passed out at the price": a reaction, not a faint
 _NEARLY_AT_NEWS = re.compile(r"\b(nearly|almost)\b[^.!?]{0,25}\b(when|at|after) (i )?(saw|see|seeing|read|reading|"
                              r"heard|hearing|got|opened|checked|the (price|bill|cost|result|results|time|email|news|"
@@ -406,13 +449,18 @@ def _is_context_exception(text: str, match: re.Match[str] | _Span, flag: RedFlag
     next_clause = _CLAUSE_BREAK.split(text[match.end():match.end() + 200])[1:2]
     # a co-occurrence reading's own words ("my periods have disappeared") are the sign, not its end
     own = match.between() if isinstance(match, _Span) else match.group()
-    if (flag.urgency != "emergency" and _RESOLVED.search(clause + own + rest + " " + " ".join(next_clause))
-            and not _BACK_AGAIN.search(text)):
+    if (flag.urgency != "emergency" and not flag.episodic
+            and _RESOLVED.search(clause + own + rest + " " + " ".join(next_clause)) and not _BACK_AGAIN.search(text)):
         return True
-    if flag.id == NUMBNESS_TINGLING and _BENIGN_NUMB.search(sentence) and not _NUMB_LASTS.search(sentence):
+    # the cause and its quick end may come a sentence later ("...toes went numb. Laces, gone in a minute")
+    if (flag.id == NUMBNESS_TINGLING and not _NUMB_LASTS.search(f"{sentence} {after}")
+            and (_BENIGN_NUMB.search(sentence)
+                 or (_BENIGN_NUMB.search(after) and _NUMB_PASSED.search(f"{sentence} {after}")))):
         return True
     # a tingle of feeling where no body part is named
     if flag.id == NUMBNESS_TINGLING and _EMOTION_TINGLE.search(sentence) and not _LIMB.search(sentence):
+        return True
+    if flag.id == SWELLING_BRUISING and _SWELL_FEELING.search(sentence) and not _LIMB.search(sentence):
         return True
     if (flag.id == FAINTING_PALPITATIONS and _NEARLY_AT_NEWS.search(sentence)
             and not _EXERTION.search(_NEARLY_AT_NEWS.sub(" ", sentence))):
@@ -655,6 +703,17 @@ def _softener_pattern(softeners: tuple[str, ...]) -> re.Pattern[str] | None:
                       + _PHRASE_END)
 
 
+def as_carer(text: str) -> str:
+    """A message asking what to do for someone in the writer's care, read as if the writer had the
+    signs ("can I massage my son's foot, he can't put weight on it" -> "... i can't put weight on it");
+    any other message unchanged ("my daughter says her shin hurts, is that growing pains?")."""
+    if not (_IN_CARE.search(text) and _ASKS_WHAT_TO_DO.search(text)):
+        return text
+    for pattern, replacement in _THIRD_TO_FIRST:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 def unsoften(text: str, words: tuple[str, ...]) -> str:
     """`text` without these hedges or intensifiers (red_flags.yml `softeners`, `diminishers`):
     "my foot kind of goes numb" is read as "my foot goes numb" too."""
@@ -778,7 +837,7 @@ def assess(message: str, kb: KnowledgeBase) -> Triage:
     # A sign with a hedge inside it counts as the sign; the text as written keeps its own readings.
     # "A bit low" is not low mood: a sign whose degree matters keeps its diminishers.
     hedged = unsoften(text, kb.softeners)
-    readings = tuple(dict.fromkeys((text, hedged)))
+    readings = tuple(dict.fromkeys((text, hedged, as_carer(hedged))))
     diminished = tuple(dict.fromkeys((*readings, unsoften(hedged, kb.diminishers))))
     found = [flag for flag in kb.red_flags.values()
              if any(_matches(flag, t, kb) for t in (readings if flag.degree_matters else diminished))]

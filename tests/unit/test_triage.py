@@ -113,13 +113,16 @@ FLOORS = [
     # set 10 (session 14, hedges, slang and typos inside signs): still blind, 35/40 and 1/60 with the
     # session's starting rules; 36/40 after collapse slang was added (its writer was given such words)
     ("warning_signs_10.yml", "ordinary_10.yml", 0.85, 0.05),
+    # set 12 (session 15, someone in the writer's care, everyday words, non-native writing): 20/40 and
+    # 4/60 blind; 35/40 and 0/60 after one round written from a summary of its misses by theme
+    ("warning_signs_12.yml", "ordinary_12.yml", 0.85, 0.03),
 ]
 # Each set's size, so a truncated file cannot pass a floor.
 SIZES = {"warning_signs.yml": 83, "warning_signs_2.yml": 70, "warning_signs_3.yml": 60, "warning_signs_4.yml": 70,
          "warning_signs_5.yml": 45, "ordinary.yml": 93, "ordinary_2.yml": 95, "ordinary_3.yml": 73,
          "ordinary_4.yml": 95, "ordinary_5.yml": 80, "warning_signs_6.yml": 50, "ordinary_6.yml": 80,
          "warning_signs_8.yml": 40, "ordinary_8.yml": 60, "warning_signs_9.yml": 40, "ordinary_9.yml": 60,
-         "warning_signs_10.yml": 40, "ordinary_10.yml": 60}
+         "warning_signs_10.yml": 40, "ordinary_10.yml": 60, "warning_signs_12.yml": 40, "ordinary_12.yml": 60}
 
 
 @pytest.mark.parametrize(("signs", "floor"), [(f[0], f[2]) for f in FLOORS])
@@ -1142,7 +1145,7 @@ def test_technique_questions_and_passing_aches_stay_quiet(kb: KnowledgeBase, mes
     'The numbness in my toes went away once I loosened my laces',
     "I had really bad shin pain at night back in 2021 but it's totally sorted now",
     "My knee used to swell up after long runs years ago, hasn't happened since",
-    "My daughter's ankle is swollen after netball, can I massage it for her?",
+    "My teammate's ankle is swollen after netball, glad it's not mine. What massage for my tight calves?",
     'One of the guys at club collapsed at the finish last year, scary stuff',
     'Does a stress fracture hurt at night or only when you run?',
     'How do you tell shin splints from a stress fracture?',
@@ -1570,3 +1573,64 @@ def test_care_far_off_is_told_apart_from_other_waits(message: str, waiting: bool
     from bot.referral import waits_for_care
 
     assert waits_for_care(message) is waiting
+
+
+# --- session 15: signs in someone in the writer's care, and signs in runners' everyday words ---------
+
+@pytest.mark.parametrize(("message", "flag"), [
+    # a parent, a coach, a partner asking what to do for the person they look after
+    ("My daughter's ankle is swollen after netball, can I massage it for her?", "swelling_bruising"),
+    ("I coach a 15 year old who can't put any weight on her foot since Saturday. How should I massage it?",
+     "cannot_bear_weight"),
+    ("my husband went down on his long run and was out for a few seconds. can I give him a massage tonight?",
+     "fainting_palpitations"),
+    ("I'm his coach. His shin has one spot that is agony when he hops, what massage should I do?",
+     "bone_point_pain"),
+    ("my son has been cutting himself when school gets too much, would a massage help him relax?", "self_harm"),
+])
+def test_a_sign_in_someone_the_writer_cares_for_is_referred(kb: KnowledgeBase, message: str, flag: str) -> None:
+    assert flag in assess(message, kb).ids
+
+
+@pytest.mark.parametrize("message", [
+    # no one to look after: someone else's problem, told in passing or as a worry about a cause
+    "my daughter says her shin hurts at night, is that growing pains?",
+    "my mate felt a pop in his calf at parkrun, anyway what massage for my tight hamstrings?",
+    "I coach juniors and my own calves are tight after sessions, what massage would you suggest?",
+    "my wife's heart swelled with pride at the finish line, what massage for my quads after the marathon?",
+])
+def test_other_people_s_signs_without_a_request_for_them_stay_quiet(kb: KnowledgeBase, message: str) -> None:
+    assert not assess(message, kb).is_red_flag
+
+
+@pytest.mark.parametrize(("message", "flag"), [
+    ("when everything gets too much I cut myself", "self_harm"),
+    ("it was a hot day and afterwards I was muddled and kept repeating myself", "heat_illness"),
+    ("my heart was going way too fast and everything was spinning so I had to crouch down", "fainting_palpitations"),
+    ("heart went mad on the hill and I felt dizzy, then it settled after a minute", "fainting_palpitations"),
+    ("my left foot feels fuzzy like after the dentist and it catches on the kerb", "numbness_tingling"),
+    ("lower back pain and my bum is numb when I sit", "cauda_equina"),
+    ("for many weeks now everything has lost its colour", "low_mood"),
+    ("Running, friends, food, none of it gives me any joy. It has been like that for 6 weeks.", "low_mood"),
+    ("flew back from Sydney on Monday and my left calf looks bigger than the right one and it's warm",
+     "calf_after_flight"),
+    ("a heavy pressure in my chest on hills that goes into my left arm", "chest_pain_breathless"),
+    ("felt something flick at the back of my ankle like an elastic band, thought someone kicked me", "pop_sudden_pain"),
+    ("tried hopping on that leg and it was sharp, no chance", "bone_point_pain"),
+    ("I have not run a step for three weeks. The knee is getting worse, not better.", "pain_not_improving"),
+])
+def test_signs_in_everyday_words_are_caught(kb: KnowledgeBase, message: str, flag: str) -> None:
+    assert flag in assess(message, kb).ids
+
+
+@pytest.mark.parametrize("message", [
+    "I hurt myself doing too much too soon, which massage for my calf?",
+    "my toes went numb at mile 5. Laces were too tight, it went within a minute of loosening them",
+    "my legs feel like they have been beaten with a bat two days after leg day",
+    "my calf went tight on the hill and then it went away after a minute",
+    "hopped on the bus after parkrun, quads sore, what massage?",
+    "it was hot but no sweat, easy 5k",
+    "my nerves are shot and my heart is racing just thinking about the race",
+])
+def test_everyday_words_in_harmless_senses_stay_quiet(kb: KnowledgeBase, message: str) -> None:
+    assert not assess(message, kb).is_red_flag
