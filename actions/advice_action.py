@@ -11,14 +11,13 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge import KB
-from actions.safety import referral_from_tracker, remember
+from actions.safety import referral_from_tracker, remember, triage_latest
 from actions.tracker_adapter import latest_text, named_now, send, situation_from_tracker, timing_in_message
 from bot import answers
 from bot.answers import referral_reply
 from bot.kb_ids import SLEEP, STRESS
 from bot.referral import asks_what_to_tell, before_seen_reply, held_reply, pushes_back, waits_for_care
 from bot.reply import Reply
-from bot.triage import assess
 from bot.vocabulary import concerns_in
 
 # DIET leaned towards red_flag but no warning sign of the knowledge base matched: answer,
@@ -72,7 +71,7 @@ class AdviceAction(Action, ABC):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
-        triage = assess(latest_text(tracker), KB)
+        triage = triage_latest(tracker)
         if triage.is_red_flag:
             send(dispatcher, referral_reply(triage))
             return remember(tracker, triage)

@@ -12,11 +12,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.advice_action import TOPIC_SLOT, Advice, AdviceAction
 from actions.knowledge import KB
+from actions.safety import referral_from_tracker, triage_latest
 from actions.tracker_adapter import (
     follow_up_context,
     latest_entities,
     latest_text,
     named_now,
+    send,
     situation_from_tracker,
     timing_in_message,
 )
@@ -26,7 +28,7 @@ from bot.recommender import Situation, recommend
 from bot.reply import Reply
 from bot.text import normalise
 from bot.time_spans import duration_answer, duration_in_statement, timing_answer, timing_in_text
-from bot.triage import assess
+from bot.triage import speaks_for_someone
 from bot.vocabulary import concerns_in
 
 FOLLOW_UP_WORDS = 15  # a follow-up is short; a long question stands on its own
@@ -56,7 +58,7 @@ def _is_pain_statement(tracker: Tracker) -> bool:
     text = latest_text(tracker)
     return (not tracker.active_loop.get("name") and bool(latest_entities(tracker, "body_part"))
             and not latest_entities(tracker, "technique") and not answers.is_question(text)
-            and not assess(text, KB).is_red_flag)
+            and not triage_latest(tracker).is_red_flag)
 
 
 def _as_pain_report(tracker: Tracker) -> List[Dict[str, Any]] | None:
@@ -201,9 +203,13 @@ class ActionAnswerTiming(AdviceAction):
         # "what would you pick for recovery after a long run?" asks which
         text = latest_text(tracker)
         which = _which_for_me(tracker) or answers.asks_which_massage(text)
-        if which and not answers.asks_when(text):
-            return _advice_for(situation_from_tracker(tracker), tracker)
         follow_up = _follow_up(tracker)
+        if which and not answers.asks_when(text):
+            # "which one again, and how often?": the pick, then the topic asked beside it
+            advice = _advice_for(situation_from_tracker(tracker), tracker)
+            topic = answers.find_topic(text, KB)
+            also = follow_up or (answers.topic_reply(topic) if topic else None)
+            return Advice(answers.merge(advice.reply, also), advice.events) if also else advice
         said = latest_entities(tracker, "timing")
         timing = said[0] if said else timing_in_message(tracker) or follow_up_context(tracker).timing
         when = follow_up or answers.timing_reply(timing, text, KB)
@@ -278,13 +284,14 @@ class ActionAnswerOutOfScope(_FollowUpOrResponse):
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         # "thanks so much, off to book one, fingers crossed for sunday!": a goodbye with small talk
         text = latest_text(tracker)
-        if answers.thanks(text) and not answers.is_question(text) and not assess(text, KB).is_red_flag:
+        if answers.thanks(text) and not answers.is_question(text) and not triage_latest(tracker).is_red_flag:
             dispatcher.utter_message(response="utter_youre_welcome")
             return []
         if answers.asks_what_i_do(text):  # "what can you help with?": what the greeting says
             dispatcher.utter_message(response="utter_greet")
             return []
-        return await super().run(dispatcher, tracker, domain)
+        invited = _for_someone(dispatcher, tracker)
+        return invited if invited is not None else await super().run(dispatcher, tracker, domain)
 
     def answer(self, tracker: Tracker) -> Advice | None:
         text = latest_text(tracker)
@@ -323,6 +330,18 @@ class ActionAnswerOutOfScope(_FollowUpOrResponse):
         return _about_massage_itself(tracker)
 
 
+def _for_someone(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]] | None:
+    """"I coach a 15-year-old, can I ask about her?" and nothing more: ask what is going on with them.
+    None when the message says more (a place, a symptom, sleep or stress) or no one is in the writer's care."""
+    text = latest_text(tracker)
+    if (not speaks_for_someone(text) or latest_entities(tracker, "body_part") or latest_entities(tracker, "symptom")
+            or concerns_in(text, KB) & {SLEEP, STRESS} or triage_latest(tracker).is_red_flag
+            or referral_from_tracker(tracker).active or situation_from_tracker(tracker).body_parts):
+        return None
+    send(dispatcher, answers.for_someone_reply())
+    return []
+
+
 class ActionAnswerFallback(_FollowUpOrResponse):
     """Low NLU confidence: a follow-up, a topic question, or a concern said in an
     unusual way still gets an answer; otherwise "say it another way"."""
@@ -331,6 +350,20 @@ class ActionAnswerFallback(_FollowUpOrResponse):
 
     def name(self) -> str:
         return "action_answer_fallback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[str, Any]) -> List[Dict[str, Any]]:
+        invited = _for_someone(dispatcher, tracker)
+        if invited is not None:
+            return invited
+        # "which shoes are best for steep downhills?" after a pick for sore quads: a question about
+        # something else is off-topic, not the pick again for what the conversation knows
+        text = latest_text(tracker)
+        if (answers.is_question(text) and answers.other_subject(text, KB) and not named_now(tracker)
+                and not triage_latest(tracker).is_red_flag):
+            dispatcher.utter_message(response="utter_out_of_scope")
+            return []
+        return await super().run(dispatcher, tracker, domain)
 
     def answer(self, tracker: Tracker) -> Advice | None:
         refined = _pick_refined(tracker, short=True)

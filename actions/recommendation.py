@@ -12,7 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.advice_action import Advice, AdviceAction
 from actions.knowledge import KB
-from actions.safety import GENERAL_REFERRAL, referral_from_tracker
+from actions.safety import GENERAL_REFERRAL, referral_from_tracker, triage_latest
 from actions.tracker_adapter import (
     follow_up_context,
     is_fresh_user_turn,
@@ -126,7 +126,7 @@ def _asked_enough(tracker: Tracker) -> bool:
 
 
 def _is_red_flag(tracker: Tracker) -> bool:
-    return latest_intent(tracker) == "red_flag" or assess(latest_text(tracker), KB).is_red_flag
+    return latest_intent(tracker) == "red_flag" or triage_latest(tracker).is_red_flag
 
 
 def _follow_up(tracker: Tracker) -> Reply | None:
@@ -215,7 +215,11 @@ class ValidateRecommendationForm(FormValidationAction):
         # A warning sign wins over the form, even when the message also fills a slot
         # ("I've felt low for weeks" gives a duration): reject, so the red-flag rule runs.
         if _is_red_flag(tracker):
-            return [ActionExecutionRejected(FORM_NAME)]
+            if latest_intent(tracker) == "red_flag" or assess(latest_text(tracker), KB).is_red_flag:
+                return [ActionExecutionRejected(FORM_NAME)]
+            # a sign only the conversation shows (it is about someone the writer looks after, said a turn
+            # before): the form ends, and action_recommend, next, gives the referral before anything else
+            return [SlotSet(REQUESTED_SLOT, None)]
         fresh = is_fresh_user_turn(tracker)
         requested = tracker.get_slot(REQUESTED_SLOT)
         events = await super().run(dispatcher, tracker, domain)
@@ -225,6 +229,7 @@ class ValidateRecommendationForm(FormValidationAction):
                 dispatcher.utter_message(text=CLEARED_THANKS)
             self._other_concern_first(dispatcher, tracker, domain)
             self._general_pick_first(dispatcher, tracker)
+            self._pick_at_opening(dispatcher, tracker, events)
             return events
         if _wants_it_now(tracker):
             # Rasa rejects a form turn that fills no slot: the question asked is left unknown.
@@ -269,6 +274,19 @@ class ValidateRecommendationForm(FormValidationAction):
         missing = [slot for slot in FORM_SLOTS if tracker.slots.get(slot) is None]
         if (len(questions_asked(tracker, FORM_NAME)) != MAX_QUESTIONS - 1 or not missing
                 or tracker.slots.get("body_part") in (None, *SENTINELS)):
+            return
+        send(dispatcher, answers.pick_so_far(recommend(situation_from_tracker(tracker), KB)))
+
+    @staticmethod
+    def _pick_at_opening(dispatcher: CollectingDispatcher, tracker: Tracker, events: List[Dict[str, Any]]) -> None:
+        """A first message that says where, and how long or which race: the pick so far at once, while
+        the form asks its one remaining question (the answer then refines it)."""
+        told = {e.get("name"): e.get("value") for e in events if e.get("event") == "slot"}
+        values = {slot: told.get(slot, tracker.slots.get(slot)) for slot in FORM_SLOTS}
+        missing = [slot for slot, value in values.items() if value is None]
+        # only while the form goes on to ask (when it ends now, action_recommend gives the pick)
+        asks_next = told.get(REQUESTED_SLOT) in missing
+        if len(missing) != 1 or not asks_next or values["body_part"] in (None, *SENTINELS):
             return
         send(dispatcher, answers.pick_so_far(recommend(situation_from_tracker(tracker), KB)))
 

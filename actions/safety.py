@@ -13,7 +13,7 @@ from actions.tracker_adapter import latest_text, send, situation_from_tracker
 from bot.answers import referral_reply
 from bot.referral import Referral
 from bot.reply import Reply
-from bot.triage import Triage, assess
+from bot.triage import Triage, assess, speaks_for_someone
 
 REFERRAL_SLOTS = ("referral_signs", "referral_areas", "referral_cleared")
 
@@ -39,6 +39,17 @@ def referral_from_tracker(tracker: Tracker) -> Referral:
     )
 
 
+def speaks_for_someone_in_care(tracker: Tracker) -> bool:
+    """Has the runner said, in this conversation, that they ask for someone they look after?"""
+    return any(speaks_for_someone(str(event.get("text") or "")) for event in tracker.events
+               if event.get("event") == "user")
+
+
+def triage_latest(tracker: Tracker) -> Triage:
+    """The warning signs in the latest message, read for the person it is about."""
+    return assess(latest_text(tracker), KB, carer=speaks_for_someone_in_care(tracker))
+
+
 def remember(tracker: Tracker, triage: Triage) -> List[Dict[str, Any]]:
     """Slot events that add this message's signs (and the area they concern) to the referral."""
     # a sign of the whole person (chest pain, fever...) holds back every massage, whatever areas
@@ -60,7 +71,7 @@ class ActionReferMedical(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
-        triage = assess(latest_text(tracker), KB)
+        triage = triage_latest(tracker)
         if not triage.is_red_flag:
             send(dispatcher, GENERAL_REFERRAL)
             return [SlotSet("last_technique", None)]

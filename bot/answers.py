@@ -59,6 +59,14 @@ def need_more_reply() -> Reply:
                  "or is it more about sleep or stress?", topic_buttons())
 
 
+def for_someone_reply() -> Reply:
+    """"I'm asking for my daughter": an invitation to say what is going on with them."""
+    return Reply("Happy to help with them. Tell me what's going on: where they feel it, how long it has been "
+                 "going on, and whether a race is coming up, or whether it's more about sleep or stress. If "
+                 "there's swelling, numbness, a pop, pain at night or they can't put weight on it, get it "
+                 "checked before any massage.", topic_buttons())
+
+
 def topic_buttons() -> tuple[Button, ...]:
     return (
         intent_button("Sore or tight muscles", "report_pain"),
@@ -475,6 +483,8 @@ _WHICH_MASSAGE = re.compile(r"\b((what|which)( kind| type| sort| style)?( of)? m
                             r"(recommend|suggest|book|pick|choose|go for|opt for|get)\b|"
                             # "which one?", "which one then?" and "what would you do in my shoes?" said on their own
                             r"^which (one|of (them|those|these|the two))( again| was (it|that)( again)?)?(?=[\s?.!]*$)|"
+                            # "and for me, which one again and how often?"
+                            r"which (one|of (them|those|these|the two))( was (it|that))? again\b|"
                             # "which for me, then?", "which one for someone like me?"
                             r"^which (one |of (them|those|these|the two) )?(is (better |best )?)?for "
                             r"(me|my|someone|somebody|a)\b|"

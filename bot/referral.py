@@ -204,7 +204,9 @@ def held_reply(referral: Referral, kb: KnowledgeBase, waiting: bool = False) -> 
 _WHAT_TO_TELL = re.compile(
     r"\b(what (should|do|can|shall) i (tell|say|ask|mention|bring|show)|what to (tell|say|ask|mention|bring)|"
     r"what (will|would|do) (they|the (doctor|physio|gp|nurse)) (ask|want|need)|"
-    r"what (questions|info|information|details) (should|do|can) i)\b")
+    r"what (questions|info|information|details) (should|do|can) i|"
+    r"(anything|something) (else )?(i should|should i|to|i need to|do i need to|i ought to) "
+    r"(tell|say|mention|ask|bring))\b")
 
 
 def asks_what_to_tell(message: str) -> bool:

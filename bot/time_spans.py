@@ -116,13 +116,16 @@ _NEXT_WEEKS = re.compile(r"\b(next week|next weekend|in a week|in a fortnight|ne
 _LATER = re.compile(r"\b(next month|in a month|in a couple of months|in the (spring|summer|autumn|fall|winter)|"
                     r"later this year|next year|in (january|february|march|april|may|june|july|august|september|"
                     r"october|november|december))\b")
+# "ran my first marathon sunday": a day named bare, not "next sunday" or "by sunday"
+_BARE_DAY = rf"(?<!next )(?<!this )(?<!coming )(?<!until )(?<!till )(?<!by )(?<!before )({_DAYS})(?!'s)"
 _RACED = re.compile(rf"\b((ran|raced|did|finished|completed|run)\b.{{0,25}}\b{_RACE}\b.{{0,25}}\b"
-                    rf"(yesterday|last (week|weekend|{_DAYS})|on ({_DAYS})|this morning|at the weekend|"
+                    rf"(yesterday|last (week|weekend|{_DAYS})|on ({_DAYS})|{_BARE_DAY}|this morning|at the weekend|"
                     rf"today|earlier today|this afternoon|this evening|tonight|"
                     rf"days ago|a few days ago|({_NUMBER_WORD}|a couple of) days ago)|"
                     rf"just (ran|raced|did|finished|completed)\b.{{0,20}}\b{_RACE}|"
                     # "post marathon blues", "race was yesterday", "the day after my half"
                     rf"post[- ]?(race|marathon|half|ultra)|"
+                    rf"after (a|the|my|that) ([\w-]+ ){{0,2}}{_RACE} ({_NUMBER_WORD}|a couple of|a few) days ago|"
                     rf"(day|morning|evening|days|week) after (my |the |a |sunday's |saturday's |yesterday's )?{_RACE}|"
                     rf"{_RACE} (was|were) (yesterday|today|this morning|last (week|weekend|{_DAYS})|on ({_DAYS}))|"
                     # "that parkrun absolutely murdered me": a race just run, told by what it did
@@ -221,6 +224,10 @@ def body_part_answer(text: str) -> str | None:
 # "since 3 weeks" (the way several languages say it) is a span too
 _STATED_SPAN = re.compile(rf"\b(?:for|about|around|over|nearly|almost|past|last|been|roughly|maybe|probably|since)\s+"
                           rf"(?:a\s+|the\s+|like\s+)?({_NUMBER_WORD})\s+(?:of\s+)?(day|week|month|year)s?\b")
+# A span said as a clause of its own, in a list of facts: "tight from sitting, a couple of weeks, no races"
+_BARE_SPAN = re.compile(rf"(?:^|[,;.!?]\s*)(?:like |about |around |roughly |maybe |probably |prob |approx )?"
+                        rf"(?:a |the last |the past )?({_NUMBER_WORD})\s+(?:of\s+)?(day|week|month|year)s?"
+                        r"(?: now| or so|ish| tops| already)?\s*(?=[,;.!?]|$)")
 _STATED_LONG = re.compile(r"\b(been|for) (weeks|months|years|ages|a while|a long time)\b")
 _SINCE_DAY = re.compile(rf"\bsince (last |on )?({_DAYS})\b")
 _JUST_BEGAN = re.compile(r"\b(since |from )?(yesterday|last night|this morning|earlier today)\b")
@@ -244,7 +251,8 @@ def _about_races(text: str, start: int) -> bool:
 def duration_in_text(text: str) -> str | None:
     """How long, stated in a sentence ('it's been weeks', 'for about 10 days'); a
     countdown ('a race in 3 weeks') is not a duration."""
-    match = next((m for m in _STATED_SPAN.finditer(text) if not _about_races(text, m.start())), None)
+    match = next((m for pattern in (_STATED_SPAN, _BARE_SPAN) for m in pattern.finditer(text)
+                  if not _about_races(text, m.start())), None)
     if match:
         days = _count(match.group(1)) * _UNIT_DAYS[match.group(2)]
         return NEW if days <= NEW_WITHIN_DAYS else CHRONIC

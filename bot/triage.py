@@ -305,6 +305,10 @@ _CHARGE = (r"(son|daughter|kid|kids|child|teen|teenager|lad|boy|girl|\d+ ?(-|yea
            r"athletes?|clients?|runners? i coach|swimmers?|juniors?|pupils?|students?)")
 _IN_CARE = re.compile(
     rf"\b(my|our) (young |teenage |teen |eldest |youngest |little )?{_CHARGE}\b|"
+    r"\b(asking|ask|asking you|question|writing|here) (for|about|on behalf of) (my|our) (husband|wife|partner|"
+    r"boyfriend|girlfriend|fianc\w*|spouse|other half|hubby|mum|mom|dad|brother|sister|friend)\b|\bon behalf of\b|"
+    r"\bone of my (lads|girls|boys|athletes|runners|kids|swimmers|juniors|clients|squad)\b|"
+    r"\b(coaching|parent|parenting|mum|mom|dad) question\b|"
     r"\bi (coach|train|look after|care for|work with|am (a |her |his )?(coach|parent|trainer|therapist))\b|"
     r"\b(a|the) (client|athlete|junior)\b|"
     r"\b(massage|help|treat|show|teach|give|work on|rub|recommend for|advise|tell|get|look after) "
@@ -703,11 +707,18 @@ def _softener_pattern(softeners: tuple[str, ...]) -> re.Pattern[str] | None:
                       + _PHRASE_END)
 
 
-def as_carer(text: str) -> str:
+def speaks_for_someone(message: str) -> bool:
+    """Does the writer say they look after the person they write about ("I coach a 15-year-old",
+    "asking for my wife", "can I massage him")?"""
+    return bool(_IN_CARE.search(normalise(message)))
+
+
+def as_carer(text: str, carer: bool = False) -> str:
     """A message asking what to do for someone in the writer's care, read as if the writer had the
     signs ("can I massage my son's foot, he can't put weight on it" -> "... i can't put weight on it");
-    any other message unchanged ("my daughter says her shin hurts, is that growing pains?")."""
-    if not (_IN_CARE.search(text) and _ASKS_WHAT_TO_DO.search(text)):
+    any other message unchanged ("my daughter says her shin hurts, is that growing pains?"). `carer`:
+    the conversation already said so ("I coach a junior" a turn before "he felt a pop")."""
+    if not (carer or (_IN_CARE.search(text) and _ASKS_WHAT_TO_DO.search(text))):
         return text
     for pattern, replacement in _THIRD_TO_FIRST:
         text = pattern.sub(replacement, text)
@@ -829,15 +840,16 @@ def _matches(flag: RedFlag, text: str, kb: KnowledgeBase) -> bool:
     return any(_cooccurs(flag, rule, text, kb) for rule in flag.cooccur)
 
 
-def assess(message: str, kb: KnowledgeBase) -> Triage:
-    """Find every red flag in `message`; empty when there is none."""
+def assess(message: str, kb: KnowledgeBase, carer: bool = False) -> Triage:
+    """Find every red flag in `message`; empty when there is none. `carer`: the writer looks after
+    the person the message is about (said earlier in the conversation)."""
     text = respell(normalise(message), kb)
     if not text:
         return Triage(())
     # A sign with a hedge inside it counts as the sign; the text as written keeps its own readings.
     # "A bit low" is not low mood: a sign whose degree matters keeps its diminishers.
     hedged = unsoften(text, kb.softeners)
-    readings = tuple(dict.fromkeys((text, hedged, as_carer(hedged))))
+    readings = tuple(dict.fromkeys((text, hedged, as_carer(hedged, carer))))
     diminished = tuple(dict.fromkeys((*readings, unsoften(hedged, kb.diminishers))))
     found = [flag for flag in kb.red_flags.values()
              if any(_matches(flag, t, kb) for t in (readings if flag.degree_matters else diminished))]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.knowledge_base import KnowledgeBase
-from bot.triage import assess
+from bot.triage import assess, speaks_for_someone
 
 WARNINGS = [
     ("I can't put any weight on my foot since the race", "cannot_bear_weight", "urgent"),
@@ -1634,3 +1634,22 @@ def test_signs_in_everyday_words_are_caught(kb: KnowledgeBase, message: str, fla
 ])
 def test_everyday_words_in_harmless_senses_stay_quiet(kb: KnowledgeBase, message: str) -> None:
     assert not assess(message, kb).is_red_flag
+
+
+@pytest.mark.parametrize(("message", "speaks_for"), [
+    ("I coach a youth squad, mind if I ask about one of my runners?", True),
+    ("asking for my husband, he won't ask himself", True),
+    ("coaching question: one of my lads is sore all over", True),
+    ("my mate's calf is tight, funny that", False),
+    ("my calves are tight after the long run", False),
+])
+def test_the_writer_says_whom_they_look_after(message: str, speaks_for: bool) -> None:
+    assert speaks_for_someone(message) is speaks_for
+
+
+def test_a_sign_told_a_turn_after_the_care_is_read_for_that_person(kb: KnowledgeBase) -> None:
+    """"I coach a junior" one turn, "she felt a pop" the next: the conversation says whose sign it is."""
+    message = "she felt a pop at the back of her thigh on the last rep and had to stop"
+    assert not assess(message, kb).is_red_flag
+    assert "pop_sudden_pain" in assess(message, kb, carer=True).ids
+    assert not assess("she says her new shoes are great", kb, carer=True).is_red_flag
