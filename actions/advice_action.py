@@ -12,12 +12,20 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge import KB
 from actions.safety import referral_from_tracker, remember, triage_latest
-from actions.tracker_adapter import latest_text, named_now, send, situation_from_tracker, timing_in_message
+from actions.tracker_adapter import (
+    latest_entities,
+    latest_text,
+    named_now,
+    send,
+    situation_from_tracker,
+    timing_in_message,
+)
 from bot import answers
 from bot.answers import referral_reply
 from bot.kb_ids import SLEEP, STRESS
-from bot.referral import asks_what_to_tell, before_seen_reply, held_reply, pushes_back, waits_for_care
+from bot.referral import Referral, asks_what_to_tell, before_seen_reply, held_reply, pushes_back, waits_for_care
 from bot.reply import Reply
+from bot.triage import speaks_for_someone
 from bot.vocabulary import concerns_in
 
 # DIET leaned towards red_flag but no warning sign of the knowledge base matched: answer,
@@ -76,6 +84,9 @@ class AdviceAction(Action, ABC):
             send(dispatcher, referral_reply(triage))
             return remember(tracker, triage)
         referral = referral_from_tracker(tracker)
+        if _asks_for_someone_only(tracker, referral):
+            send(dispatcher, answers.for_someone_reply())
+            return []
         ready = before_seen_reply(referral, KB) if referral.active and asks_what_to_tell(latest_text(tracker)) else None
         if ready:
             send(dispatcher, ready)
@@ -104,6 +115,15 @@ class AdviceAction(Action, ABC):
         events = advice.events
         topic = [SlotSet(TOPIC_SLOT, reply.topic)] if reply.topic != tracker.get_slot(TOPIC_SLOT) else []
         return [*events, *topic, *_remembered_timing(tracker, events), *_remembered_concern(tracker, events)]
+
+
+def _asks_for_someone_only(tracker: Tracker, referral: Referral) -> bool:
+    """"I coach a youth squad, can I ask about one of my runners?" and nothing more yet: whatever the
+    classifier read, the runner is asked what is going on with that person."""
+    text = latest_text(tracker)
+    return (speaks_for_someone(text) and not latest_entities(tracker, "body_part")
+            and not latest_entities(tracker, "symptom") and not concerns_in(text, KB) & {SLEEP, STRESS}
+            and not referral.active and not situation_from_tracker(tracker).body_parts)
 
 
 def _remembered_timing(tracker: Tracker, events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:

@@ -12,13 +12,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.advice_action import TOPIC_SLOT, Advice, AdviceAction
 from actions.knowledge import KB
-from actions.safety import referral_from_tracker, triage_latest
+from actions.safety import triage_latest
 from actions.tracker_adapter import (
     follow_up_context,
     latest_entities,
     latest_text,
     named_now,
-    send,
     situation_from_tracker,
     timing_in_message,
 )
@@ -28,7 +27,6 @@ from bot.recommender import Situation, recommend
 from bot.reply import Reply
 from bot.text import normalise
 from bot.time_spans import duration_answer, duration_in_statement, timing_answer, timing_in_text
-from bot.triage import speaks_for_someone
 from bot.vocabulary import concerns_in
 
 FOLLOW_UP_WORDS = 15  # a follow-up is short; a long question stands on its own
@@ -290,8 +288,7 @@ class ActionAnswerOutOfScope(_FollowUpOrResponse):
         if answers.asks_what_i_do(text):  # "what can you help with?": what the greeting says
             dispatcher.utter_message(response="utter_greet")
             return []
-        invited = _for_someone(dispatcher, tracker)
-        return invited if invited is not None else await super().run(dispatcher, tracker, domain)
+        return await super().run(dispatcher, tracker, domain)
 
     def answer(self, tracker: Tracker) -> Advice | None:
         text = latest_text(tracker)
@@ -330,18 +327,6 @@ class ActionAnswerOutOfScope(_FollowUpOrResponse):
         return _about_massage_itself(tracker)
 
 
-def _for_someone(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]] | None:
-    """"I coach a 15-year-old, can I ask about her?" and nothing more: ask what is going on with them.
-    None when the message says more (a place, a symptom, sleep or stress) or no one is in the writer's care."""
-    text = latest_text(tracker)
-    if (not speaks_for_someone(text) or latest_entities(tracker, "body_part") or latest_entities(tracker, "symptom")
-            or concerns_in(text, KB) & {SLEEP, STRESS} or triage_latest(tracker).is_red_flag
-            or referral_from_tracker(tracker).active or situation_from_tracker(tracker).body_parts):
-        return None
-    send(dispatcher, answers.for_someone_reply())
-    return []
-
-
 class ActionAnswerFallback(_FollowUpOrResponse):
     """Low NLU confidence: a follow-up, a topic question, or a concern said in an
     unusual way still gets an answer; otherwise "say it another way"."""
@@ -353,9 +338,6 @@ class ActionAnswerFallback(_FollowUpOrResponse):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
-        invited = _for_someone(dispatcher, tracker)
-        if invited is not None:
-            return invited
         # "which shoes are best for steep downhills?" after a pick for sore quads: a question about
         # something else is off-topic, not the pick again for what the conversation knows
         text = latest_text(tracker)

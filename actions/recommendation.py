@@ -229,7 +229,6 @@ class ValidateRecommendationForm(FormValidationAction):
                 dispatcher.utter_message(text=CLEARED_THANKS)
             self._other_concern_first(dispatcher, tracker, domain)
             self._general_pick_first(dispatcher, tracker)
-            self._pick_at_opening(dispatcher, tracker, events)
             return events
         if _wants_it_now(tracker):
             # Rasa rejects a form turn that fills no slot: the question asked is left unknown.
@@ -274,19 +273,6 @@ class ValidateRecommendationForm(FormValidationAction):
         missing = [slot for slot in FORM_SLOTS if tracker.slots.get(slot) is None]
         if (len(questions_asked(tracker, FORM_NAME)) != MAX_QUESTIONS - 1 or not missing
                 or tracker.slots.get("body_part") in (None, *SENTINELS)):
-            return
-        send(dispatcher, answers.pick_so_far(recommend(situation_from_tracker(tracker), KB)))
-
-    @staticmethod
-    def _pick_at_opening(dispatcher: CollectingDispatcher, tracker: Tracker, events: List[Dict[str, Any]]) -> None:
-        """A first message that says where, and how long or which race: the pick so far at once, while
-        the form asks its one remaining question (the answer then refines it)."""
-        told = {e.get("name"): e.get("value") for e in events if e.get("event") == "slot"}
-        values = {slot: told.get(slot, tracker.slots.get(slot)) for slot in FORM_SLOTS}
-        missing = [slot for slot, value in values.items() if value is None]
-        # only while the form goes on to ask (when it ends now, action_recommend gives the pick)
-        asks_next = told.get(REQUESTED_SLOT) in missing
-        if len(missing) != 1 or not asks_next or values["body_part"] in (None, *SENTINELS):
             return
         send(dispatcher, answers.pick_so_far(recommend(situation_from_tracker(tracker), KB)))
 
