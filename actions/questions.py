@@ -205,7 +205,8 @@ class ActionAnswerTiming(AdviceAction):
         if which and not answers.asks_when(text):
             # "which one again, and how often?": the pick, then the topic asked beside it
             advice = _advice_for(situation_from_tracker(tracker), tracker)
-            topic = answers.find_topic(text, KB)
+            # (only in a short question: a long post names topics in passing)
+            topic = answers.find_topic(text, KB) if len(text.split()) <= FOLLOW_UP_WORDS else None
             also = follow_up or (answers.topic_reply(topic) if topic else None)
             return Advice(answers.merge(advice.reply, also), advice.events) if also else advice
         said = latest_entities(tracker, "timing")
