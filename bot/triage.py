@@ -303,8 +303,9 @@ _WRITER = re.compile(r"\b(i|i am|i was|i had|i have)\b")
 # writer's own would; gossip about a friend's injury does not.
 _CHARGE = (r"(son|daughter|kid|kids|child|teen|teenager|lad|boy|girl|\d+ ?(-|year|yr)[- ]?(year[- ])?old|"
            r"athletes?|clients?|runners? i coach|swimmers?|juniors?|pupils?|students?)")
+_AGE_WORD = "(young |teenage |teen |eldest |youngest |little )?"
 _IN_CARE = re.compile(
-    rf"\b(my|our) (young |teenage |teen |eldest |youngest |little )?{_CHARGE}\b|"
+    rf"\b(my|our) {_AGE_WORD}{_CHARGE}\b|"
     r"\b(asking|ask|asking you|question|writing|here) (for|about|on behalf of) (my|our) (husband|wife|partner|"
     r"boyfriend|girlfriend|fianc\w*|spouse|other half|hubby|mum|mom|dad|brother|sister|friend)\b|\bon behalf of\b|"
     r"\bone of my (lads|girls|boys|athletes|runners|kids|swimmers|juniors|clients|squad)\b|"
@@ -329,8 +330,8 @@ _THIRD_TO_FIRST = (
     (re.compile(r"\b(he|she)\b"), "i"),
     (re.compile(r"\bhim\b"), "me"),
     (re.compile(r"\b(his|her)\b"), "my"),
-    (re.compile(rf"\b(my|our|the) (young |teenage |teen |eldest |youngest |little )?{_CHARGE}'s\b"), "my"),
-    (re.compile(rf"\b(my|our|the) (young |teenage |teen |eldest |youngest |little )?{_CHARGE}\b"), "i"),
+    (re.compile(rf"\b(my|our|the) {_AGE_WORD}{_CHARGE}'s\b"), "my"),
+    (re.compile(rf"\b(my|our|the) {_AGE_WORD}{_CHARGE}\b"), "i"),
     (re.compile(r"\bmy (husband|wife|partner|boyfriend|girlfriend|fianc\w*|spouse|other half|hubby)\b"), "i"),
 )
 _SELF_HARM_OWN = re.compile(r"\b(i|me|myself|my life|without me|i am|i was)\b")
