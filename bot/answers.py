@@ -494,6 +494,9 @@ _WHICH_MASSAGE = re.compile(r"\b((what|which)( kind| type| sort| style)?( of)? m
                             # "which type would you book?", "what kind then?" (not "what kind of shoes")
                             r"(what|which) (kind|type|sort|style)( of (one|massage))?"
                             r"(?=( would| should| do| is| then| for)\b|[\s?.!]*$)|"
+                            # "any massage recommendations for this?", "what's your suggestion?"
+                            r"(?<!for )\b(any|your|some) (massage )?(recommendations?|suggestions?|recs)\b"
+                            r"(?=( for (it|this|that|me|my)\b|[\s?.!]*$))|"
                             # "could you recommend a massage for my first ultra?"
                             r"(recommend|suggest) (me )?(a |an |any |some )?(good |decent |particular )?"
                             r"(kind of |type of |sort of )?massages?\b|"

@@ -158,6 +158,10 @@ MESSAGES = [
     ("do you think a massage gun is worth it", True, False, True),
     ("could you recommend a massage for my first ultra?", True, True, True),
     ("can you suggest any good stretches", True, False, False),
+    # the request as a noun, and "which one again" beside another question
+    ("calves tight after the block, any massage recommendations?", True, True, True),
+    ("thanks for your suggestion!", False, False, False),
+    ("ok and for me, which one again and how often?", True, True, False),
 ]
 
 
@@ -214,3 +218,9 @@ def test_two_tools_named_are_both_answered(kb: KnowledgeBase) -> None:
 ])
 def test_a_question_about_the_assistant_itself(text: str, scope: bool) -> None:
     assert answers.asks_what_i_do(text) is scope
+
+
+@pytest.mark.parametrize("text", ["how long should a massage be?", "how long should I book for my back?"])
+def test_how_long_a_session_should_be_is_its_topic(kb: KnowledgeBase, text: str) -> None:
+    topic = answers.find_topic(text, kb)
+    assert topic is not None and topic.id == "session_length"
