@@ -83,6 +83,13 @@ class AdviceAction(Action, ABC):
         if triage.is_red_flag:
             send(dispatcher, referral_reply(triage))
             return remember(tracker, triage)
+        # "which signs mean a doctor, not a massage?" is safety information, whatever intent was read;
+        # a place named ("is this a red flag for my calf?") is the runner's own case, answered below
+        warning = (answers.warning_signs_reply(latest_text(tracker), KB)
+                   if not latest_entities(tracker, "body_part") else None)
+        if warning:
+            send(dispatcher, warning)
+            return [SlotSet(TOPIC_SLOT, warning.topic)]
         referral = referral_from_tracker(tracker)
         if _asks_for_someone_only(tracker, referral):
             send(dispatcher, answers.for_someone_reply())

@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.advice_action import TOPIC_SLOT, Advice, AdviceAction
 from actions.knowledge import KB
-from actions.safety import triage_latest
+from actions.safety import referral_from_tracker, triage_latest
 from actions.tracker_adapter import (
     follow_up_context,
     latest_entities,
@@ -27,7 +27,7 @@ from bot.recommender import Situation, recommend
 from bot.reply import Reply
 from bot.text import normalise
 from bot.time_spans import duration_answer, duration_in_statement, timing_answer, timing_in_text
-from bot.vocabulary import concerns_in
+from bot.vocabulary import body_complaint, concerns_in
 
 FOLLOW_UP_WORDS = 15  # a follow-up is short; a long question stands on its own
 SHORT_WORDS = 6  # "2wks", "half on the 14th": a bare answer, read as one
@@ -63,6 +63,18 @@ def _as_pain_report(tracker: Tracker) -> List[Dict[str, Any]] | None:
     """"My quads hurt" read as "will the massage hurt?", as off-topic or unsure: a pain
     statement is a pain report, so the recommendation form takes it (else None)."""
     if not _is_pain_statement(tracker):
+        return None
+    return [SlotSet("concern", "pain"), FollowupAction("recommendation_form")]
+
+
+def _as_body_complaint(tracker: Tracker) -> List[Dict[str, Any]] | None:
+    """A sleep or stress reading of a message with no word of sleep, stress or the rest of life, about
+    running ("something's felt off on my runs since I upped the mileage"): the form asks where."""
+    text = latest_text(tracker)
+    # "ran my first marathon today and I'm in bits": after a race, its recovery advice comes first
+    if (tracker.active_loop.get("name") or answers.is_question(text) or not body_complaint(text, KB)
+            or timing_in_message(tracker) == POST_RACE
+            or referral_from_tracker(tracker).active or triage_latest(tracker).is_red_flag):
         return None
     return [SlotSet("concern", "pain"), FollowupAction("recommendation_form")]
 
@@ -224,6 +236,10 @@ class ActionAnswerSleep(AdviceAction):
     def name(self) -> str:
         return "action_answer_sleep"
 
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[str, Any]) -> List[Dict[str, Any]]:
+        return _as_body_complaint(tracker) or await super().run(dispatcher, tracker, domain)
+
     def answer(self, tracker: Tracker) -> Advice:
         return _concern_answered(situation_from_tracker(tracker).with_concern(SLEEP), SLEEP)
 
@@ -233,6 +249,10 @@ class ActionAnswerStress(AdviceAction):
 
     def name(self) -> str:
         return "action_answer_stress"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[str, Any]) -> List[Dict[str, Any]]:
+        return _as_body_complaint(tracker) or await super().run(dispatcher, tracker, domain)
 
     def answer(self, tracker: Tracker) -> Advice:
         return _concern_answered(situation_from_tracker(tracker).with_concern(STRESS), STRESS)

@@ -29,13 +29,32 @@ from actions.tracker_adapter import (
 )
 from bot import answers
 from bot.answers import alternatives_reply, concerns_reply, need_more_reply, why_reply
-from bot.kb_ids import NO_RACE, PAIN, SENTINELS, SLEEP, STRESS, TIMING_TOPICS, TRAINING_BLOCK, UNKNOWN
+from bot.kb_ids import (
+    NEW,
+    NO_RACE,
+    PAIN,
+    POST_RACE,
+    SENTINELS,
+    SLEEP,
+    STRESS,
+    TIMING_TOPICS,
+    TRAINING_BLOCK,
+    UNKNOWN,
+)
 from bot.knowledge_base import ENTITY_OF_KIND
 from bot.recommender import recommend
 from bot.referral import pushes_back, says_cleared
 from bot.reply import Reply
 from bot.text import normalise
-from bot.time_spans import body_part_answer, duration_answer, duration_in_statement, timing_answer, timing_in_text
+from bot.time_spans import (
+    about_races,
+    body_part_answer,
+    body_part_in_statement,
+    duration_answer,
+    duration_in_statement,
+    timing_answer,
+    timing_in_text,
+)
 from bot.triage import assess
 from bot.vocabulary import concerns_in, resolve
 
@@ -57,8 +76,28 @@ ANSWER_READERS: Dict[str, Callable[[str], str | None]] = {
 }
 # Read from any message, also when the form asks something else: only clear statements.
 STATEMENT_READERS: Dict[str, Callable[[str], str | None]] = {
-    "duration": duration_in_statement, "timing": timing_in_text,
+    "body_part": body_part_in_statement, "duration": duration_in_statement, "timing": timing_in_text,
 }
+
+
+OFF_TOPIC_SURE = 0.8
+
+
+def _off_topic_question(tracker: Tracker) -> bool:
+    """"did you see the match last night?" while asked how long: a sure off-topic question about nothing
+    the runner told fills no slot, so Rasa rejects the turn and the off-topic rule answers it."""
+    intent = tracker.latest_message.get("intent") or {}
+    text = latest_text(tracker)
+    return (intent.get("name") == "out_of_scope" and float(intent.get("confidence") or 0) >= OFF_TOPIC_SURE
+            and answers.is_question(text) and not answers.refers_to_running(text)
+            and not latest_entities(tracker, "body_part") and not latest_entities(tracker, "symptom"))
+
+
+def _said_of_the_race_calendar(tracker: Tracker) -> bool:
+    """"no races for a few months": every span the NLU read as how long is when the races are."""
+    text = latest_text(tracker).lower()
+    spans = [e for e in tracker.latest_message.get("entities", []) if e.get("entity") == "duration"]
+    return bool(spans) and all(about_races(text, int(e.get("start") or 0)) for e in spans)
 
 
 def _has_new_details(tracker: Tracker) -> bool:
@@ -217,8 +256,8 @@ class ValidateRecommendationForm(FormValidationAction):
         if _is_red_flag(tracker):
             if latest_intent(tracker) == "red_flag" or assess(latest_text(tracker), KB).is_red_flag:
                 return [ActionExecutionRejected(FORM_NAME)]
-            # a sign only the conversation shows (it is about someone the writer looks after, said a turn
-            # before): the form ends, and action_recommend, next, gives the referral before anything else
+            # a sign only the conversation shows (it is about someone the writer looks after, or its context
+            # came a turn before): the form ends, and action_recommend, next, gives the referral first
             return [SlotSet(REQUESTED_SLOT, None)]
         fresh = is_fresh_user_turn(tracker)
         requested = tracker.get_slot(REQUESTED_SLOT)
@@ -317,7 +356,7 @@ class ValidateRecommendationForm(FormValidationAction):
     @staticmethod
     def _read(slot: str, tracker: Tracker) -> Dict[str, Any]:
         """The slot's value from the latest message's free text, when the entities missed it."""
-        if tracker.get_slot(slot) is not None or not is_fresh_user_turn(tracker):
+        if tracker.get_slot(slot) is not None or not is_fresh_user_turn(tracker) or _off_topic_question(tracker):
             return {}
         text = normalise(latest_text(tracker))
         asked = tracker.get_slot(REQUESTED_SLOT) == slot
@@ -325,6 +364,10 @@ class ValidateRecommendationForm(FormValidationAction):
         value = reader[slot](text) if slot in reader else None
         if value:
             return {slot: value}
+        # a race run in the last few days, told earlier ("ran my first marathon on sunday"), and no
+        # other span: the soreness is new
+        if slot == "duration" and tracker.get_slot("timing") == POST_RACE:
+            return {slot: NEW}
         # Asked twice and still not said ("no idea", a question back): go on without it.
         gave_up = (asked and latest_intent(tracker) not in LEFT_TO_RULES and not latest_entities(tracker, slot)
                    and replies_to(tracker, slot) >= 2)
@@ -355,8 +398,12 @@ class ValidateRecommendationForm(FormValidationAction):
 
     def validate_duration(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                           domain: DomainDict) -> Dict[str, Any]:
+        if is_fresh_user_turn(tracker) and (_said_of_the_race_calendar(tracker) or _off_topic_question(tracker)):
+            return {"duration": None}
         return self._normalise("duration", value, UNKNOWN)
 
     def validate_timing(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                         domain: DomainDict) -> Dict[str, Any]:
+        if is_fresh_user_turn(tracker) and _off_topic_question(tracker):
+            return {"timing": None}
         return self._normalise("timing", value, NO_RACE)

@@ -39,15 +39,33 @@ def referral_from_tracker(tracker: Tracker) -> Referral:
     )
 
 
+# how far back a sign's context may lie ("flew back on Sunday" three turns before "it's warm now")
+EARLIER_TURNS = 6
+
+
+def user_texts(tracker: Tracker) -> List[str]:
+    """What the runner has written in this conversation (since the last restart), oldest first."""
+    texts: List[str] = []
+    for event in tracker.events:
+        if event.get("event") in ("restart", "session_started"):
+            texts = []
+        elif event.get("event") == "user":
+            texts.append(str(event.get("text") or ""))
+    return texts
+
+
 def speaks_for_someone_in_care(tracker: Tracker) -> bool:
     """Has the runner said, in this conversation, that they ask for someone they look after?"""
-    return any(speaks_for_someone(str(event.get("text") or "")) for event in tracker.events
-               if event.get("event") == "user")
+    return any(speaks_for_someone(text) for text in user_texts(tracker))
 
 
 def triage_latest(tracker: Tracker) -> Triage:
-    """The warning signs in the latest message, read for the person it is about."""
-    return assess(latest_text(tracker), KB, carer=speaks_for_someone_in_care(tracker))
+    """The warning signs in the latest message, read for the person it is about and beside what the
+    runner said before (a long flight a turn before a warm, swollen calf)."""
+    latest, earlier = latest_text(tracker), user_texts(tracker)
+    if earlier and earlier[-1] == latest:
+        earlier.pop()
+    return assess(latest, KB, carer=speaks_for_someone_in_care(tracker), earlier=earlier[-EARLIER_TURNS:])
 
 
 def remember(tracker: Tracker, triage: Triage) -> List[Dict[str, Any]]:

@@ -26,6 +26,7 @@ from bot.kb_ids import (
     TECHNIQUE_QUESTION_TOPICS,
     TIMING_TOPICS,
     TRAINING_BLOCK_FREQUENCY,
+    WARNING_SIGNS,
 )
 from bot.knowledge_base import Fact, KnowledgeBase, Technique, Topic
 from bot.recommender import Recommendation, Situation, recommend
@@ -185,6 +186,12 @@ def concerns_reply(situation: Situation, rec: Recommendation, kb: KnowledgeBase,
 def stress_short(kb: KnowledgeBase) -> Reply:
     facts = list(kb.benefits[STRESS_BENEFIT].facts[:2])
     return Reply(f"For stress and nerves:\n{bullets(facts)}", (), sources_of(facts))
+
+
+def warning_signs_reply(text: str, kb: KnowledgeBase) -> Reply | None:
+    """"Which signs mean a doctor, not a massage?": the signs by urgency, asked in any state."""
+    topic = find_topic(text, kb, among=(WARNING_SIGNS,)) if is_question(text) else None
+    return topic_reply(topic) if topic else None
 
 
 def question_reply(text: str, kb: KnowledgeBase) -> Reply | None:
@@ -572,6 +579,16 @@ def other_subject(text: str, kb: KnowledgeBase) -> str | None:
 def says_massage(text: str) -> bool:
     """The word massage itself ("therapist" alone may be any kind of therapist)."""
     return bool(_MASSAGE_WORD.search(normalise(text)))
+
+
+# words that tie a message to what a runner tells us ("is it the shoes?", "since the race?")
+_RUNNING_TALK = re.compile(r"\b(it|pain|hurts?|hurting|sore\w*|ache|aching|tight\w*|started|began|since|"
+                           r"injur\w*|race|races|racing|massage|run|running|ran|leg|legs|training)\b")
+
+
+def refers_to_running(text: str) -> bool:
+    """Does the message say anything about running, a complaint or massage at all?"""
+    return bool(_RUNNING_TALK.search(normalise(text)))
 
 
 def is_question(text: str) -> bool:

@@ -39,6 +39,8 @@ FOAM_ROLLING = "foam_rolling"
 REST_AND_OTHER_HELP = "rest_and_other_help"
 RUNNING_ON_A_NIGGLE = "running_on_a_niggle"
 RUNNING_AFTER_MASSAGE = "running_after_massage"
+# Its facts are written by the loader from red_flags.yml (the signs are named once, there).
+WARNING_SIGNS = "warning_signs"
 # Answers "anything gentler?" after a recommendation, without the word massage.
 GENTLER_OR_FIRMER = "swedish_vs_deep_tissue"
 # Practical topics that answer a question about one technique ("should deep tissue hurt?").
@@ -75,7 +77,7 @@ REQUIRED_IDS: Mapping[tuple[str, str], frozenset[str]] = {
     ("vocabulary.yml", "timings"): frozenset(TIMING_TOPICS),
     ("vocabulary.yml", "experience"): frozenset({FIRST_MASSAGE}),
     ("topics.yml", "topics"): frozenset({LICENSED_THERAPIST, FOAM_ROLLING, REST_AND_OTHER_HELP, RUNNING_ON_A_NIGGLE,
-                                         GENTLER_OR_FIRMER,
+                                         GENTLER_OR_FIRMER, WARNING_SIGNS,
                                          *TECHNIQUE_QUESTION_TOPICS, *TIMING_TOPICS.values()}),
     ("benefits.yml", "benefits"): frozenset({SLEEP_BENEFIT, STRESS_BENEFIT}),
     ("red_flags.yml", "red_flags"): frozenset({*MOOD_SIGNS, SWELLING_BRUISING, NUMBNESS_TINGLING, NIGHT_REST_PAIN,

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Iterable, Mapping
 
-from bot.kb_ids import CONCERNS, REQUIRED_IDS, SENTINELS
+from bot.kb_ids import CONCERNS, REQUIRED_IDS, SENTINELS, WARNING_SIGNS
 from bot.yaml_nodes import KnowledgeBaseError, Node, read_yaml
 
 KNOWLEDGE_DIR = Path(__file__).parent / "knowledge"
@@ -370,7 +370,7 @@ def _read_red_flag(ctx: _Context, node: Node, seen: set[str]) -> RedFlag:
     )
 
 
-_SCOPES = ("clause", "sentence", "message")
+_SCOPES = ("clause", "sentence", "message", "conversation")
 
 
 def _read_corule(node: Node) -> CoRule:
@@ -488,6 +488,25 @@ def _source_id(node: Node, seen: set[str]) -> str:
     return value
 
 
+_BY_URGENCY = {
+    "emergency": "Call your local emergency number for",
+    "urgent": "See a doctor today for",
+    "prompt": "Have these checked by a doctor or physiotherapist before any massage",
+}
+
+
+def _with_warning_signs(topic: Topic, red_flags: Mapping[str, RedFlag]) -> Topic:
+    """The warning-signs topic: the signs of red_flags.yml by urgency, then the topic's own facts."""
+    facts = []
+    for urgency, opener in _BY_URGENCY.items():
+        flags = [flag for flag in red_flags.values() if flag.urgency == urgency]
+        if flags:
+            names = "; ".join(flag.name[0].lower() + flag.name[1:] for flag in flags)
+            sources = tuple(dict.fromkeys(source for flag in flags for source in flag.sources))
+            facts.append(Fact(f"{opener}: {names}", sources[0] if len(sources) == 1 else EDITORIAL))
+    return replace(topic, facts=(*facts, *topic.facts))
+
+
 def load_knowledge_base(directory: Path = KNOWLEDGE_DIR) -> KnowledgeBase:
     """Read and validate every knowledge-base file in `directory`."""
     directory = Path(directory)
@@ -524,6 +543,9 @@ def load_knowledge_base(directory: Path = KNOWLEDGE_DIR) -> KnowledgeBase:
     if unknown:
         expected = f"unknown concern id(s) {unknown}; expected {list(CONCERNS)}"
         raise KnowledgeBaseError(directory / "vocabulary.yml", "concern_cues", expected)
+    topics = sections["topics"]
+    if WARNING_SIGNS in topics:
+        topics[WARNING_SIGNS] = _with_warning_signs(topics[WARNING_SIGNS], sections["red_flags"])  # type: ignore[arg-type]
     kb = KnowledgeBase(
         sources=sources,
         techniques=sections["techniques"],  # type: ignore[arg-type]

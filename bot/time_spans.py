@@ -100,9 +100,16 @@ _DATED_ONSET = re.compile(r"\b(since|from|started|began) (on )?(the )?\d{1,2}(st
 _LONG = re.compile(r"\b(weeks|months|years|ages|forever|a while|a long time|"
                    r"since\b[^.,;!?]{0,25}?\b(spring|summer|autumn|fall|winter|christmas|new year|january|february|"
                    r"march|april|may|june|july|august|september|october|november|december|last year)|"
-                   r"months now|weeks now)\b")
+                   r"months now|weeks now|"
+                   # "most of the season", "all through the winter", "the whole block"
+                   r"(most of|all of|all|the whole|the entire|all through|throughout|much of|half of) "
+                   r"(the |this |last )?(season|autumn|fall|winter|spring|summer|year|block|build|training cycle|"
+                   r"marathon block))\b")
 _RACE = (r"(race|racing|marathon|half|10k|5k|10 k|5 k|ultra|parkrun|10 miler|half marathon|hm|trail race|event|"
-         r"comp|competition|fun run|relay|triathlon|track meet|cross country|xc race)")
+         r"comp|competition|fun run|relay|triathlon|duathlon|fell race|track meet|cross country|xc race|"
+         # a championship by its slang ("champs", "regionals"), a meet by its kind (a bare "meet" is a verb)
+         r"champs|championships?|nationals|regionals|(track|xc|indoor|outdoor|athletics|county|regional|league|"
+         r"conference|club|district|state) meet)")
 _COUNTDOWN = re.compile(rf"\bin\s+(?:about\s+|around\s+|just\s+|only\s+|like\s+|roughly\s+|maybe\s+|approx\s+|"
                         r"approximately\s+|(?:just\s+)?(?:under|over)\s+|less than\s+|nearly\s+|almost\s+)?"
                         rf"({_NUMBER_WORD})\s+(?:of\s+)?"
@@ -112,7 +119,9 @@ _COUNTDOWN = re.compile(rf"\bin\s+(?:about\s+|around\s+|just\s+|only\s+|like\s+|
 _SOON = re.compile(rf"\b(tomorrow|this weekend|this ({_DAYS})|on ({_DAYS})|this week|in a few days|"
                    r"at the weekend|next few days)\b")
 _NEXT_WEEKS = re.compile(r"\b(next week|next weekend|in a week|in a fortnight|next (monday|tuesday|wednesday|"
-                         r"thursday|friday|saturday|sunday))\b")
+                         r"thursday|friday|saturday|sunday)|(the )?weekend after next|"
+                         r"in (two|2|three|3|a couple of|a few) weekends|"
+                         r"(two|2|three|3) weekends (away|from now|time))\b")
 _LATER = re.compile(r"\b(next month|in a month|in a couple of months|in the (spring|summer|autumn|fall|winter)|"
                     r"later this year|next year|in (january|february|march|april|may|june|july|august|september|"
                     r"october|november|december))\b")
@@ -142,13 +151,18 @@ _BLOCK = re.compile(r"\b(base building|base training|base miles|base phase|build
                     r"in a block|training for|build up|build-up|building up|"
                     r"(marathon|half|half marathon|ultra|10k|5k) (build|cycle|block)|"
                     r"in (a|the middle of a|my) build|week of (a|my|the) (build|plan|block)|training plan|"
-                    r"week \d+ of|(of|in|into) (the|my|this) (block|build)|"
+                    r"week \d+ of|(of|in|into) (the|my|this|a) ([\w-]+ )?(block|build)|"
+                    r"(track|speed|hill|strength|threshold|tempo|xc|cross country|base) (block|phase|season)|"
                     r"(upped|upping|increased|increasing|ramped up|ramping up) (my |the )?(mileage|miles))\b")
 # "a 10k on the 14th", "half on 3 may": a race ahead on a date we cannot count from
 _DATED = re.compile(rf"\b(on|for) (the )?\d{{1,2}}(st|nd|rd|th)\b|"
                     rf"\bon (the )?\d{{1,2}}(st|nd|rd|th)? (of )?({MONTH_NAMES})\b")
 _PAST_RACE = re.compile(rf"\b(ran|raced|did|finished|completed)\b.{{0,25}}\b{_RACE}\b")
 _ALL_OVER = re.compile(r"\b(all over|everywhere|whole body|everything)\b")
+# the whole body, or no one place, said in a statement ("everything" alone is too loose there)
+_NO_ONE_PLACE = re.compile(r"\b(all over|everywhere|(my )?whole body|head to toe|every muscle|full[- ]body|"
+                           r"no (one|particular|specific|single) (place|spot|area|part)|nowhere in particular|"
+                           r"not (in )?(one|a|any) (particular|specific|single) (place|spot|area))\b")
 
 
 def _count(word: str) -> int:
@@ -205,7 +219,8 @@ def timing_answer(text: str) -> str | None:
     found = timing_in_text(text)
     if found:
         return found
-    if re.search(rf"\b{_RACE}\b", text) and not text.rstrip().endswith("?"):  # a question is no answer
+    # a question is no answer, unless it says yes ("a trail race in a couple of weeks, so yes??")
+    if re.search(rf"\b{_RACE}\b", text) and (not text.rstrip().endswith("?") or _YES.search(text)):
         return PRE_RACE
     if _UNSURE.search(text):
         return UNKNOWN
@@ -213,21 +228,30 @@ def timing_answer(text: str) -> str | None:
     return NO_RACE if _BARE_NO.search(text) else None
 
 
+_YES = re.compile(r"\b(yes|yeah|yep|yup|yh|ya)\b")
 _BARE_NO = re.compile(r"^\W*(no|nah|nope|naw|not really|not atm|not at the moment|not yet|none|nothing|negative)\b")
 
 
 def body_part_answer(text: str) -> str | None:
     """'no idea' or 'all over' as the answer to where it hurts: unknown (the form moves on)."""
-    return UNKNOWN if _UNSURE.search(text) or _ALL_OVER.search(text) else None
+    return UNKNOWN if _UNSURE.search(text) or _ALL_OVER.search(text) or _NO_ONE_PLACE.search(text) else None
+
+
+def body_part_in_statement(text: str) -> str | None:
+    """'sore all over after the race', 'no particular spot': no one place to ask about."""
+    return UNKNOWN if _NO_ONE_PLACE.search(text) else None
 
 
 # "since 3 weeks" (the way several languages say it) is a span too
+# with fillers between ("been honestly like a month", "for maybe about 3 weeks")
 _STATED_SPAN = re.compile(rf"\b(?:for|about|around|over|nearly|almost|past|last|been|roughly|maybe|probably|since)\s+"
-                          rf"(?:a\s+|the\s+|like\s+)?({_NUMBER_WORD})\s+(?:of\s+)?(day|week|month|year)s?\b")
+                          r"(?:(?:a|the|like|about|around|maybe|probably|prob|roughly|nearly|almost|over|just|"
+                          r"honestly|at least|more than|a good)\s+){0,3}"
+                          rf"({_NUMBER_WORD})\s+(?:of\s+)?(day|week|month|year)s?\b")
 # A span said as a clause of its own, in a list of facts: "tight from sitting, a couple of weeks, no races"
 _BARE_SPAN = re.compile(rf"(?:^|[,;.!?]\s*)(?:like |about |around |roughly |maybe |probably |prob |approx )?"
                         rf"(?:a |the last |the past )?({_NUMBER_WORD})\s+(?:of\s+)?(day|week|month|year)s?"
-                        r"(?: now| or so|ish| tops| already)?\s*(?=[,;.!?]|$)")
+                        r"(?: now| or so|ish| tops| already| so far| in)?\s*(?=[,;.!?]|$)")
 _STATED_LONG = re.compile(r"\b(been|for) (weeks|months|years|ages|a while|a long time)\b")
 _SINCE_DAY = re.compile(rf"\bsince (last |on )?({_DAYS})\b")
 _JUST_BEGAN = re.compile(r"\b(since |from )?(yesterday|last night|this morning|earlier today)\b")
@@ -243,7 +267,7 @@ _AGO = re.compile(rf"\b({_NUMBER_WORD}|a) (day|week)s? ago\b")
 _RACE_CALENDAR = re.compile(rf"\b({_RACE}s?|nothing (planned|booked))\b")
 
 
-def _about_races(text: str, start: int) -> bool:
+def about_races(text: str, start: int) -> bool:
     """"no races for a few months": a span said of the calendar, not of how long it has hurt."""
     return bool(_RACE_CALENDAR.search(text[max(0, start - 25):start]))
 
@@ -252,7 +276,7 @@ def duration_in_text(text: str) -> str | None:
     """How long, stated in a sentence ('it's been weeks', 'for about 10 days'); a
     countdown ('a race in 3 weeks') is not a duration."""
     match = next((m for pattern in (_STATED_SPAN, _BARE_SPAN) for m in pattern.finditer(text)
-                  if not _about_races(text, m.start())), None)
+                  if not about_races(text, m.start())), None)
     if match:
         days = _count(match.group(1)) * _UNIT_DAYS[match.group(2)]
         return NEW if days <= NEW_WITHIN_DAYS else CHRONIC
@@ -262,12 +286,12 @@ def duration_in_text(text: str) -> str | None:
     # "calf went tight a week ago"; "ran a marathon 2 weeks ago" dates the race, not the pain
     since = _SINCE_AGO.search(text)
     ago = since.group(2, 3) if since else next(
-        (m.group(1, 2) for m in _AGO.finditer(text) if not _about_races(text, m.start())), None)
+        (m.group(1, 2) for m in _AGO.finditer(text) if not about_races(text, m.start())), None)
     if ago:
         count, unit = ago
         days = (1 if count == "a" else _count(count)) * _UNIT_DAYS[unit]
         return NEW if days <= NEW_WITHIN_DAYS else CHRONIC
-    if any(not _about_races(text, m.start()) for m in _STATED_LONG.finditer(text)):
+    if any(not about_races(text, m.start()) for m in _STATED_LONG.finditer(text)):
         return CHRONIC
     # "tweaked it yesterday", "went tight since tuesday's session": it began days ago
     return NEW if _JUST_BEGAN.search(text) or _SINCE_DAY.search(text) else None

@@ -74,7 +74,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from bot.kb_ids import (
     BONE_POINT_PAIN,
@@ -253,7 +253,8 @@ _SENTENCE_BREAK = re.compile(r"[.!?\n]+(?=\s|$)")
 # Numb or tingling toes in the cold, in laces done up too tight or in a leg sat on: the cold,
 # the shoe or the posture, not a nerve.
 _BENIGN_NUMB = re.compile(
-    r"\b(cold|freezing|frozen|frosty|icy|snow\w*|winter|wintry|sub[- ]?zero|below (zero|freezing)|minus \d+|"
+    r"\b(cold|freezing|frozen|frost|frosty|icy|snow\w*|sleet|hail|chilly|wind ?chill|winter|wintry|sub[- ]?zero|"
+    r"below (zero|freezing)|minus \d+|numb with cold|"
     r"-\d+ ?(c|degrees)|raynaud\w*|gloves|laces|lacing|laced|too tight|toe box|"
     r"(sleep|slept|sleeping|lying|lay|lie|sitting|sat|sit|kneeling|leaning) on (it|them|my \w+)|cross[- ]legged|"
     r"crossed legs|legs crossed|on the (toilet|loo)|in the car|on the bike|saddle)\b"
@@ -269,7 +270,9 @@ _NUMB_LASTS = re.compile(
 _NUMB_PASSED = re.compile(
     r"\b(went|went away|gone|disappeared|stopped|eased|fine|back to normal|came back)\b[^.!?]{0,30}\b(straight away|"
     r"right away|at once|in (a|one) (minute|min|second|sec)|in (a few|\d+|two|thirty) (minutes|mins|seconds|secs)|"
-    r"within (a |one )?(minute|min|seconds?|few minutes)|as soon as|once i|the moment|the second)\b|"
+    r"within (a |one )?(minute|min|seconds?|few minutes)|as soon as|once i|the moment|the second|"
+    r"(after|within) (a few|\d+|two|five|ten|a couple of) (minutes?|mins?|seconds?|secs?)|"
+    r"after a (warm|hot) (shower|bath|drink))\b|"
     r"\b(has not|have not|never) (returned|recurred|come back|happened again)\b")
 # Chafing under a strap or a bra, sore nipples: skin, not the heart.
 _CHEST_SKIN = re.compile(r"\b(chaf\w*|nipples?|strap|bra|rash|skin|blisters?|vaseline|body ?glide|sunburn\w*)\b")
@@ -359,7 +362,7 @@ _NERVES = re.compile(
 # A bruised or black toenail is a runner's ordinary lot, not an injury to refer.
 _TOENAIL = re.compile(r"\b(toe ?nails?|nails?)\b")
 # Cannot put weight on it, stand or walk on it: never soreness, whatever the jokes around it.
-_NO_WEIGHT = re.compile(r"\b(weight|walk on|stand on|crutches|crawl|carried|hop)\b")
+_NO_WEIGHT = re.compile(r"\b(weight|walk on|stand on|crutches|crawl\w*|carried|hop|step|shuffl\w*)\b")
 _INJURY = re.compile(
     # "rolled my calves on a lacrosse ball" is a tool, not a rolled ankle
     r"\b(twist\w*|(?<!foam )rolled(?! (out )?(my |both |the )?(\w+ ){0,2}(on|with|over|out) (a |an |the |my )?(\w+ )?"
@@ -494,7 +497,8 @@ def _is_context_exception(text: str, match: re.Match[str] | _Span, flag: RedFlag
         return True
     if flag.id == BONE_POINT_PAIN and _MUSCLE.search(sentence) and not _BONE.search(sentence):
         return True
-    if (flag.id == CANNOT_BEAR_WEIGHT and _SORENESS.search(sentence) and not _INJURY.search(sentence)
+    # the injury may have been told a sentence or two before the walking
+    if (flag.id == CANNOT_BEAR_WEIGHT and _SORENESS.search(sentence) and not _INJURY.search(text[:end])
             and not _NO_WEIGHT.search(match.group())):
         return True
     if flag.id == LOW_MOOD and _RACE_DIP.search(text) and not _DESPAIR.search(sentence):
@@ -647,6 +651,7 @@ class _Span:
 
 
 _EXACT_WORD_LENGTH = 4
+_COUNT = r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
 
 
 def _term_regex(term: str) -> str:
@@ -658,6 +663,9 @@ def _term_regex(term: str) -> str:
     for word in term.split():
         if word == "~":  # up to two words of any kind ("i ~ be gone": "i would just be gone")
             pattern += r"(?:[\w']+[\s-]+){0,2}"
+            continue
+        if word == "#":  # a number on its own, in digits or words ("# weeks": "6 weeks", "six weeks")
+            pattern += _COUNT + r"[\s-]+"
             continue
         out: list[str] = []
         previous = ""
@@ -787,11 +795,12 @@ def _someone_else(clause: str, sign: str, flag: RedFlag) -> bool:
     return not _WRITER.search(clause, others[-1].end())
 
 
-def _cooccurs(flag: RedFlag, rule: CoRule, text: str, kb: KnowledgeBase) -> bool:
+def _cooccurs(flag: RedFlag, rule: CoRule, text: str, kb: KnowledgeBase, latest: int = 0) -> bool:
     """Do all of the rule's families meet in one clause or sentence, with none of its exceptions, and
-    does that reading pass the same context checks as any match?"""
+    does that reading pass the same context checks as any match? `latest`: where the latest message
+    starts in a conversation's joined text; one family must speak there."""
     found = [_family_matches(text, kb.word_families[name]) for name in rule.all]
-    if not all(found):
+    if not all(found) or not any(start >= latest for spans in found for start, _ in spans):
         return False
     bounds = {"clause": _clause_bounds, "sentence": _sentence_bounds}.get(rule.within, _whole)(text)
     # the parts (clauses or sentences) where every family has a word
@@ -805,9 +814,12 @@ def _cooccurs(flag: RedFlag, rule: CoRule, text: str, kb: KnowledgeBase) -> bool
             speaking = _speaking(text, spans, others, flag)
             if not speaking:
                 break
-            chosen.append(speaking[0])
+            # in a conversation, the latest message's word where it has one
+            chosen.append(next((span for span in speaking if span[0] >= latest), speaking[0]))
         else:
-            piece = text[lo:hi]
+            if not any(start >= latest for start, _ in chosen):
+                continue
+            piece = text[max(lo, latest):hi]
             if any(_family_pattern(kb.word_families[name]).search(piece) for name in rule.unless):
                 continue
             # a night ache in a muscle, no bone or joint named, is a muscle's business (as a knot is)
@@ -841,18 +853,49 @@ def _matches(flag: RedFlag, text: str, kb: KnowledgeBase) -> bool:
     return any(_cooccurs(flag, rule, text, kb) for rule in flag.cooccur)
 
 
-def assess(message: str, kb: KnowledgeBase, carer: bool = False) -> Triage:
+def _across_turns(flag: RedFlag, earlier: str, readings: tuple[str, ...], kb: KnowledgeBase) -> bool:
+    """A sign whose parts the runner told over several messages (`within: conversation` rules)."""
+    rules = [rule for rule in flag.cooccur if rule.within == "conversation"]
+    return any(_cooccurs(flag, rule, earlier + text, kb, latest=len(earlier)) for rule in rules for text in readings)
+
+
+def assess(message: str, kb: KnowledgeBase, carer: bool = False, earlier: Sequence[str] = ()) -> Triage:
     """Find every red flag in `message`; empty when there is none. `carer`: the writer looks after
-    the person the message is about (said earlier in the conversation)."""
+    the person the message is about (said earlier in the conversation). `earlier`: the runner's
+    earlier messages in this conversation, oldest first, for signs told over several turns."""
     text = respell(normalise(message), kb)
     if not text:
         return Triage(())
     # A sign with a hedge inside it counts as the sign; the text as written keeps its own readings.
     # "A bit low" is not low mood: a sign whose degree matters keeps its diminishers.
     hedged = unsoften(text, kb.softeners)
-    readings = tuple(dict.fromkeys((text, hedged, as_carer(hedged, carer))))
+    readings = tuple(dict.fromkeys((text, hedged, as_carer(hedged, carer), _unhyphenated(hedged))))
     diminished = tuple(dict.fromkeys((*readings, unsoften(hedged, kb.diminishers))))
     found = [flag for flag in kb.red_flags.values()
              if any(_matches(flag, t, kb) for t in (readings if flag.degree_matters else diminished))]
+    told_before = _earlier_text(earlier, kb, carer)
+    if told_before:
+        found += [flag for flag in kb.red_flags.values() if flag not in found
+                  and _across_turns(flag, told_before, readings, kb)]
     found.sort(key=lambda flag: URGENCIES.index(flag.urgency))
     return Triage(tuple(found))
+
+
+_JOINING_HYPHEN = re.compile(r"(?<=[a-z])-(?!ish\b)(?=[a-z])")  # "puffy-ish" stays a hedge
+
+
+def _unhyphenated(text: str) -> str:
+    """Compounds read as their words ("black-tea colour", "bum-shuffling"): the rules' word guards
+    would take a hyphenated word as one word."""
+    return _JOINING_HYPHEN.sub(" ", text)
+
+
+def _earlier_text(earlier: Sequence[str], kb: KnowledgeBase, carer: bool) -> str:
+    """The earlier messages as one text that ends in a sentence break; only those since the last
+    all-clear ("the doctor checked it") count."""
+    since = list(earlier)
+    cleared = [i for i, message in enumerate(since) if says_cleared(message)]
+    if cleared:
+        since = since[cleared[-1] + 1:]
+    texts = [as_carer(unsoften(respell(normalise(m), kb), kb.softeners), carer) for m in since]
+    return "".join(t.rstrip(" .!?") + ". " for t in texts if t.strip())

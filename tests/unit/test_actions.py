@@ -622,3 +622,52 @@ async def test_a_topic_given_once_is_not_repeated_after_also() -> None:
     messages, _ = await run(ActionExplainTechnique(), tracker)
     reply = messages[0]["text"].lower()
     assert reply.count("foam rolling and self-massage") == 1 and "trigger point" in reply, reply
+
+
+async def test_no_one_place_said_while_asked_something_else_is_kept() -> None:
+    """Asked how long, told "no particular spot" and the span: the form does not ask where next."""
+    tracker = in_form("no particular spot, legs heavy all over, about ten days", "inform", "duration",
+                      slots={"body_part": None})
+    _, events = await run(ValidateRecommendationForm(), tracker)
+    assert slot_sets(events).get("body_part") == "unknown", events
+
+
+async def test_a_span_said_of_the_race_calendar_is_not_how_long_it_has_hurt() -> None:
+    text = "quads heavy since the long run, no races for a few months"
+    tracker = in_form(text, "inform", "timing",
+                      [entity("duration", "for a few months", "chronic", text.index("for a few months"))],
+                      slots={"duration": "chronic"})
+    tracker.events.append({"event": "slot", "name": "duration", "value": "chronic"})  # the NLU's reading
+    _, events = await run(ValidateRecommendationForm(), tracker)
+    assert slot_sets(events).get("duration", "unset") is None, events
+
+
+@pytest.mark.parametrize(("action", "text", "to_form"), [
+    (ActionAnswerStress(), "something has felt off on my runs ever since I upped the mileage, a few weeks now", True),
+    (ActionAnswerSleep(), "my legs just feel wrong on every run lately, no races coming up", True),
+    # a word of the mind or of life keeps the stress answer
+    (ActionAnswerStress(), "running feels off lately, work has been mental", False),
+    (ActionAnswerStress(), "so nervous about my first marathon I can't think about anything else", False),
+])
+async def test_a_sleep_or_stress_reading_with_only_running_talk_opens_the_form(action: Any, text: str,
+                                                                              to_form: bool) -> None:
+    _, events = await run(action, make_tracker(text, "ask_stress"))
+    assert (FollowupAction("recommendation_form") in events) is to_form, events
+
+
+@pytest.mark.parametrize(("text", "kept"), [
+    ("did you catch the football last night?", False),  # a sure off-topic question: no "new" from its time
+    ("it started last night, is that bad?", True),  # the same time, said of the complaint
+])
+async def test_a_sure_off_topic_question_in_the_form_fills_no_slot(text: str, kept: bool) -> None:
+    tracker = in_form(text, "out_of_scope", "duration")
+    _, events = await run(ValidateRecommendationForm(), tracker)
+    assert (slot_sets(events).get("duration") is not None) is kept, events
+
+
+async def test_a_race_run_days_ago_told_earlier_makes_the_soreness_new() -> None:
+    """"Ran my first marathon on Sunday" one turn, the sore places the next: no "how long?"."""
+    tracker = in_form("quads mostly, calves too", "report_pain", "body_part",
+                      [entity("body_part", "quads", "quad", 0)], slots={"timing": "post_race", "duration": None})
+    _, events = await run(ValidateRecommendationForm(), tracker)
+    assert slot_sets(events).get("duration") == "new", events

@@ -227,3 +227,64 @@ async def test_getting_ready_for_help_with_low_mood_gets_the_referral_not_a_chec
     messages, _ = await run(ActionAnswerOutOfScope(), tracker)
     assert "tell them:" not in messages[0]["text"].lower() and not names_technique(messages[0]["text"])
 
+
+
+def after(earlier: list[str], tracker: Any) -> Any:
+    """`tracker` with the runner's earlier messages of the conversation before its latest one."""
+    tracker.events[:0] = [{"event": "user", "text": text, "parse_data": {"intent": {"name": "report_pain"}}}
+                          for text in earlier]
+    return tracker
+
+
+FLIGHT = ["Flew back from Tokyo on Sunday, 12 hours. My left calf has been sore since the long run before it."]
+WARM_NOW = "the left one is warm now and bigger than the other"
+
+
+async def test_a_sign_whose_context_came_a_turn_before_ends_the_form_and_is_referred() -> None:
+    """A flight and a calf one turn, "the left one is warm and bigger" the next: a possible clot."""
+    in_form = after(FLIGHT, make_tracker(WARM_NOW, "inform", slots={"requested_slot": "duration", "body_part": "calf"},
+                                         active_loop="recommendation_form"))
+    events = await ValidateRecommendationForm().run(CollectingDispatcher(), in_form, DOMAIN)
+    assert slots_of(events) == {"requested_slot": None}
+    messages, events = await run(ActionRecommend(), in_form)
+    text = messages[0]["text"].lower()
+    assert "clot" in text and not names_technique(text), text
+    assert slots_of(events)["referral_signs"] == ["calf_after_flight"]
+
+
+async def test_the_same_turn_with_no_journey_before_it_is_no_referral() -> None:
+    tracker = make_tracker(WARM_NOW, "inform", slots={"requested_slot": "duration", "body_part": "calf"},
+                           active_loop="recommendation_form")
+    events = await ValidateRecommendationForm().run(CollectingDispatcher(), after(["my left calf is sore"], tracker),
+                                                    DOMAIN)
+    assert "referral_signs" not in slots_of(events) and slots_of(events).get("requested_slot", "") is not None
+
+
+async def test_a_restart_forgets_what_came_before() -> None:
+    tracker = make_tracker(WARM_NOW, "inform", slots={"requested_slot": "duration", "body_part": "calf"},
+                           active_loop="recommendation_form")
+    tracker.events[:0] = [{"event": "user", "text": FLIGHT[0]}, {"event": "restart"}]
+    events = await ValidateRecommendationForm().run(CollectingDispatcher(), tracker, DOMAIN)
+    assert slots_of(events).get("requested_slot", "") is not None
+
+
+@pytest.mark.parametrize(("action", "intent"), [(ActionAnswerOutOfScope(), "out_of_scope"),
+                                                (ActionExplainTechnique(), "ask_technique"),
+                                                (ActionAnswerStress(), "ask_stress")])
+async def test_which_signs_mean_a_doctor_is_answered_from_the_signs_in_any_reading(action: Any, intent: str) -> None:
+    tracker = make_tracker("what are the warning signs that mean I should see a doctor instead of a massage?", intent)
+    messages, events = await run(action, tracker)
+    text = messages[0]["text"].lower()
+    # the signs come from red_flags.yml, by urgency
+    for sign in ("chest pain", "cannot put weight on it", "numbness", "emergency number"):
+        assert sign in text, text
+    assert not names_technique(text) and slots_of(events) == {"last_topic": "warning_signs"}
+
+
+async def test_a_red_flag_question_about_ones_own_calf_is_the_runners_case() -> None:
+    tracker = make_tracker("is it a red flag that my calf is tight after the long run?", "ask_technique",
+                           entities=[entity("body_part", "calf", "calf", 24)])
+    messages, events = await run(ActionAnswerOutOfScope(), tracker)
+    said = " ".join(str(m.get("text") or m.get("response")) for m in messages).lower()
+    assert messages and "call your local emergency number for" not in said, said
+    assert slots_of(events).get("last_topic") != "warning_signs"

@@ -8,7 +8,9 @@ from bot.knowledge_base import KnowledgeBase
 from bot.nlp_pipeline import build_pipeline
 from bot.text import normalise
 from bot.time_spans import (
+    about_races,
     body_part_answer,
+    body_part_in_statement,
     duration_answer,
     duration_in_statement,
     duration_in_text,
@@ -210,3 +212,63 @@ def test_a_hedged_countdown_is_a_race_ahead(text: str) -> None:
 ])
 def test_an_onset_said_with_ago_alone(text: str, expected: str | None) -> None:
     assert duration_in_text(normalise(text)) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("legs are sore all over after the hilly half", "unknown"),
+    ("no particular spot, just general heaviness", "unknown"),
+    ("achy from head to toe since sunday", "unknown"),
+    ("my calf is tight", None),
+    ("everything is fine apart from my calf", None),  # "everything" alone says nothing about where
+])
+def test_no_one_place_said_in_passing(text: str, expected: str | None) -> None:
+    assert body_part_in_statement(normalise(text)) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("it's been honestly like a month", "chronic"),
+    ("going on for maybe about 3 days", "new"),
+    ("tight hamstrings, two weeks in, no race", "chronic"),
+])
+def test_a_span_with_fillers_around_it_is_how_long(text: str, expected: str) -> None:
+    assert duration_in_text(normalise(text)) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("county champs in 3 weeks", "pre_race"),
+    ("regionals are next weekend", "pre_race"),
+    ("got a trail race in two weekends", "pre_race"),
+    ("six weeks into a track block", "training_block"),
+    ("I'll meet my club in 2 weeks", None),  # a bare "meet" is a verb
+])
+def test_championships_meets_and_blocks_by_their_names(text: str, expected: str | None) -> None:
+    assert timing_in_text(normalise(text)) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("the trail race is a couple of weekends from now i think, so yes??", "pre_race"),
+    ("is a trail race a race?", None),
+])
+def test_a_hedged_yes_with_a_race_answers_the_race_question(text: str, expected: str | None) -> None:
+    assert timing_answer(normalise(text)) == expected
+
+
+def test_a_span_said_of_the_race_calendar_is_not_how_long() -> None:
+    text = "no races for a few months, legs just heavy"
+    assert about_races(text, text.index("for a few months"))
+    assert not about_races("sore for a few months", 5)
+
+
+@pytest.mark.parametrize(("text", "part"), [
+    ("a sharp pull at the back of my heel on hills", "achilles"),
+    ("my heel hurts first thing in the morning", "plantar_fascia"),
+    ("my upper trap is tight from the desk", "shoulder"),
+])
+def test_the_ruler_reads_the_longest_name_for_a_place(kb: KnowledgeBase, text: str, part: str) -> None:
+    doc = build_pipeline(kb)(text)
+    assert [resolve("body_part", e.text, kb) for e in doc.ents if e.label_ == "body_part"] == [part]
+
+
+@pytest.mark.parametrize("text", ["most of the season really", "all through the winter", "the whole block tbh"])
+def test_a_stretch_of_the_season_is_long_standing(text: str) -> None:
+    assert duration_answer(normalise(text)) == "chronic"

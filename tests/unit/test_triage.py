@@ -116,13 +116,15 @@ FLOORS = [
     # set 12 (session 15, someone in the writer's care, everyday words, non-native writing): 20/40 and
     # 4/60 blind; 35/40 and 0/60 after one round written from a summary of its misses by theme
     ("warning_signs_12.yml", "ordinary_12.yml", 0.85, 0.03),
+    ("warning_signs_14.yml", "ordinary_14.yml", 0.9, 0.02),
 ]
 # Each set's size, so a truncated file cannot pass a floor.
 SIZES = {"warning_signs.yml": 83, "warning_signs_2.yml": 70, "warning_signs_3.yml": 60, "warning_signs_4.yml": 70,
          "warning_signs_5.yml": 45, "ordinary.yml": 93, "ordinary_2.yml": 95, "ordinary_3.yml": 73,
          "ordinary_4.yml": 95, "ordinary_5.yml": 80, "warning_signs_6.yml": 50, "ordinary_6.yml": 80,
          "warning_signs_8.yml": 40, "ordinary_8.yml": 60, "warning_signs_9.yml": 40, "ordinary_9.yml": 60,
-         "warning_signs_10.yml": 40, "ordinary_10.yml": 60, "warning_signs_12.yml": 40, "ordinary_12.yml": 60}
+         "warning_signs_10.yml": 40, "ordinary_10.yml": 60, "warning_signs_12.yml": 40, "ordinary_12.yml": 60,
+         "warning_signs_14.yml": 40, "ordinary_14.yml": 60}
 
 
 @pytest.mark.parametrize(("signs", "floor"), [(f[0], f[2]) for f in FLOORS])
@@ -1653,3 +1655,76 @@ def test_a_sign_told_a_turn_after_the_care_is_read_for_that_person(kb: Knowledge
     assert not assess(message, kb).is_red_flag
     assert "pop_sudden_pain" in assess(message, kb, carer=True).ids
     assert not assess("she says her new shoes are great", kb, carer=True).is_red_flag
+
+
+@pytest.mark.parametrize(("earlier", "message", "flag"), [
+    # the journey and the leg a turn before, the change now, said of "the left one"
+    (["Flew home from Perth on Sunday, 17 hours. Left calf has been achy since."],
+     "the left one is warm now and bigger than the other", "calf_after_flight"),
+    (["back from a work trip, long drive on friday", "my calf is tight"],
+     "it feels hot now and looks bigger than the other", "calf_after_flight"),
+    (["fell on the trail and banged my head on a rock"], "since then a headache and I feel sick",
+     "head_injury"),
+    (["I've stopped enjoying anything, running included"], "a couple of months", "low_mood"),
+    (["my knee hurts on the outside", "I haven't run for three weeks"], "and it's getting worse", "pain_not_improving"),
+])
+def test_a_sign_told_over_several_turns_is_read_whole(kb: KnowledgeBase, earlier: list[str], message: str,
+                                                      flag: str) -> None:
+    assert not assess(message, kb).is_red_flag
+    assert flag in assess(message, kb, earlier=earlier).ids
+
+
+@pytest.mark.parametrize(("earlier", "message"), [
+    (["flew in for the marathon, calves are sore"], "should I have a hot bath or a massage tonight?"),
+    (["flew in for the marathon, calves are sore"], "is a sports massage a good idea?"),
+    (["my calf is tight after the long run"], "it feels warm after my warm up, is that normal?"),
+    (["fell over on the trail yesterday, grazed my knee"], "legs are sore, and a headache from the heat"),
+    # the sign was told before and referred then; "thanks" repeats nothing
+    (["flew back sunday, my left calf is swollen and warm"], "ok thanks, will do"),
+    # a professional checked it: what came before no longer counts
+    (["flew back, calf swollen and warm", "the doctor scanned it, no clot, just a strain"],
+     "can I have a sports massage on my calf now?"),
+])
+def test_what_came_before_does_not_make_an_ordinary_turn_a_sign(kb: KnowledgeBase, earlier: list[str],
+                                                               message: str) -> None:
+    assert not assess(message, kb, earlier=earlier).is_red_flag
+
+
+@pytest.mark.parametrize(("message", "flag"), [
+    # a compound written with a hyphen reads as its words
+    ("pee has been coke-coloured since the trail ultra", "dark_urine"),
+    ("went over on my ankle at the trail race, bottom-shuffling round the house since", "cannot_bear_weight"),
+    # the injury a sentence before the stairs
+    ("twisted my knee on sunday. I can't manage one step on it, stairs are impossible", "cannot_bear_weight"),
+    ("been hopping round the flat since I twisted my knee", "cannot_bear_weight"),
+    # a number in words wherever a number goes
+    ("stopped enjoying anything at all, six weeks now", "low_mood"),
+    ("i have not enjoyed anythng for months", "low_mood"),
+    ("low for weeks now, can't be bothered with anything", "low_mood"),
+    ("was out for maybe 10 seconds after I collapsed at the finish", "fainting_palpitations"),
+    ("I went down at mile 20 and next thing I knew the medics were over me", "fainting_palpitations"),
+    ("my heart was flapping around in my chest mid run and I felt woozy", "fainting_palpitations"),
+    ("my temp has been 38-39 every evening this week and my legs ache", "fever"),
+    ("I don't see the point in sticking around any more", "self_harm"),
+    ("my calf is swollen and warm, and I'm six weeks postpartum", "calf_after_flight"),
+])
+def test_signs_told_in_compounds_numbers_and_plain_stories(kb: KnowledgeBase, message: str, flag: str) -> None:
+    assert flag in assess(message, kb).ids
+
+
+@pytest.mark.parametrize("message", [
+    "my legs always feel heavy and puffy-ish after a long flight, gone by the next day",
+    "toes went numb in the frost on my long run but fine after 5 mins in the car",
+    "my feet went numb on a chilly morning run, back to normal after a hot shower",
+    "honestly don't see the point in sticking around this club any more, the coach ignores me",
+    "the swelling went down and next thing I knew I was back running",
+    "the temperature was 38 at the race, brutal",
+    "low mileage for weeks, legs feel fresh",
+    "down for three weeks with a cold, legs heavy",
+    "Down for 2 weeks after the injury, can I start massage?",
+    "my watch's heart rate went haywire on the tempo, I felt fine, probably the sensor",
+    "gave away most of my old running kit when I moved, now need new shoes",
+    "had knee surgery in march, calves tight now, is massage ok?",
+])
+def test_compounds_numbers_and_stories_in_harmless_senses_stay_quiet(kb: KnowledgeBase, message: str) -> None:
+    assert not assess(message, kb).is_red_flag
