@@ -89,7 +89,7 @@ def _off_topic_question(tracker: Tracker) -> bool:
     intent = tracker.latest_message.get("intent") or {}
     text = latest_text(tracker)
     return (intent.get("name") == "out_of_scope" and float(intent.get("confidence") or 0) >= OFF_TOPIC_SURE
-            and answers.is_question(text) and not answers.refers_to_running(text)
+            and answers.is_question(text) and not answers.refers_to_running(text) and not answers.has_answer_part(text)
             and not latest_entities(tracker, "body_part") and not latest_entities(tracker, "symptom"))
 
 
@@ -257,8 +257,9 @@ class ValidateRecommendationForm(FormValidationAction):
             if latest_intent(tracker) == "red_flag" or assess(latest_text(tracker), KB).is_red_flag:
                 return [ActionExecutionRejected(FORM_NAME)]
             # a sign only the conversation shows (it is about someone the writer looks after, or its context
-            # came a turn before): the form ends, and action_recommend, next, gives the referral first
-            return [SlotSet(REQUESTED_SLOT, None)]
+            # came a turn before): the form ends, and action_recommend, next, gives the referral first. A
+            # slot besides requested_slot must be set, or Rasa rejects a turn that filled nothing.
+            return [SlotSet(REQUESTED_SLOT, None), SlotSet("referral_cleared", None)]
         fresh = is_fresh_user_turn(tracker)
         requested = tracker.get_slot(REQUESTED_SLOT)
         events = await super().run(dispatcher, tracker, domain)
@@ -398,8 +399,11 @@ class ValidateRecommendationForm(FormValidationAction):
 
     def validate_duration(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                           domain: DomainDict) -> Dict[str, Any]:
-        if is_fresh_user_turn(tracker) and (_said_of_the_race_calendar(tracker) or _off_topic_question(tracker)):
+        if is_fresh_user_turn(tracker) and _off_topic_question(tracker):
             return {"duration": None}
+        if is_fresh_user_turn(tracker) and _said_of_the_race_calendar(tracker):
+            # "sore since that race 5 days ago, no race for 2 months": the span said of the soreness
+            return {"duration": duration_in_statement(normalise(latest_text(tracker)))}
         return self._normalise("duration", value, UNKNOWN)
 
     def validate_timing(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,

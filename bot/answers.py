@@ -223,14 +223,24 @@ def referral_reply(triage: Triage) -> Reply:
 def find_topic(text: str, kb: KnowledgeBase, *, among: tuple[str, ...] = ()) -> Topic | None:
     """The topic whose cues match the most (longest first); None without a cue."""
     clean = normalise(text)
+    asked = is_question(text)
     best: tuple[int, Topic] | None = None
     for topic in kb.topics.values():
         if among and topic.id not in among:
             continue
-        score = sum(len(cue) for cue in topic.cues if phrase_pattern(cue).search(clean))
+        score = sum(len(cue) for cue in topic.cues if _said(phrase_pattern(cue), clean, asked))
         if score and (best is None or score > best[0]):
             best = (score, topic)
     return best[1] if best else None
+
+
+# "not injured or anything": in a statement, a cue right after a denial is not what it is about
+# ("should I not run after it?" still asks about running after a massage)
+_DENIED = re.compile(r"\b(not|no|never|nothing|without)\s+(\w+\s+)?$")
+
+
+def _said(cue: re.Pattern[str], text: str, asked: bool) -> bool:
+    return any(asked or not _DENIED.search(text[max(0, m.start() - 20):m.start()]) for m in cue.finditer(text))
 
 
 # Words that say nothing about which fact a follow-up asks for
@@ -583,12 +593,19 @@ def says_massage(text: str) -> bool:
 
 # words that tie a message to what a runner tells us ("is it the shoes?", "since the race?")
 _RUNNING_TALK = re.compile(r"\b(it|pain|hurts?|hurting|sore\w*|ache|aching|tight\w*|started|began|since|"
-                           r"injur\w*|race|races|racing|massage|run|running|ran|leg|legs|training)\b")
+                           r"injur\w*|race|races|racing|massage|run|running|ran|leg|legs|training|pace|marathon|"
+                           r"half|5k|10k|miles?|km|parkrun|ultra)\b")
+_SENTENCE_BREAK = re.compile(r"[.!?;]\s+\S")
 
 
 def refers_to_running(text: str) -> bool:
     """Does the message say anything about running, a complaint or massage at all?"""
     return bool(_RUNNING_TALK.search(normalise(text)))
+
+
+def has_answer_part(text: str) -> bool:
+    """"about 2 weeks. btw what's a good pace?": a sentence before the question may be an answer."""
+    return bool(_SENTENCE_BREAK.search(text.strip()))
 
 
 def is_question(text: str) -> bool:

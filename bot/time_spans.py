@@ -181,10 +181,17 @@ def duration_answer(text: str) -> str | None:
     return UNKNOWN if _UNSURE.search(text) or _DATED_ONSET.search(text) else None
 
 
+# "killer interval session on monday", "hill reps yesterday": a hard session a day or few ago, not one planned
+_SESSION_DONE = re.compile(rf"(?<!next )(?<!have a )(?<!got a )(?<!doing a )(?<!planned a )"
+                           rf"\b(session|intervals|workout|tempo|long run|hill reps|hill repeats|hills|reps|speedwork|"
+                           rf"track session|leg day)\b"
+                           rf"[^.,;!?]{{0,12}}\b(on {_BARE_DAY}|last ({_DAYS})|yesterday|this morning|last night)\b")
+
+
 def duration_in_statement(text: str) -> str | None:
     """How long, stated or implied: sore since a race run days ago ('ran a marathon
-    yesterday and my legs are destroyed') is new."""
-    return duration_in_text(text) or (NEW if _RACED.search(text) else None)
+    yesterday and my legs are destroyed') or a hard session is new."""
+    return duration_in_text(text) or (NEW if _RACED.search(text) or _SESSION_DONE.search(text) else None)
 
 
 def timing_in_text(text: str) -> str | None:

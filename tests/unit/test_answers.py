@@ -224,3 +224,13 @@ def test_a_question_about_the_assistant_itself(text: str, scope: bool) -> None:
 def test_how_long_a_session_should_be_is_its_topic(kb: KnowledgeBase, text: str) -> None:
     topic = answers.find_topic(text, kb)
     assert topic is not None and topic.id == "session_length"
+
+
+@pytest.mark.parametrize(("text", "topic"), [
+    ("not injured or anything, just wrecked", None),  # a denied cue in a statement
+    ("I am injured, can I get a massage?", "fresh_injury"),
+    ("should I not run after a massage?", "running_after_massage"),  # a question still asks it
+])
+def test_a_denied_cue_in_a_statement_finds_no_topic(kb: KnowledgeBase, text: str, topic: str | None) -> None:
+    found = answers.find_topic(text, kb)
+    assert (found.id if found else None) == topic

@@ -245,7 +245,8 @@ async def test_a_sign_whose_context_came_a_turn_before_ends_the_form_and_is_refe
     in_form = after(FLIGHT, make_tracker(WARM_NOW, "inform", slots={"requested_slot": "duration", "body_part": "calf"},
                                          active_loop="recommendation_form"))
     events = await ValidateRecommendationForm().run(CollectingDispatcher(), in_form, DOMAIN)
-    assert slots_of(events) == {"requested_slot": None}
+    # requested_slot None ends the form; another slot set keeps Rasa from rejecting a turn that filled nothing
+    assert slots_of(events) == {"requested_slot": None, "referral_cleared": None}
     messages, events = await run(ActionRecommend(), in_form)
     text = messages[0]["text"].lower()
     assert "clot" in text and not names_technique(text), text
