@@ -71,8 +71,10 @@ def _as_body_complaint(tracker: Tracker) -> List[Dict[str, Any]] | None:
     """A sleep or stress reading of a message with no word of sleep, stress or the rest of life, about
     running ("something's felt off on my runs since I upped the mileage"): the form asks where."""
     text = latest_text(tracker)
-    # "ran my first marathon today and I'm in bits": after a race, its recovery advice comes first
+    # "ran my first marathon today and I'm in bits": after a race, its recovery advice comes first;
+    # a technique or massage named is what the message is about
     if (tracker.active_loop.get("name") or answers.is_question(text) or not body_complaint(text, KB)
+            or named_now(tracker) or answers.says_massage(text)
             or timing_in_message(tracker) == POST_RACE
             or referral_from_tracker(tracker).active or triage_latest(tracker).is_red_flag):
         return None

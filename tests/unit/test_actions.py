@@ -648,6 +648,8 @@ async def test_a_span_said_of_the_race_calendar_is_not_how_long_it_has_hurt() ->
     # a word of the mind or of life keeps the stress answer
     (ActionAnswerStress(), "running feels off lately, work has been mental", False),
     (ActionAnswerStress(), "so nervous about my first marathon I can't think about anything else", False),
+    # a massage named is what the message is about
+    (ActionAnswerStress(), "my legs feel off on every run lately, thinking a sports massage", False),
 ])
 async def test_a_sleep_or_stress_reading_with_only_running_talk_opens_the_form(action: Any, text: str,
                                                                               to_form: bool) -> None:
