@@ -65,6 +65,7 @@ FORM_SLOTS = ("body_part", "duration", "timing")
 CLEARED_THANKS = "Good to hear it has been checked. Let's find a massage that suits it."
 # The off-topic answer without its buttons: the form's own question follows it.
 OUTSIDE_IN_FORM = "That's outside what I know, sorry."
+NOTED = "Got it, thanks."
 MAX_QUESTIONS = 2  # runners want the answer; a third question loses them
 # Intents the form leaves to their own rules (they answer, then the form asks again or stops).
 LEFT_TO_RULES = frozenset({"red_flag", "stop", "goodbye", "thank", "bot_challenge", "out_of_scope", "greet",
@@ -91,6 +92,22 @@ def _off_topic_question(tracker: Tracker) -> bool:
     return (intent.get("name") == "out_of_scope" and float(intent.get("confidence") or 0) >= OFF_TOPIC_SURE
             and answers.is_question(text) and not answers.refers_to_running(text) and not answers.has_answer_part(text)
             and not latest_entities(tracker, "body_part") and not latest_entities(tracker, "symptom"))
+
+
+def _corrections(tracker: Tracker, requested: str | None) -> List[Dict[str, Any]]:
+    """Slots already known that the message says again differently ("sorry, I meant 3 months")."""
+    text = normalise(latest_text(tracker))
+    found = {slot: reader(text) for slot, reader in ANSWER_READERS.items() if slot != requested}
+    return [SlotSet(slot, value) for slot, value in found.items()
+            if value and value != UNKNOWN and tracker.get_slot(slot) not in (None, value)]
+
+
+def _adds_detail(tracker: Tracker) -> bool:
+    """A side, or a place or span the form already knows ("the right one", "bout 3 weeks")."""
+    text = normalise(latest_text(tracker))
+    readers = (*STATEMENT_READERS.values(), ANSWER_READERS["duration"])
+    return (answers.names_a_side(text) or _has_new_details(tracker)
+            or any(reader(text) not in (None, UNKNOWN) for reader in readers))
 
 
 def _said_of_the_race_calendar(tracker: Tracker) -> bool:
@@ -293,6 +310,11 @@ class ValidateRecommendationForm(FormValidationAction):
             # a question of another kind ("best gels for a hot race?"), not an unclear answer
             dispatcher.utter_message(text=OUTSIDE_IN_FORM)
         else:
+            # "sorry, I meant 3 months", "right one": a correction or a detail of what is known, not noise
+            corrected = _corrections(tracker, requested)
+            if corrected or _adds_detail(tracker):
+                dispatcher.utter_message(text=NOTED)
+                return [*events, *corrected]
             dispatcher.utter_message(text="Sorry, I didn't catch that.")
         return [*events, SlotSet(ASIDES_SLOT, float(tracker.get_slot(ASIDES_SLOT) or 0) + 1)]
 

@@ -603,6 +603,14 @@ def refers_to_running(text: str) -> bool:
     return bool(_RUNNING_TALK.search(normalise(text)))
 
 
+_SIDE = re.compile(r"\b(left|right|both|other)( one| side| leg| foot| calf| knee| ankle| hip)?\b")
+
+
+def names_a_side(text: str) -> bool:
+    """"the right one", "left side": which side, a detail of the place already named."""
+    return bool(_SIDE.search(normalise(text)))
+
+
 def has_answer_part(text: str) -> bool:
     """"about 2 weeks. btw what's a good pace?": a sentence before the question may be an answer."""
     return bool(_SENTENCE_BREAK.search(text.strip()))

@@ -236,7 +236,9 @@ def timing_answer(text: str) -> str | None:
 
 
 _YES = re.compile(r"\b(yes|yeah|yep|yup|yh|ya)\b")
-_BARE_NO = re.compile(r"^\W*(no|nah|nope|naw|not really|not atm|not at the moment|not yet|none|nothing|negative)\b")
+# "no wait, the right one" corrects what was said; it does not answer "is a race coming up?"
+_BARE_NO = re.compile(r"^\W*(no|nah|nope|naw|not really|not atm|not at the moment|not yet|none|nothing|negative)\b"
+                      r"(?![ ,]+(wait|sorry|i mean|i meant|actually|hang on|hold on|hold up))")
 
 
 def body_part_answer(text: str) -> str | None:
@@ -251,12 +253,13 @@ def body_part_in_statement(text: str) -> str | None:
 
 # "since 3 weeks" (the way several languages say it) is a span too
 # with fillers between ("been honestly like a month", "for maybe about 3 weeks")
-_STATED_SPAN = re.compile(rf"\b(?:for|about|around|over|nearly|almost|past|last|been|roughly|maybe|probably|since)\s+"
+_STATED_SPAN = re.compile(rf"\b(?:for|about|bout|abt|around|over|nearly|almost|past|last|been|roughly|maybe|probably|"
+                          rf"since)\s+"
                           r"(?:(?:a|the|like|about|around|maybe|probably|prob|roughly|nearly|almost|over|just|"
                           r"honestly|at least|more than|a good)\s+){0,3}"
                           rf"({_NUMBER_WORD})\s+(?:of\s+)?(day|week|month|year)s?\b")
 # A span said as a clause of its own, in a list of facts: "tight from sitting, a couple of weeks, no races"
-_BARE_SPAN = re.compile(rf"(?:^|[,;.!?]\s*)(?:like |about |around |roughly |maybe |probably |prob |approx )?"
+_BARE_SPAN = re.compile(rf"(?:^|[,;.!?]\s*)(?:like |about |bout |abt |around |roughly |maybe |probably |prob |approx )?"
                         rf"(?:a |the last |the past )?({_NUMBER_WORD})\s+(?:of\s+)?(day|week|month|year)s?"
                         r"(?: now| or so|ish| tops| already| so far| in)?\s*(?=[,;.!?]|$)")
 _STATED_LONG = re.compile(r"\b(been|for) (weeks|months|years|ages|a while|a long time)\b")

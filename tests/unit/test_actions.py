@@ -673,3 +673,19 @@ async def test_a_race_run_days_ago_told_earlier_makes_the_soreness_new() -> None
                       [entity("body_part", "quads", "quad", 0)], slots={"timing": "post_race", "duration": None})
     _, events = await run(ValidateRecommendationForm(), tracker)
     assert slot_sets(events).get("duration") == "new", events
+
+
+@pytest.mark.parametrize(("text", "slots", "says", "sets"), [
+    # a side of the place already named, or a span the form knows: noted, not "didn't catch that"
+    ("no wait sorry, the right one, left is fine", {}, "got it", {}),
+    ("bout 3 weeks", {"duration": "chronic"}, "got it", {}),
+    # a correction of what was said ("3 days" was new)
+    ("sorry, I meant 3 months not 3 days", {"duration": "new"}, "got it", {"duration": "chronic"}),
+    ("asdf qwerty", {}, "didn't catch", {}),
+])
+async def test_a_correction_or_a_detail_in_the_form_is_noted(text: str, slots: dict[str, str], says: str,
+                                                             sets: dict[str, str]) -> None:
+    tracker = in_form(text, "nlu_fallback", "timing", slots={"duration": "chronic", **slots})
+    messages, events = await run(ValidateRecommendationForm(), tracker)
+    assert says in " ".join(str(m.get("text")) for m in messages).lower(), messages
+    assert {k: v for k, v in slot_sets(events).items() if k in ("duration", "body_part")} == sets

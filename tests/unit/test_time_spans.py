@@ -272,3 +272,16 @@ def test_the_ruler_reads_the_longest_name_for_a_place(kb: KnowledgeBase, text: s
 @pytest.mark.parametrize("text", ["most of the season really", "all through the winter", "the whole block tbh"])
 def test_a_stretch_of_the_season_is_long_standing(text: str) -> None:
     assert duration_answer(normalise(text)) == "chronic"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("no wait sorry, the left one", None),  # a correction, not "no race"
+    ("no, nothing planned", "none"),
+    ("nope", "none"),
+])
+def test_no_that_corrects_is_no_answer_to_the_race_question(text: str, expected: str | None) -> None:
+    assert timing_answer(normalise(text)) == expected
+
+
+def test_bout_is_about() -> None:
+    assert duration_in_text(normalise("bout 3 weeks")) == "chronic"
