@@ -312,10 +312,10 @@ class ValidateRecommendationForm(FormValidationAction):
         else:
             # "sorry, I meant 3 months", "right one": a correction or a detail of what is known, not noise
             corrected = _corrections(tracker, requested)
-            if corrected or _adds_detail(tracker):
-                dispatcher.utter_message(text=NOTED)
-                return [*events, *corrected]
-            dispatcher.utter_message(text="Sorry, I didn't catch that.")
+            noted = bool(corrected) or _adds_detail(tracker)
+            dispatcher.utter_message(text=NOTED if noted else "Sorry, I didn't catch that.")
+            events = [*events, *corrected]
+        # a slot besides requested_slot must be set, or Rasa rejects the turn and its fallback answers
         return [*events, SlotSet(ASIDES_SLOT, float(tracker.get_slot(ASIDES_SLOT) or 0) + 1)]
 
     @staticmethod

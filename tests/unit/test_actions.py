@@ -689,3 +689,5 @@ async def test_a_correction_or_a_detail_in_the_form_is_noted(text: str, slots: d
     messages, events = await run(ValidateRecommendationForm(), tracker)
     assert says in " ".join(str(m.get("text")) for m in messages).lower(), messages
     assert {k: v for k, v in slot_sets(events).items() if k in ("duration", "body_part")} == sets
+    # a slot event besides requested_slot, or Rasa rejects the form's turn
+    assert "asides" in slot_sets(events)
