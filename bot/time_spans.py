@@ -110,8 +110,9 @@ _RACE = (r"(race|racing|marathon|half|10k|5k|10 k|5 k|ultra|parkrun|10 miler|hal
          # a championship by its slang ("champs", "regionals"), a meet by its kind (a bare "meet" is a verb)
          r"champs|championships?|nationals|regionals|(track|xc|indoor|outdoor|athletics|county|regional|league|"
          r"conference|club|district|state) meet)")
-_COUNTDOWN = re.compile(rf"\bin\s+(?:about\s+|around\s+|just\s+|only\s+|like\s+|roughly\s+|maybe\s+|approx\s+|"
-                        r"approximately\s+|(?:just\s+)?(?:under|over)\s+|less than\s+|nearly\s+|almost\s+)?"
+# how runners hedge a number ("like 2 weeks", "bout 3 days"), named once for every span and countdown
+_ROUGHLY = r"(?:about|bout|abt|around|like|roughly|maybe|probably|prob|approx|approximately|nearly|almost|just)"
+_COUNTDOWN = re.compile(rf"\bin\s+(?:{_ROUGHLY}\s+|only\s+|(?:just\s+)?(?:under|over)\s+|less than\s+)?"
                         rf"({_NUMBER_WORD})\s+(?:of\s+)?"
                         r"(day|week|month)s?\b|"
                         # "3 weeks out", "with 10 days to go", "a week away"
@@ -253,13 +254,11 @@ def body_part_in_statement(text: str) -> str | None:
 
 # "since 3 weeks" (the way several languages say it) is a span too
 # with fillers between ("been honestly like a month", "for maybe about 3 weeks")
-_STATED_SPAN = re.compile(rf"\b(?:for|about|bout|abt|around|over|nearly|almost|past|last|been|roughly|maybe|probably|"
-                          rf"since)\s+"
-                          r"(?:(?:a|the|like|about|around|maybe|probably|prob|roughly|nearly|almost|over|just|"
-                          r"honestly|at least|more than|a good)\s+){0,3}"
+_STATED_SPAN = re.compile(rf"\b(?:for|{_ROUGHLY}|over|past|last|been|since)\s+"
+                          rf"(?:(?:a|the|{_ROUGHLY}|over|honestly|at least|more than|a good)\s+){{0,3}}"
                           rf"({_NUMBER_WORD})\s+(?:of\s+)?(day|week|month|year)s?\b")
 # A span said as a clause of its own, in a list of facts: "tight from sitting, a couple of weeks, no races"
-_BARE_SPAN = re.compile(rf"(?:^|[,;.!?]\s*)(?:like |about |bout |abt |around |roughly |maybe |probably |prob |approx )?"
+_BARE_SPAN = re.compile(rf"(?:^|[,;.!?]\s*)(?:{_ROUGHLY} )?"
                         rf"(?:a |the last |the past )?({_NUMBER_WORD})\s+(?:of\s+)?(day|week|month|year)s?"
                         r"(?: now| or so|ish| tops| already| so far| in)?\s*(?=[,;.!?]|$)")
 _STATED_LONG = re.compile(r"\b(been|for) (weeks|months|years|ages|a while|a long time)\b")
