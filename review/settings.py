@@ -16,7 +16,7 @@ REPORT = ROOT / "build" / "report" / "index.html"
 BENCH_RESULTS = ROOT / "bench" / "results"
 
 # A message whose blended intent confidence is below this is queued as "low confidence".
-# (The NLU fallback itself triggers below config.yml's FallbackClassifier threshold, 0.25.)
+# (The NLU fallback itself triggers below config.yml's fallback threshold, 0.25.)
 LOW_CONFIDENCE = 0.5
 # Turns shown before a queued message.
 CONTEXT_TURNS = 3
