@@ -102,8 +102,8 @@ lint: $(STAMP) ## ruff
 check: $(STAMP) ## Validate the knowledge base and generated files
 	@$(PY) -m bot check
 
-unit: $(STAMP) $(EMBEDDINGS) $(NLP_STAMP) ## pytest for bot/ and actions/ (no model needed)
-	@$(PY) -m pytest -q tests/unit
+unit: $(STAMP) $(EMBEDDINGS) $(NLP_STAMP) ## pytest for bot/ and actions/ (no model needed; two workers)
+	@$(PY) -m pytest -q -n 2 tests/unit
 
 validate: $(NLP_STAMP) $(SYNONYMS) ## rasa data validate
 	@$(RASA) data validate --fail-on-warnings --quiet

@@ -1,11 +1,11 @@
 """Rasa's FallbackClassifier, except that doubt between sibling intents is no doubt.
 
 `ask_technique`, `compare_techniques` and `ask_recommendation` are one question to a
-runner ("which massage, and what is it?") and get answers from the same place; so are
-`ask_benefits` and `ask_timing`. A long post often splits its confidence between such
-siblings, and the stock classifier then asks the runner to rephrase (the top intent is
-under the threshold, or too close to its sibling). Here the top intent stands when its
-family's summed confidence clears both thresholds against every other family.
+runner ("which massage, and what is it?") and get answers from the same place. A long
+post often splits its confidence between such siblings, and the stock classifier then
+asks the runner to rephrase (the top intent is under the threshold, or too close to its
+sibling). Here the top intent stands when its family's summed confidence clears both
+thresholds against every other family. The families are config.yml's.
 """
 
 from __future__ import annotations
