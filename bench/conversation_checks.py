@@ -17,7 +17,8 @@ import yaml
 
 TECHNIQUES = ("swedish", "deep tissue", "sports massage", "myofascial release", "trigger point")
 REFERRAL = re.compile(r"\b(doctor|physiotherapist|physio|emergency|crisis line|urgent care|medical help|gp)\b")
-FALLBACK = ("say it another way", "didn't quite get that")
+# The NLU fallback, and the form's reply to an answer it could not read.
+FALLBACK = ("say it another way", "didn't quite get that", "didn't catch that")
 OFF_TOPIC = ("outside what i know",)
 ASKS = {
     "body_part": re.compile(r"\bwhere\b[^?]*\?"),

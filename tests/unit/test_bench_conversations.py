@@ -52,3 +52,13 @@ def test_the_fresh_set_uses_only_known_expectations() -> None:
     for conversation in conversations:
         for turn in conversation["turns"]:
             assert not [p for p in check_turn(turn, "") if p.startswith("unknown expectation keys")], turn
+
+
+@pytest.mark.parametrize(("reply", "understood"), [
+    ("i didn't quite get that. could you say it another way?", False),
+    ("sorry, i didn't catch that.", False),  # the form's reply to an answer it could not read
+    ("that's outside what i know, i'm afraid.", False),
+    ("got it, thanks. how long has it been going on?", True),
+])
+def test_understood_fails_on_every_kind_of_not_understanding(reply: str, understood: bool) -> None:
+    assert (not check_turn({"user": "x", "understood": True}, reply)) is understood
