@@ -14,6 +14,10 @@ _CONTRACTIONS = (
     (re.compile(r"\b(\w+)n't\b"), r"\1 not"),
     (re.compile(r"\b(is|was|are|do|does|did|could|should|would|have|has)nt\b"), r"\1 not"),
     (re.compile(r"\bi'm\b"), "i am"),
+    # "nothing's fun any more": the rules are written with "is"
+    (re.compile(r"\b(nothing|everything|anything|something|nobody|everyone|everybody|no one|life)'s\b"), r"\1 is"),
+    # "fever-free", "pain-free": a denial after its word, read as one before it
+    (re.compile(r"\b([a-z]+)-free\b"), r"free of \1"),
     (re.compile(r"\bim\b"), "i am"),
     # texting: "thats normal for me", "prob just the heat", "r u sure"
     (re.compile(r"\bthats\b"), "that is"),

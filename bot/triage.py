@@ -213,6 +213,7 @@ _RESOLVED = re.compile(
     r"then nothing|then (it )?(stopped|faded|settled)|"
     r"(is|are|all|everything) back to normal|sorted itself out|eased off|"
     r"(swelling|it|bruising|bruise|puffiness)('s| has| had| is)? (gone|went|come|going) down|"
+    r"(swelling|bruising|bruise|puffiness|numbness|tingling)( all| completely| totally)? gone|"
     r"(bruise|bruising|it)('s| is| has been) (fading|going yellow|turning yellow|yellow now))\b"
     r"(?! (when|once|as soon as|whenever|if|after) (i|we) (stop\w*|walk\w*|rest\w*|slow\w*|sat|sit))"
 )
@@ -257,7 +258,8 @@ _BENIGN_NUMB = re.compile(
     r"below (zero|freezing)|minus \d+|numb with cold|"
     r"-\d+ ?(c|degrees)|raynaud\w*|gloves|laces|lacing|laced|too tight|toe box|"
     r"(sleep|slept|sleeping|lying|lay|lie|sitting|sat|sit|kneeling|leaning) on (it|them|my \w+)|cross[- ]legged|"
-    r"crossed legs|legs crossed|on the (toilet|loo)|in the car|on the bike|saddle)\b"
+    r"crossed legs|legs crossed|on the (toilet|loo)|in the car|on the bike|saddle|"
+    r"on the (coach|bus|train|plane)|(coach|bus|train|car) (journey|ride|trip))\b"
 )
 # Numb from tight laces or the cold that has not come back for days is a nerve's business.
 _NUMB_LASTS = re.compile(
@@ -279,11 +281,13 @@ _CHEST_SKIN = re.compile(r"\b(chaf\w*|nipples?|strap|bra|rash|skin|blisters?|vas
 # Walking like a penguin after a race or leg day, laughed about: soreness, not a lost ability to walk.
 _SORENESS = re.compile(
     r"\b(doms|lol|haha\w*|lmao|like a (penguin|cowboy|zombie|baby giraffe|newborn \w+|\d+ year old|pensioner)|"
+    r"like an? (old|elderly|little old) (man|woman|lady|person|granny|grandad)|like my (gran|granny|grandad|nan)|"
     r"jelly legs|legs (are|were) jelly|legs? day|stairs|massage|deep tissue|"
     # walking funny the day after needling or rolling is the treatment's soreness too
     r"dry needling|needling|needled|cupping|foam roll\w*|massage gun|graston|scraping|acupuncture|"
-    r"after (the |my |a |that |this |yesterday's |sunday's |saturday's )?(marathon|ultra|half|50k|100k|ironman|"
-    r"race|massage|deep tissue))\b|😂|🤣"
+    # a race may be named with its place or its year ("after the london marathon")
+    r"after (the |my |a |that |this |yesterday's |sunday's |saturday's )?(\w+ ){0,2}(marathon|ultra|half|50k|100k|"
+    r"ironman|race|massage|deep tissue))\b|😂|🤣"
 )
 # A tender spot in a muscle is a knot, a massage's own business; on a bone it may be a fracture.
 _MUSCLE = re.compile(
@@ -313,6 +317,9 @@ _IN_CARE = re.compile(
     r"boyfriend|girlfriend|fianc\w*|spouse|other half|hubby|mum|mom|dad|brother|sister|friend)\b|\bon behalf of\b|"
     r"\bone of my (lads|girls|boys|athletes|runners|kids|swimmers|juniors|clients|squad)\b|"
     r"\b(coaching|parent|parenting|mum|mom|dad) question\b|"
+    # the keyboard handed over ("his wife here", "taking over the typing")
+    r"\b(his|her|their) (wife|husband|partner|mum|mom|dad|brother|sister|friend|other half) (here|typing|writing)\b|"
+    r"\b(taking|took|taken) over (the )?(keyboard|typing|phone|message)\b|"
     r"\bi (coach|train|look after|care for|work with|am (a |her |his )?(coach|parent|trainer|therapist))\b|"
     r"\b(a|the) (client|athlete|junior)\b|"
     r"\b(massage|help|treat|show|teach|give|work on|rub|recommend for|advise|tell|get|look after) "
@@ -859,11 +866,20 @@ def _across_turns(flag: RedFlag, earlier: str, readings: tuple[str, ...], kb: Kn
     return any(_cooccurs(flag, rule, earlier + text, kb, latest=len(earlier)) for rule in rules for text in readings)
 
 
+# "UPDATE:" or "edit 2:" opens what follows; its colon would make the marker a clause of its own,
+# between a sign and the all-clear after it.
+_MARKER = re.compile(r"\b(update|updated|edit|edited|eta)( \d+)? ?:")
+
+
+def _read(message: str, kb: KnowledgeBase) -> str:
+    return respell(_MARKER.sub(r"\1", normalise(message)), kb)
+
+
 def assess(message: str, kb: KnowledgeBase, carer: bool = False, earlier: Sequence[str] = ()) -> Triage:
     """Find every red flag in `message`; empty when there is none. `carer`: the writer looks after
     the person the message is about (said earlier in the conversation). `earlier`: the runner's
     earlier messages in this conversation, oldest first, for signs told over several turns."""
-    text = respell(normalise(message), kb)
+    text = _read(message, kb)
     if not text:
         return Triage(())
     # A sign with a hedge inside it counts as the sign; the text as written keeps its own readings.
@@ -897,5 +913,5 @@ def _earlier_text(earlier: Sequence[str], kb: KnowledgeBase, carer: bool) -> str
     cleared = [i for i, message in enumerate(since) if says_cleared(message)]
     if cleared:
         since = since[cleared[-1] + 1:]
-    texts = [as_carer(unsoften(respell(normalise(m), kb), kb.softeners), carer) for m in since]
+    texts = [as_carer(unsoften(_read(m, kb), kb.softeners), carer) for m in since]
     return "".join(t.rstrip(" .!?") + ". " for t in texts if t.strip())

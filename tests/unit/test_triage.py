@@ -117,6 +117,9 @@ FLOORS = [
     # 4/60 blind; 35/40 and 0/60 after one round written from a summary of its misses by theme
     ("warning_signs_12.yml", "ordinary_12.yml", 0.85, 0.03),
     ("warning_signs_14.yml", "ordinary_14.yml", 0.9, 0.02),
+    # set 15 (session 17, late updates, "is it normal", older and younger runners): 33/40 and 7/60
+    # blind; 39/40 and 3/60 after one round written from a summary of its failures by theme
+    ("warning_signs_15.yml", "ordinary_15.yml", 0.95, 0.05),
 ]
 # Each set's size, so a truncated file cannot pass a floor.
 SIZES = {"warning_signs.yml": 83, "warning_signs_2.yml": 70, "warning_signs_3.yml": 60, "warning_signs_4.yml": 70,
@@ -124,7 +127,7 @@ SIZES = {"warning_signs.yml": 83, "warning_signs_2.yml": 70, "warning_signs_3.ym
          "ordinary_4.yml": 95, "ordinary_5.yml": 80, "warning_signs_6.yml": 50, "ordinary_6.yml": 80,
          "warning_signs_8.yml": 40, "ordinary_8.yml": 60, "warning_signs_9.yml": 40, "ordinary_9.yml": 60,
          "warning_signs_10.yml": 40, "ordinary_10.yml": 60, "warning_signs_12.yml": 40, "ordinary_12.yml": 60,
-         "warning_signs_14.yml": 40, "ordinary_14.yml": 60}
+         "warning_signs_14.yml": 40, "ordinary_14.yml": 60, "warning_signs_15.yml": 40, "ordinary_15.yml": 60}
 
 
 @pytest.mark.parametrize(("signs", "floor"), [(f[0], f[2]) for f in FLOORS])
@@ -1727,4 +1730,32 @@ def test_signs_told_in_compounds_numbers_and_plain_stories(kb: KnowledgeBase, me
     "had knee surgery in march, calves tight now, is massage ok?",
 ])
 def test_compounds_numbers_and_stories_in_harmless_senses_stay_quiet(kb: KnowledgeBase, message: str) -> None:
+    assert not assess(message, kb).is_red_flag
+
+
+@pytest.mark.parametrize(("message", "flag"), [
+    ("my ticker was going like the clappers on an easy run and then I went woozy", "fainting_palpitations"),
+    ("my heart felt all over the shop sat at my desk last night, no idea why", "fainting_palpitations"),
+    ("properly breathless at chatting pace this week, which has never happened", "chest_pain_breathless"),
+    ("I collapsed in the finish funnel and honestly do not remember any of it", "fainting_palpitations"),
+    ("thermometer says 38.7 tonight and every muscle aches", "fever"),
+    ("the pain is every week more, already 5 weeks of rest and it is more worse", "pain_not_improving"),
+    ("nothing's fun any more and it has been like this for months", "low_mood"),
+    ("clashed heads with a guy at the water station and I've been dizzy and sick since", "head_injury"),
+    ("his wife here, taking over the typing: after the hot race he got confused and stopped sweating. "
+     "can I massage his legs?", "heat_illness"),
+])
+def test_signs_in_nicknames_learners_english_and_handovers(kb: KnowledgeBase, message: str, flag: str) -> None:
+    assert flag in assess(message, kb).ids
+
+
+@pytest.mark.parametrize("message", [
+    "ankle puffed up after rolling it on the trail. UPDATE: all good now, swelling gone, back running",
+    "walking like an old man after the Manchester marathon, hobbling down the stairs, normal right?",
+    "drove back from the race with a bad back, and I need the bathroom a lot after all the gels",
+    "foot went numb on the coach journey home from the race, fine once I walked about",
+    "fever-free for a week now after that cold, can I get a massage before Sunday?",
+])
+def test_updates_old_people_s_walks_directions_journeys_and_free_of_stay_quiet(kb: KnowledgeBase,
+                                                                               message: str) -> None:
     assert not assess(message, kb).is_red_flag
