@@ -64,8 +64,10 @@ _CLEARED = re.compile(
     r"\b(x ?-?rays?|scans?|mri|ultrasound|bloods|blood tests?)\b (was |were |is |are |came back |all )?"
     r"(clear|normal|fine|all clear|clean)\b"
 )
+# "not a fracture" rules something out; it is no "not yet"
 _NOT_YET = re.compile(
-    r"\b(not|never|yet to|waiting|wait for|appointment|going to|gonna|will see|booked|book|tomorrow|next week|"
+    r"\b(not(?! (a |an )?(stress )?(fracture|break|tear|rupture|clot|dvt|broken|serious|anything serious)\b)|"
+    r"never|yet to|waiting|wait for|appointment|going to|gonna|will see|booked|book|tomorrow|next week|"
     r"haven't|have not|has not|did not|if|will|would|might|hope|hopefully)\b[^.;!?]{0,25}"
     r"\b(cleared|checked|go ahead|green light|fine|seen|see|say|just)\b"
 )

@@ -261,6 +261,9 @@ def test_paraphrases_and_recurrences_are_caught(kb: KnowledgeBase, message: str,
     ("my physio says I can go back to massage and easy running", True),
     ("got the thumbs up from the sports doctor", True),
     ("the osteo said nothing structural, just tight", True),
+    # a diagnosis ruled out is no "not yet"
+    ("sports doc checked it, not a stress fracture, just bone bruising, and cleared me for massage", True),
+    ("physio says it's not a tear, I'm fine to get it worked on", True),
     ("been seeing a counsellor for a month and she suggested a massage might help me unwind", True),
     ("my GP advised against massage for now", False),
     ("hopefully the physio will say it's just a strain", False),
@@ -270,6 +273,7 @@ def test_paraphrases_and_recurrences_are_caught(kb: KnowledgeBase, message: str,
     ("the doctor said it's a grade 2 tear", False),
     ("I'm seeing the physio tomorrow", False),
     ("the doctor hasn't cleared me yet", False),
+    ("not a fracture I hope, seeing the physio next week", False),
     ("it's fine, I don't need a doctor", False),
     ("can't I just get a sports massage on it instead?", False),
 ])
@@ -1710,6 +1714,7 @@ def test_what_came_before_does_not_make_an_ordinary_turn_a_sign(kb: KnowledgeBas
     ("my temp has been 38-39 every evening this week and my legs ache", "fever"),
     ("I don't see the point in sticking around any more", "self_harm"),
     ("my calf is swollen and warm, and I'm six weeks postpartum", "calf_after_flight"),
+    ("since we landed on sunday my left calf has gone puffy and warm", "calf_after_flight"),
 ])
 def test_signs_told_in_compounds_numbers_and_plain_stories(kb: KnowledgeBase, message: str, flag: str) -> None:
     assert flag in assess(message, kb).ids
