@@ -889,7 +889,8 @@ def assess(message: str, kb: KnowledgeBase, carer: bool = False, earlier: Sequen
     diminished = tuple(dict.fromkeys((*readings, unsoften(hedged, kb.diminishers))))
     found = [flag for flag in kb.red_flags.values()
              if any(_matches(flag, t, kb) for t in (readings if flag.degree_matters else diminished))]
-    told_before = _earlier_text(earlier, kb, carer)
+    # An all-clear now ("the physio checked it, not a clot") closes what was told before.
+    told_before = "" if says_cleared(message) else _earlier_text(earlier, kb, carer)
     if told_before:
         found += [flag for flag in kb.red_flags.values() if flag not in found
                   and _across_turns(flag, told_before, readings, kb)]

@@ -1681,6 +1681,13 @@ def test_a_sign_told_over_several_turns_is_read_whole(kb: KnowledgeBase, earlier
     assert flag in assess(message, kb, earlier=earlier).ids
 
 
+def test_an_all_clear_now_closes_a_sign_told_before(kb: KnowledgeBase) -> None:
+    earlier = ["back from a long haul flight yesterday", "my right calf is warm and puffy now"]
+    assert assess("the physio scanned it, not a clot, just a tight calf, massage is fine", kb,
+                  earlier=earlier).ids == ()
+    assert "calf_after_flight" in assess("the calf is still warm and bigger than the other", kb, earlier=earlier).ids
+
+
 @pytest.mark.parametrize(("earlier", "message"), [
     (["flew in for the marathon, calves are sore"], "should I have a hot bath or a massage tonight?"),
     (["flew in for the marathon, calves are sore"], "is a sports massage a good idea?"),
