@@ -453,6 +453,27 @@ class ActionAnswerGoodbye(AdviceAction):
         return not _FAREWELL.search(normalise(latest_text(tracker)))
 
 
+class ActionAnswerThanks(AdviceAction):
+    """"Thanks!" is welcomed; "thanks, and how long should a session be?" gets its answer too,
+    which the thanks alone would drop."""
+
+    fallback_response = "utter_youre_welcome"
+
+    def name(self) -> str:
+        return "action_answer_thanks"
+
+    def answer(self, tracker: Tracker) -> Advice | None:
+        reply = _follow_up(tracker) or answers.question_reply(latest_text(tracker), KB)
+        return Advice(reply) if reply else None
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[str, Any]) -> List[Dict[str, Any]]:
+        if not answers.is_question(latest_text(tracker)) and not triage_latest(tracker).is_red_flag:
+            dispatcher.utter_message(response="utter_youre_welcome")
+            return []
+        return await super().run(dispatcher, tracker, domain)
+
+
 class _ShortReply(AdviceAction):
     """"Yes" or "no" outside the form. Said with more ("nah, no race, just training", "yes, it's
     my left calf"), after a pick: the pick again with what it adds; otherwise the domain's

@@ -19,6 +19,7 @@ from actions.questions import (
     ActionAnswerOutOfScope,
     ActionAnswerSleep,
     ActionAnswerStress,
+    ActionAnswerThanks,
     ActionAnswerTiming,
     ActionCompareTechniques,
     ActionExplainTechnique,
@@ -306,6 +307,14 @@ CASES: list[tuple[Action, str, str, list[tuple[str, str]], dict[str, Any], Expec
     # after stress advice, "would massage help me?" is asked for the stress, not in general
     (ActionAnswerBenefits(), "so would a massage actually help me?", "ask_benefits", [],
      {"concern": "stress", "last_technique": "swedish"}, Expected(technique=True, says=("stress",))),
+    # thanks alone is welcomed; a question after the thanks is answered, not dropped
+    (ActionAnswerThanks(), "thanks so much, that really helps", "thank", [], PAIN_SLOTS,
+     Expected(response="utter_youre_welcome")),
+    (ActionAnswerThanks(), "thanks! and how long should a massage session be?", "thank", [], PAIN_SLOTS,
+     Expected(says=("minutes",))),
+    (ActionAnswerThanks(), "cheers, what do I wear to the appointment?", "thank", [], {},
+     Expected(says=("wear",))),
+    (ActionAnswerThanks(), "thanks, is that weird?", "thank", [], {}, Expected(response="utter_youre_welcome")),
 
 ]
 
